@@ -1,0 +1,2 @@
+drop table public.files;
+drop table public.organization_feature_flags;

