@@ -106,9 +106,9 @@ export function readSeeds(projectDir: string, database = "default"): Seed[] {
 }
 
 /**
- * The top-level metadata files of the CLI's v3 directory format and the metadata key each one holds,
- * in the order `export_metadata` returns them. Files may be absent; empty values are left out, as the
- * server leaves them out of `export_metadata`.
+ * The top-level metadata files of the CLI's v3 directory format (besides version.yaml, databases/ and
+ * actions.*) and the metadata key each one holds. Files may be absent; empty values are left out, as
+ * the server leaves them out of `export_metadata`.
  */
 const metadataFiles: ReadonlyArray<{ file: string; key: string }> = [
   { file: "remote_schemas.yaml", key: "remote_schemas" },
@@ -149,12 +149,9 @@ export function readMetadata(projectDir: string): Record<string, unknown> {
   metadata.sources = fs.existsSync(databasesFile) ? (readYamlFile(databasesFile) ?? []) : [];
 
   const actions = readActions(metadataDir);
+  if (actions && actions.actions.length > 0) metadata.actions = actions.actions;
+  if (actions && actions.customTypes) metadata.custom_types = actions.customTypes;
   for (const { file, key } of metadataFiles) {
-    // The server returns keys in a fixed order; actions and custom_types sit right after the sources.
-    if (key === "query_collections" && actions) {
-      if (actions.actions.length > 0) metadata.actions = actions.actions;
-      if (Object.keys(actions.customTypes).length > 0) metadata.custom_types = actions.customTypes;
-    }
     const filePath = path.join(metadataDir, file);
     if (!fs.existsSync(filePath)) continue;
     const value = readYamlFile(filePath);
@@ -219,7 +216,7 @@ function resolveIncludes(value: unknown, baseDir: string, seen: readonly string[
 
 interface ActionsMetadata {
   actions: Record<string, unknown>[];
-  customTypes: Record<string, unknown[]>;
+  customTypes: Record<string, unknown[]> | undefined;
 }
 
 /**
@@ -260,11 +257,13 @@ function readActions(metadataDir: string): ActionsMetadata | undefined {
   for (const list of Object.values(actionsYaml?.custom_types ?? {})) {
     for (const item of list ?? []) extras.set(item.name, item);
   }
-  const customTypes: Record<string, unknown[]> = {};
-  for (const [kind, types] of Object.entries(definitions.customTypes)) {
-    if (types.length === 0) continue;
-    customTypes[kind] = types.map((type) => ({ ...extras.get(type.name as string), ...type }));
-  }
+  const kinds = Object.entries(definitions.customTypes);
+  // Like the CLI: all four lists when any custom type exists, no custom_types at all otherwise.
+  const customTypes = kinds.some(([, types]) => types.length > 0)
+    ? Object.fromEntries(
+        kinds.map(([kind, types]) => [kind, types.map((type) => ({ ...extras.get(type.name as string), ...type }))]),
+      )
+    : undefined;
   return { actions, customTypes };
 }
 

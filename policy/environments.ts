@@ -1,0 +1,26 @@
+/**
+ * Enforcement per environment. Every rule is mandatory in prod. A rule may be advisory in dev only with the reason
+ * written here; `pulumi preview` gets the same levels from `policy/config.<environment>.json`
+ * (`--policy-pack-config`), which a test keeps equal to this table.
+ */
+import type { EnforcementLevel } from "@pulumi/policy";
+import type { PulsuraPolicy } from "./rules";
+
+export interface DevException {
+  enforcement: Exclude<EnforcementLevel, "mandatory">;
+  reason: string;
+}
+
+/** Rules that are only advisory in dev, and why. */
+export const DEV_EXCEPTIONS: Readonly<Record<string, DevException>> = {};
+
+export function enforcementFor(policy: PulsuraPolicy, environment: string): EnforcementLevel {
+  if (environment === "dev" && DEV_EXCEPTIONS[policy.name]) return DEV_EXCEPTIONS[policy.name]!.enforcement;
+  return policy.enforcementLevel ?? "mandatory";
+}
+
+/** The policy-pack config file content for an environment (`pulumi preview --policy-pack-config`). */
+export function policyPackConfig(environment: string): Record<string, EnforcementLevel> {
+  if (environment !== "dev") return {};
+  return Object.fromEntries(Object.entries(DEV_EXCEPTIONS).map(([name, exception]) => [name, exception.enforcement]));
+}

@@ -1,0 +1,11 @@
+/**
+ * Every rule of the pulsura policy pack. Importing this module starts nothing: `policy/index.ts` wraps these rules in
+ * a PolicyPack for `pulumi preview --policy-pack policy`, and the offline plan runs them directly.
+ */
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { projectPolicies } from "./project";
+
+/** A rule of the pack. Every rule is mandatory unless policy/environments.ts says otherwise for dev. */
+export type PulsuraPolicy = (ResourceValidationPolicy | StackValidationPolicy) & { enforcementLevel: "mandatory" };
+
+export const policies: readonly PulsuraPolicy[] = [...projectPolicies];

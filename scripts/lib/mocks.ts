@@ -1,0 +1,131 @@
+/**
+ * Pulumi mocks that answer like Google Cloud would, closely enough for the program's downstream code to run: ids,
+ * self links, URIs, connection names, service-account emails and generated secrets all have their real shapes.
+ */
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+const PROJECT_NUMBER = "123456789012";
+
+function shortHash(text: string, length = 7): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+type State = Record<string, unknown>;
+
+interface MockContext {
+  project: string;
+  region: string;
+}
+
+/** Computed outputs per resource type, added to the inputs the program gave. */
+const computedOutputs: Record<string, (name: string, inputs: State, ctx: MockContext) => State> = {
+  "gcp:projects/service:Service": (_name, inputs) => ({ id: `${inputs.project}/${inputs.service}` }),
+  "gcp:serviceaccount/account:Account": (_name, inputs, ctx) => {
+    const email = `${inputs.accountId}@${inputs.project ?? ctx.project}.iam.gserviceaccount.com`;
+    return {
+      email,
+      member: `serviceAccount:${email}`,
+      name: `projects/${inputs.project ?? ctx.project}/serviceAccounts/${email}`,
+      uniqueId: BigInt(`0x${shortHash(email, 15)}`).toString(),
+    };
+  },
+  "gcp:compute/network:Network": (name, inputs, ctx) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${inputs.project ?? ctx.project}/global/networks/${inputs.name ?? name}`,
+    id: `projects/${inputs.project ?? ctx.project}/global/networks/${inputs.name ?? name}`,
+  }),
+  "gcp:compute/subnetwork:Subnetwork": (name, inputs, ctx) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${inputs.project ?? ctx.project}/regions/${inputs.region ?? ctx.region}/subnetworks/${inputs.name ?? name}`,
+    id: `projects/${inputs.project ?? ctx.project}/regions/${inputs.region ?? ctx.region}/subnetworks/${inputs.name ?? name}`,
+    gatewayAddress: "10.10.0.1",
+  }),
+  "gcp:compute/globalAddress:GlobalAddress": (name, inputs, ctx) => ({
+    address: "10.20.0.0",
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${inputs.project ?? ctx.project}/global/addresses/${inputs.name ?? name}`,
+  }),
+  "gcp:sql/databaseInstance:DatabaseInstance": (name, inputs, ctx) => {
+    const instanceName = (inputs.name as string | undefined) ?? `${name}-${shortHash(name)}`;
+    return {
+      connectionName: `${inputs.project ?? ctx.project}:${inputs.region ?? ctx.region}:${instanceName}`,
+      privateIpAddress: "10.20.0.3",
+      publicIpAddress: "",
+      firstIpAddress: "10.20.0.3",
+      ipAddresses: [{ ipAddress: "10.20.0.3", type: "PRIVATE" }],
+      selfLink: `https://sqladmin.googleapis.com/sql/v1beta4/projects/${inputs.project ?? ctx.project}/instances/${instanceName}`,
+      serviceAccountEmailAddress: `p${PROJECT_NUMBER}-abcdef@gcp-sa-cloud-sql.iam.gserviceaccount.com`,
+      dnsName: `${shortHash(instanceName, 12)}.${inputs.region ?? ctx.region}.sql.goog.`,
+    };
+  },
+  "gcp:secretmanager/secret:Secret": (_name, inputs, ctx) => ({
+    name: `projects/${PROJECT_NUMBER}/secrets/${inputs.secretId}`,
+    id: `projects/${inputs.project ?? ctx.project}/secrets/${inputs.secretId}`,
+  }),
+  "gcp:secretmanager/secretVersion:SecretVersion": (_name, inputs) => ({
+    version: "1",
+    name: `${String(inputs.secret).replace(/^projects\/[^/]+/, `projects/${PROJECT_NUMBER}`)}/versions/1`,
+  }),
+  "gcp:cloudrunv2/service:Service": (name, inputs, ctx) => {
+    const serviceName = (inputs.name as string | undefined) ?? `${name}-${shortHash(name)}`;
+    const uri = `https://${serviceName}-${shortHash(serviceName, 10)}-ew.a.run.app`;
+    return { uri, urls: [uri], name: serviceName, location: inputs.location ?? ctx.region, latestReadyRevision: `${serviceName}-00001-abc` };
+  },
+  "gcp:artifactregistry/repository:Repository": (name, inputs, ctx) => ({
+    name: inputs.repositoryId ?? name,
+    registryUri: `${inputs.location ?? ctx.region}-docker.pkg.dev/${inputs.project ?? ctx.project}/${inputs.repositoryId ?? name}`,
+  }),
+  "gcp:storage/bucket:Bucket": (name, inputs) => {
+    const bucketName = (inputs.name as string | undefined) ?? `${name}-${shortHash(name)}`;
+    return { name: bucketName, url: `gs://${bucketName}`, selfLink: `https://www.googleapis.com/storage/v1/b/${bucketName}` };
+  },
+  "gcp:storage/bucketObject:BucketObject": (name, inputs) => ({
+    name: inputs.name ?? name,
+    md5hash: Buffer.from(shortHash(name, 16)).toString("base64"),
+    outputName: inputs.name ?? name,
+  }),
+  "gcp:cloudfunctions/function:Function": (name, inputs, ctx) => ({
+    httpsTriggerUrl: `https://${inputs.region ?? ctx.region}-${inputs.project ?? ctx.project}.cloudfunctions.net/${inputs.name ?? name}`,
+  }),
+  "gcp:cloudfunctionsv2/function:Function": (name, inputs, ctx) => {
+    const functionName = (inputs.name as string | undefined) ?? name;
+    const uri = `https://${functionName.toLowerCase()}-${shortHash(functionName, 10)}-ew.a.run.app`;
+    return { url: uri, serviceConfig: { ...(inputs.serviceConfig as State | undefined), uri, service: `projects/${inputs.project ?? ctx.project}/locations/${inputs.location ?? ctx.region}/services/${functionName.toLowerCase()}` } };
+  },
+  "gcp:firebase/webApp:WebApp": (name, inputs) => ({ appId: `1:${PROJECT_NUMBER}:web:${shortHash(name, 22)}`, name: `projects/${inputs.project}/webApps/${shortHash(name, 10)}` }),
+  "gcp:firebase/hostingSite:HostingSite": (name, inputs) => ({ defaultUrl: `https://${inputs.siteId ?? name}.web.app`, name: `projects/${inputs.project}/sites/${inputs.siteId ?? name}` }),
+  "random:index/randomPassword:RandomPassword": (name, inputs) => ({
+    result: `mock-${shortHash(name, Math.max(8, Number(inputs.length ?? 32) - 5))}`,
+    bcryptHash: `$2a$10$${shortHash(name, 53)}`,
+  }),
+  "random:index/randomId:RandomId": (name) => ({ hex: shortHash(name, 8), b64Url: shortHash(name, 11), dec: "12345678" }),
+  "random:index/randomString:RandomString": (name, inputs) => ({ result: shortHash(name, Number(inputs.length ?? 8)) }),
+};
+
+/** Results of provider functions (`gcp.organizations.getProject()` and friends). */
+const invokeResults: Record<string, (inputs: State, ctx: MockContext) => State> = {
+  "gcp:organizations/getProject:getProject": (inputs, ctx) => ({
+    projectId: inputs.projectId ?? ctx.project,
+    number: PROJECT_NUMBER,
+    name: inputs.projectId ?? ctx.project,
+    id: `projects/${inputs.projectId ?? ctx.project}`,
+  }),
+  "gcp:organizations/getClientConfig:getClientConfig": (_inputs, ctx) => ({ accessToken: "mock-access-token", project: ctx.project, region: ctx.region, id: ctx.project }),
+  "gcp:compute/getZones:getZones": (_inputs, ctx) => ({ names: ["b", "c", "d"].map((z) => `${ctx.region}-${z}`) }),
+};
+
+/** Pulumi mocks for planning a pulsura stack offline. */
+export class PlanMocks implements pulumi.runtime.Mocks {
+  constructor(private readonly ctx: MockContext) {}
+
+  newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+    const computed = computedOutputs[args.type]?.(args.name, args.inputs as State, this.ctx) ?? {};
+    const id = (computed.id as string | undefined) ?? `${args.name}-id`;
+    const withName = args.type.startsWith("gcp:") && args.inputs.name === undefined ? { name: `${args.name}-${shortHash(args.name)}` } : {};
+    return { id, state: { ...withName, ...args.inputs, ...computed } };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+    const result = invokeResults[args.token];
+    if (!result) throw new Error(`the offline plan has no mock for the function ${args.token}`);
+    return result(args.inputs as State, this.ctx);
+  }
+}

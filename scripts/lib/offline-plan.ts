@@ -1,0 +1,215 @@
+/**
+ * The offline plan: runs the real Pulumi program under Pulumi's mocks with a stack file's config, records every
+ * resource the program registers (type, name, parent, inputs, dependencies), resolves the stack outputs and runs the
+ * policy pack over the inventory. No Pulumi CLI, cloud account or network is involved.
+ *
+ * One plan per process: Pulumi's runtime state and the program's module are process-wide.
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { InventoryResource, Violation } from "../../policy/offline";
+import { PlanMocks } from "./mocks";
+import { loadStackConfig, projectName, repoRoot, stackNameOf } from "./stack-files";
+
+/** Wire-format signatures of Pulumi's serialized property values. */
+const SIG = {
+  key: "4dabf18193072939515e22adb298388d",
+  secret: "1b47061264138c4ac30d75fd1eb44270",
+  resourceReference: "5cf8f73096256a8f31e491e813e4eb8e",
+  asset: "c44067f5952c0a294b673a41bacd8c17",
+  archive: "0def7320c3a5731c473e5ecbe6d01bc7",
+  outputValue: "d0e6a833031e9bbcd3f4e8bde6ca49a4",
+  unknown: "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+} as const;
+
+export const SECRET_MARK = "[secret]";
+export const UNKNOWN_MARK = "[unknown]";
+
+export interface PlanOptions {
+  /** Path of the stack file; defaults to `Pulumi.<stack>.yaml` in the repository root. */
+  configFile?: string;
+  /** Stack name; defaults to the one in the stack file's name. */
+  stack?: string;
+}
+
+export interface PlanResult {
+  stack: string;
+  project: string;
+  environment: string;
+  resources: InventoryResource[];
+  outputs: Record<string, unknown>;
+  violations: Violation[];
+}
+
+/** The program failed before or while declaring resources (including invalid stack config). */
+export class PlanError extends Error {
+  constructor(
+    message: string,
+    readonly kind: "config" | "program",
+  ) {
+    super(message);
+  }
+}
+
+/** Turns serialized inputs into plain JSON for people and policies: secrets, unknowns, assets made readable. */
+export function presentValue(value: unknown): unknown {
+  if (value === SIG.unknown) return UNKNOWN_MARK;
+  if (Array.isArray(value)) return value.map(presentValue);
+  if (value === null || typeof value !== "object") return value;
+  const object = value as Record<string, unknown>;
+  switch (object[SIG.key]) {
+    case SIG.secret:
+      return SECRET_MARK;
+    case SIG.resourceReference:
+      return object.urn;
+    case SIG.asset:
+      return { asset: object.path ?? object.uri ?? `text (${String(object.text ?? "").length} characters)` };
+    case SIG.archive:
+      return { archive: object.path ?? object.uri ?? Object.keys((object.assets as object | undefined) ?? {}).sort() };
+    case SIG.outputValue:
+      return object.secret ? SECRET_MARK : "value" in object ? presentValue(object.value) : UNKNOWN_MARK;
+    default:
+      return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, presentValue(v)]));
+  }
+}
+
+function presentInputs(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  const presented = presentValue(inputs) as Record<string, unknown>;
+  // A dynamic resource carries its provider as serialized JavaScript: show a fingerprint, not pages of code.
+  if (type === "pulumi-nodejs:dynamic:Resource" && typeof inputs.__provider === "string") {
+    presented.__provider = `[serialized provider sha256:${createHash("sha256").update(inputs.__provider).digest("hex").slice(0, 12)}]`;
+  }
+  return presented;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProtect(): boolean | undefined;
+  getDependenciesList(): string[];
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+type Callback = (error: Error | null, response?: { getUrn(): string }) => void;
+interface Monitor {
+  registerResource(request: RegisterRequest, callback: Callback): void;
+}
+
+/** Records each registration the mock monitor answers. */
+function recordRegistrations(monitor: Monitor, resources: InventoryResource[]): void {
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) =>
+    register(request, (error, response) => {
+      if (!error && response) {
+        resources.push({
+          urn: response.getUrn(),
+          type: request.getType(),
+          name: request.getName(),
+          parent: request.getParent() || null,
+          inputs: presentInputs(request.getType(), request.getObject()?.toJavaScript() ?? {}),
+          dependencies: [...new Set(request.getDependenciesList())].sort(),
+          protect: request.getProtect() === true,
+          custom: request.getCustom(),
+        });
+      }
+      callback(error, response);
+    });
+}
+
+async function resolveOutputs(exports: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const outputs: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(exports)) {
+    if (name === "default" || name === "__esModule") continue;
+    const output = pulumi.output(value);
+    const [plain, secret] = await Promise.all([
+      new Promise<unknown>((resolveValue) => output.apply((v) => resolveValue(v))),
+      pulumi.isSecret(output),
+    ]);
+    outputs[name] = secret ? SECRET_MARK : presentValue(plain);
+  }
+  return outputs;
+}
+
+function describeError(error: unknown): PlanError {
+  if (error instanceof PlanError) return error;
+  if (error instanceof pulumi.RunError) return new PlanError(error.message, error.name === "StackConfigError" ? "config" : "program");
+  if (error instanceof Error) return new PlanError(`${error.message}\n${error.stack?.split("\n").slice(1, 6).join("\n") ?? ""}`, "program");
+  return new PlanError(String(error), "program");
+}
+
+/** Plans one stack. Call once per process. */
+export async function runOfflinePlan(options: PlanOptions): Promise<PlanResult> {
+  const project = projectName();
+  const configFile = options.configFile ?? join(repoRoot, `Pulumi.${options.stack}.yaml`);
+  const stack = options.stack ?? stackNameOf(configFile);
+  const { config, secretKeys } = loadStackConfig(configFile, project);
+
+  const ctx = { project: config["gcp:project"] ?? "unknown-project", region: config["gcp:region"] ?? "unknown-region" };
+  await pulumi.runtime.setMocks(new PlanMocks(ctx), project, stack, false);
+  pulumi.runtime.setAllConfig(config, secretKeys);
+  const resources: InventoryResource[] = [];
+  recordRegistrations(pulumi.runtime.getMonitor() as unknown as Monitor, resources);
+
+  // An error inside an apply surfaces as an unhandled rejection, as it would under `pulumi up`.
+  const failures: unknown[] = [];
+  const onRejection = (reason: unknown) => failures.push(reason);
+  process.on("unhandledRejection", onRejection);
+  try {
+    let exports: Record<string, unknown>;
+    try {
+      exports = (await import(join(repoRoot, "infra", "index.ts"))) as Record<string, unknown>;
+    } catch (error) {
+      throw describeError(error);
+    }
+    const outputs = await resolveOutputs(exports);
+    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+    await settings.waitForRPCs();
+    if (failures.length > 0) throw describeError(failures[0]);
+
+    const { runPolicies } = await import("../../policy/offline");
+    const environment = String(outputs.environment ?? "");
+    const violations = await runPolicies(resources, environment);
+    return { stack, project, environment, resources, outputs, violations };
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+}
+
+/** The plan as `npm run plan -- --json` prints it. */
+export function planJson(plan: PlanResult): object {
+  return {
+    stack: plan.stack,
+    project: plan.project,
+    resources: plan.resources.map(({ urn, type, name, parent, inputs }) => ({ urn, type, name, parent, inputs })),
+    outputs: plan.outputs,
+    violations: plan.violations,
+  };
+}
+
+/** A readable tree of the plan: resources under their parents, then outputs and violations. */
+export function planTree(plan: PlanResult): string {
+  const children = new Map<string | null, InventoryResource[]>();
+  for (const r of plan.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+  const lines = [`Offline plan of stack ${plan.stack} (project ${plan.project}, environment ${plan.environment}): ${plan.resources.length} resources`];
+  const walk = (parent: string | null, indent: string) => {
+    const list = children.get(parent) ?? [];
+    list.forEach((r, i) => {
+      const last = i === list.length - 1;
+      lines.push(`${indent}${last ? "└─" : "├─"} ${r.type}  ${r.name}${r.protect ? "  [protected]" : ""}`);
+      walk(r.urn, indent + (last ? "   " : "│  "));
+    });
+  };
+  walk(null, "");
+  lines.push("", "Outputs:");
+  for (const [name, value] of Object.entries(plan.outputs)) lines.push(`  ${name}: ${JSON.stringify(value)}`);
+  lines.push("", plan.violations.length === 0 ? "Policies: no violations" : `Policies: ${plan.violations.length} violation(s)`);
+  for (const v of plan.violations) lines.push(`  [${v.enforcement}] ${v.policy}: ${v.message}${v.urn ? `\n      ${v.urn}` : ""}`);
+  return lines.join("\n");
+}
+
+/** Exit code of a plan: 2 when a mandatory policy is violated, else 0. */
+export function planExitCode(plan: PlanResult): 0 | 2 {
+  return plan.violations.some((v) => v.enforcement === "mandatory") ? 2 : 0;
+}

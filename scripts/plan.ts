@@ -1,0 +1,50 @@
+/**
+ * npm run plan -- --stack <name> [--json]
+ * npm run plan -- --config-file <path> [--stack <name>] [--json]
+ *
+ * Plans a stack offline: the real program under Pulumi's mocks with the stack file's config, then the policy pack.
+ * Exit codes: 0 clean or advisory violations only; 1 invalid config, bad arguments or a program error; 2 a mandatory
+ * policy is violated.
+ */
+import { parseArgs } from "node:util";
+import { PlanError, planExitCode, planJson, planTree, runOfflinePlan } from "./lib/offline-plan";
+
+const USAGE = "usage: npm run plan -- --stack <name> [--json]\n       npm run plan -- --config-file <Pulumi.<stack>.yaml> [--stack <name>] [--json]";
+
+async function main(): Promise<number> {
+  let values: { stack?: string; "config-file"?: string; json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: { stack: { type: "string" }, "config-file": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 1;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!values.stack && !values["config-file"]) {
+    process.stderr.write(`Name a stack with --stack or a stack file with --config-file.\n${USAGE}\n`);
+    return 1;
+  }
+  try {
+    const plan = await runOfflinePlan({ stack: values.stack, configFile: values["config-file"] });
+    process.stdout.write(`${values.json ? JSON.stringify(planJson(plan), null, 2) : planTree(plan)}\n`);
+    return planExitCode(plan);
+  } catch (error) {
+    const message = error instanceof PlanError ? error.message : (error as Error).message;
+    process.stderr.write(`${error instanceof PlanError && error.kind === "config" ? "" : "error: "}${message}\n`);
+    return 1;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);
