@@ -106,6 +106,14 @@ export function readSeeds(projectDir: string, database = "default"): Seed[] {
 }
 
 /**
+ * Whether a seed file holds demo data, which the deploy applies only where config enables demo data.
+ * Convention: demo seed file names contain "demo" (e.g. `90_demo_data_only_when_enabled.sql`).
+ */
+export function isDemoSeed(seed: Pick<Seed, "file">): boolean {
+  return /demo/i.test(seed.file);
+}
+
+/**
  * The top-level metadata files of the CLI's v3 directory format (besides version.yaml, databases/ and
  * actions.*) and the metadata key each one holds. Files may be absent; empty values are left out, as
  * the server leaves them out of `export_metadata`.
@@ -270,13 +278,18 @@ function readActions(metadataDir: string): ActionsMetadata | undefined {
 interface ParsedActionsSdl {
   /** Action name -> the definition part derived from SDL (type, arguments, output_type). */
   fields: Map<string, Record<string, unknown>>;
-  customTypes: { input_objects: Record<string, unknown>[]; objects: Record<string, unknown>[]; scalars: Record<string, unknown>[]; enums: Record<string, unknown>[] };
+  customTypes: {
+    enums: Record<string, unknown>[];
+    input_objects: Record<string, unknown>[];
+    objects: Record<string, unknown>[];
+    scalars: Record<string, unknown>[];
+  };
 }
 
 function parseActionsSdl(sdl: string, fileName: string): ParsedActionsSdl {
   const result: ParsedActionsSdl = {
     fields: new Map(),
-    customTypes: { input_objects: [], objects: [], scalars: [], enums: [] },
+    customTypes: { enums: [], input_objects: [], objects: [], scalars: [] },
   };
   if (sdl.trim() === "") return result;
   let definitions: readonly DefinitionNode[];
