@@ -349,10 +349,10 @@ export interface ConfigProblem {
 /** Thrown when the stack config is invalid; `pulumi up` prints its message without a stack trace. */
 export class StackConfigError extends pulumi.RunError {
   constructor(
-    readonly stack: string,
+    readonly stackName: string,
     readonly problems: ConfigProblem[],
   ) {
-    super(formatProblems(stack, problems));
+    super(formatProblems(stackName, problems));
     this.name = "StackConfigError";
   }
 }

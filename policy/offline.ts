@@ -95,7 +95,7 @@ async function runOne(policy: PulsuraPolicy, resources: PolicyResource[], report
     }
   };
   if (isResourcePolicy(policy)) {
-    const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+    const validations = [policy.validateResource ?? []].flat();
     for (const resource of resources) {
       const reportViolation: ReportViolation = (message, urn) => report(message, urn ?? resource.urn);
       for (const validate of validations) await guard(() => validate(resourceArgs(resource), reportViolation));

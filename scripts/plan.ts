@@ -2,6 +2,8 @@
  * npm run plan -- --stack <name> [--json]
  * npm run plan -- --config-file <path> [--stack <name>] [--json]
  *
+ * --inventory prints the full plan record (with each resource's dependencies and protect flag) as one JSON line.
+ *
  * Plans a stack offline: the real program under Pulumi's mocks with the stack file's config, then the policy pack.
  * Exit codes: 0 clean or advisory violations only; 1 invalid config, bad arguments or a program error; 2 a mandatory
  * policy is violated.
@@ -12,10 +14,10 @@ import { PlanError, planExitCode, planJson, planTree, runOfflinePlan } from "./l
 const USAGE = "usage: npm run plan -- --stack <name> [--json]\n       npm run plan -- --config-file <Pulumi.<stack>.yaml> [--stack <name>] [--json]";
 
 async function main(): Promise<number> {
-  let values: { stack?: string; "config-file"?: string; json?: boolean; help?: boolean };
+  let values: { stack?: string; "config-file"?: string; json?: boolean; inventory?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
-      options: { stack: { type: "string" }, "config-file": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: { stack: { type: "string" }, "config-file": { type: "string" }, json: { type: "boolean" }, inventory: { type: "boolean" }, help: { type: "boolean", short: "h" } },
       strict: true,
     }));
   } catch (error) {
@@ -32,7 +34,9 @@ async function main(): Promise<number> {
   }
   try {
     const plan = await runOfflinePlan({ stack: values.stack, configFile: values["config-file"] });
-    process.stdout.write(`${values.json ? JSON.stringify(planJson(plan), null, 2) : planTree(plan)}\n`);
+    // --inventory (for tests and tools) adds what policies see: dependencies, protect, the environment.
+    const rendered = values.inventory ? JSON.stringify(plan) : values.json ? JSON.stringify(planJson(plan), null, 2) : planTree(plan);
+    process.stdout.write(`${rendered}\n`);
     return planExitCode(plan);
   } catch (error) {
     const message = error instanceof PlanError ? error.message : (error as Error).message;

@@ -1,8 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 
-function asList<T>(value: pulumi.Input<pulumi.Input<T>[]> | pulumi.Input<T> | undefined): pulumi.Input<T>[] {
+type DependsOn = pulumi.ResourceOptions["dependsOn"];
+
+/** `dependsOn` as a list. pulsura passes resources (not outputs of lists) as dependencies. */
+function asList(value: DependsOn): pulumi.Input<pulumi.Resource>[] {
   if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value as pulumi.Input<T>];
+  return Array.isArray(value) ? (value as pulumi.Input<pulumi.Resource>[]) : [value as pulumi.Input<pulumi.Resource>];
 }
 
 /**
@@ -17,12 +20,12 @@ export abstract class PulsuraComponent extends pulumi.ComponentResource {
 
   protected constructor(type: string, name: string, opts?: pulumi.ComponentResourceOptions) {
     super(type, name, {}, opts);
-    this.inheritedDependsOn = asList(opts?.dependsOn as pulumi.Input<pulumi.Input<pulumi.Resource>[]> | undefined);
+    this.inheritedDependsOn = asList(opts?.dependsOn);
   }
 
   /** Options for a child resource: parented to this component, after the component's own dependencies. */
   protected childOptions(opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
-    const own = asList(opts.dependsOn as pulumi.Input<pulumi.Input<pulumi.Resource>[]> | undefined);
+    const own = asList(opts.dependsOn);
     return { ...opts, parent: this, dependsOn: [...this.inheritedDependsOn, ...own] };
   }
 }

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { InventoryResource, Violation } from "../../policy/offline";
+import { runPolicies, type InventoryResource, type Violation } from "../../policy/offline";
 import { PlanMocks } from "./mocks";
 import { loadStackConfig, projectName, repoRoot, stackNameOf } from "./stack-files";
 
@@ -122,7 +122,8 @@ async function resolveOutputs(exports: Record<string, unknown>): Promise<Record<
   const outputs: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(exports)) {
     if (name === "default" || name === "__esModule") continue;
-    const output = pulumi.output(value);
+    // Exports may be plain values or outputs of any shape; only their resolved value matters here.
+    const output = pulumi.output(value as pulumi.Input<Record<string, unknown>>) as pulumi.Output<unknown>;
     const [plain, secret] = await Promise.all([
       new Promise<unknown>((resolveValue) => output.apply((v) => resolveValue(v))),
       pulumi.isSecret(output),
@@ -164,11 +165,12 @@ export async function runOfflinePlan(options: PlanOptions): Promise<PlanResult> 
       throw describeError(error);
     }
     const outputs = await resolveOutputs(exports);
+    // waitForRPCs is how Pulumi itself drains pending registrations before disconnecting; it is not in the typings.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
     await settings.waitForRPCs();
     if (failures.length > 0) throw describeError(failures[0]);
 
-    const { runPolicies } = await import("../../policy/offline");
     const environment = String(outputs.environment ?? "");
     const violations = await runPolicies(resources, environment);
     return { stack, project, environment, resources, outputs, violations };

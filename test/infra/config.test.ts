@@ -1,0 +1,137 @@
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import {
+  connectionHeadroom,
+  parseStackConfig,
+  StackConfigError,
+  tierConnectionLimit,
+  type RawConfig,
+  type SecretConfigKey,
+} from "../../infra/config";
+
+const base: RawConfig = {
+  "gcp:project": "pulsura-test",
+  "gcp:region": "europe-west1",
+  "pulsura:environment": "dev",
+  "pulsura:tenant": "acme",
+};
+
+function parse(raw: RawConfig, secrets: Partial<Record<SecretConfigKey, string>> = {}) {
+  return parseStackConfig("test", raw, (key) => (secrets[key] ? pulumi.secret(secrets[key]!) : undefined));
+}
+
+function problemsOf(raw: RawConfig): string[] {
+  try {
+    parse(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(StackConfigError);
+    return (error as StackConfigError).problems.map((p) => `${p.key}: got ${p.got}, expected ${p.expected}`);
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+describe("stack config", () => {
+  it("fills dev defaults: scale to zero, shared-core zonal database, no deletion protection", () => {
+    const config = parse(base);
+    expect(config.environment).toBe("dev");
+    expect(config.database).toMatchObject({ tier: "db-g1-small", availability: "ZONAL", deletionProtection: false, pointInTimeRecovery: false });
+    expect(config.hasura.minInstances).toBe(0);
+    expect(config.services).toEqual([expect.objectContaining({ name: "core", minInstances: 0 })]);
+    expect(config.corsOrigins).toEqual(["http://localhost:*"]);
+  });
+
+  it("fills prod defaults: regional HA, PITR, deletion protection, min instances, no localhost CORS", () => {
+    const config = parse({ ...base, "pulsura:environment": "prod", "pulsura:alertEmail": "ops@example.com", "pulsura:domains": '["app.example.com"]' });
+    expect(config.database).toMatchObject({ availability: "REGIONAL", pointInTimeRecovery: true, deletionProtection: true, queryInsights: true });
+    expect(config.database.retainedBackups).toBeGreaterThanOrEqual(7);
+    expect(config.hasura.minInstances).toBeGreaterThanOrEqual(1);
+    expect(config.corsOrigins).toEqual(["https://app.example.com"]);
+  });
+
+  it("lets a stack file override a default", () => {
+    const config = parse({ ...base, "pulsura:database": '{"tier":"db-custom-1-3840","retainedBackups":10}' });
+    expect(config.database.tier).toBe("db-custom-1-3840");
+    expect(config.database.retainedBackups).toBe(10);
+    expect(config.database.availability).toBe("ZONAL");
+  });
+
+  it("names every bad key, what it got and what it expects", () => {
+    expect(
+      problemsOf({
+        ...base,
+        "pulsura:environment": "staging",
+        "pulsura:database": '{"tier":"db-huge"}',
+        "pulsura:hasura": '{"maxInstances":-1}',
+      }),
+    ).toEqual([
+      'pulsura:environment: got "staging", expected one of "dev" | "prod"',
+      'pulsura:database.tier: got "db-huge", expected a Cloud SQL tier such as db-g1-small or db-custom-2-7680',
+      "pulsura:hasura.maxInstances: got -1, expected a number >= 1",
+    ]);
+  });
+
+  it("reports unknown keys, missing required keys and bad gcp settings together", () => {
+    const problems = problemsOf({ "gcp:region": "mars", "pulsura:databse": '{"tier":"db-g1-small"}', "pulsura:services": '[{"name":"core","maxInstance":3}]' });
+    expect(problems).toEqual([
+      "gcp:project: got nothing, expected a string",
+      'gcp:region: got "mars", expected a GCP region such as europe-west1',
+      "pulsura:services[0].maxInstance: got 3, expected no such key (unknown setting)",
+      'pulsura:databse: got {"tier":"db-g1-small"}, expected no such key (unknown setting)',
+    ]);
+  });
+
+  it("requires environment and tenant", () => {
+    expect(problemsOf({ "gcp:project": "pulsura-test", "gcp:region": "europe-west1" })).toEqual([
+      'pulsura:environment: got nothing, expected one of "dev" | "prod" (required)',
+      "pulsura:tenant: got nothing, expected a tenant name (required)",
+    ]);
+  });
+
+  it("requires an alert e-mail and refuses test phone numbers in prod", () => {
+    expect(problemsOf({ ...base, "pulsura:environment": "prod", "pulsura:auth": '{"phone":{"testPhoneNumbers":{"+16505550101":"123456"}}}' })).toEqual([
+      "pulsura:alertEmail: got nothing, expected an e-mail address for alerts (required in prod)",
+      'pulsura:auth.phone.testPhoneNumbers: got {"+16505550101":"123456"}, expected no test phone numbers in prod',
+    ]);
+  });
+
+  it("asks for an OAuth client secret as a Pulumi secret when a provider is configured", () => {
+    const raw = { ...base, "pulsura:auth": '{"google":{"clientId":"id.apps.googleusercontent.com"}}' };
+    expect(problemsOf(raw)).toEqual([
+      "pulsura:googleClientSecret: got nothing, expected the google OAuth client secret, set with: pulumi config set --secret googleClientSecret <value> --stack test",
+    ]);
+    const config = parse(raw, { googleClientSecret: "s3cret" });
+    expect(pulumi.Output.isInstance(config.auth.oauth.google?.clientSecret)).toBe(true);
+  });
+
+  it("rejects a connection budget over the database's limit, naming the numbers", () => {
+    const problems = problemsOf({ ...base, "pulsura:hasura": '{"maxInstances":4,"poolSize":10}' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain("pulsura:database.tier: got 50 connections at full scale");
+    expect(problems[0]).toContain("pulsura:hasura maxInstances 4 × poolSize 10 = 40");
+    expect(problems[0]).toContain("pulsura:services[0] (core) maxInstances 2 × poolSize 5 = 10");
+    expect(problems[0]).toContain("at most 40 = 50 allowed by tier db-g1-small minus 10 headroom");
+  });
+
+  it("accepts the same budget on a larger tier or with an explicit max_connections", () => {
+    expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":4,"poolSize":10}', "pulsura:database": '{"tier":"db-custom-1-3840"}' })).not.toThrow();
+    expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":4,"poolSize":10}', "pulsura:database": '{"maxConnections":100}' })).not.toThrow();
+  });
+
+  it("knows Cloud SQL's default connection limits by tier", () => {
+    expect(tierConnectionLimit("db-f1-micro")).toBe(25);
+    expect(tierConnectionLimit("db-g1-small")).toBe(50);
+    expect(tierConnectionLimit("db-custom-1-3840")).toBe(100);
+    expect(tierConnectionLimit("db-custom-2-7680")).toBe(200);
+    expect(tierConnectionLimit("db-custom-4-15360")).toBe(400);
+    expect(tierConnectionLimit("db-custom-96-638976")).toBe(1000);
+    expect(connectionHeadroom(50)).toBe(10);
+    expect(connectionHeadroom(400)).toBe(40);
+  });
+
+  it("rejects min instances above max instances and duplicate service names", () => {
+    expect(problemsOf({ ...base, "pulsura:services": '[{"name":"core","minInstances":3,"maxInstances":2},{"name":"core"}]' })).toEqual([
+      'pulsura:services: got two services named "core", expected unique service names',
+      "pulsura:services[0].minInstances: got 3, expected at most maxInstances (2)",
+    ]);
+  });
+});

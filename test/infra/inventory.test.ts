@@ -1,0 +1,53 @@
+/**
+ * Per-stack inventories in the style of cloud-foundation-fabric's plan tests: the counts of each resource type and
+ * the inputs of every resource, committed under test/infra/inventory/<stack>.yaml so a change to what a stack would
+ * create shows in review. They are regenerated only on purpose: `npm run test:update-inventory`.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import type { PlanResult } from "../../scripts/lib/offline-plan";
+import { repoRoot } from "../../scripts/lib/stack-files";
+import { planOf, plannedStacks } from "./support/plans";
+
+const inventoryDir = join(repoRoot, "test", "infra", "inventory");
+const updating = process.env.PULSURA_UPDATE_INVENTORY === "1";
+
+interface Inventory {
+  counts: Record<string, number>;
+  values: Record<string, { type: string; parent: string | null; protect?: boolean; inputs: Record<string, unknown> }>;
+  outputs: Record<string, unknown>;
+}
+
+function inventoryOf(plan: PlanResult): Inventory {
+  const counts: Record<string, number> = {};
+  for (const r of plan.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+  const nameOf = new Map(plan.resources.map((r) => [r.urn, r.name]));
+  const values: Inventory["values"] = {};
+  for (const r of [...plan.resources].sort((a, b) => a.name.localeCompare(b.name))) {
+    // The serialized dynamic provider is code, reviewed as code: keep it out of the inventory.
+    const { __provider: _provider, ...inputs } = r.inputs;
+    values[r.name] = { type: r.type, parent: r.parent ? nameOf.get(r.parent)! : null, ...(r.protect ? { protect: true } : {}), inputs };
+  }
+  return { counts: Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b))), values, outputs: plan.outputs };
+}
+
+describe("inventory", () => {
+  for (const stack of plannedStacks()) {
+    it(`of stack ${stack} matches test/infra/inventory/${stack}.yaml`, () => {
+      const actual = inventoryOf(planOf(stack));
+      const file = join(inventoryDir, `${stack}.yaml`);
+      if (updating) {
+        mkdirSync(inventoryDir, { recursive: true });
+        const header = `# Inventory of stack "${stack}": what the offline plan declares. Regenerate with: npm run test:update-inventory\n`;
+        writeFileSync(file, header + stringify(actual, { sortMapEntries: false, lineWidth: 0 }));
+      }
+      expect(existsSync(file), `${file} is missing: run npm run test:update-inventory and review it`).toBe(true);
+      const expected = parse(readFileSync(file, "utf8")) as Inventory;
+      expect(actual.counts).toEqual(expected.counts);
+      expect(actual.values).toEqual(expected.values);
+      expect(actual.outputs).toEqual(expected.outputs);
+    });
+  }
+});

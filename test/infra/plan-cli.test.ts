@@ -1,0 +1,66 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { planExitCode, type PlanResult } from "../../scripts/lib/offline-plan";
+import { repoRoot } from "../../scripts/lib/stack-files";
+import { runPlanCli } from "./support/run-plan";
+
+const fixture = (name: string) => join(repoRoot, "test", "infra", "fixtures", name);
+
+describe("npm run plan", () => {
+  it("prints the documented JSON for the prod stack, listing the enabled APIs", async () => {
+    const run = await runPlanCli(["--stack", "prod", "--json"]);
+    expect(run.exitCode).toBe(0);
+    const plan = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(Object.keys(plan)).toEqual(["stack", "project", "resources", "outputs", "violations"]);
+    expect(plan).toMatchObject({ stack: "prod", project: "pulsura" });
+    const resources = plan.resources as Array<Record<string, unknown>>;
+    for (const r of resources) expect(Object.keys(r)).toEqual(["urn", "type", "name", "parent", "inputs"]);
+    const apis = resources.filter((r) => r.type === "gcp:projects/service:Service").map((r) => (r.inputs as { service: string }).service);
+    expect(apis).toContain("sqladmin.googleapis.com");
+    expect((plan.outputs as { enabledApis: string[] }).enabledApis).toEqual(apis.sort());
+  });
+
+  it("prints a readable tree by default", async () => {
+    const run = await runPlanCli(["--stack", "dev"]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/^Offline plan of stack dev \(project pulsura, environment dev\): \d+ resources/);
+    expect(run.stdout).toContain("└─ pulsura:core:Project  pulsura");
+    expect(run.stdout).toContain("gcp:projects/service:Service  pulsura-sqladmin");
+  });
+
+  it("exits 1 naming all three bad keys of a stack file, without a stack trace", async () => {
+    const run = await runPlanCli(["--config-file", fixture("Pulumi.three-bad-keys.yaml")]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('Stack "three-bad-keys" has 3 invalid config values');
+    expect(run.stderr).toContain('pulsura:environment: got "staging", expected one of "dev" | "prod"');
+    expect(run.stderr).toContain('pulsura:database.tier: got "db-huge", expected a Cloud SQL tier');
+    expect(run.stderr).toContain("pulsura:hasura.maxInstances: got -1, expected a number >= 1");
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(run.stdout).toBe("");
+  });
+
+  it("exits 1 with usage for missing or unknown arguments, and for a missing stack file", async () => {
+    expect((await runPlanCli([])).exitCode).toBe(1);
+    const unknown = await runPlanCli(["--stak", "dev"]);
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toContain("usage: npm run plan");
+    const missing = await runPlanCli(["--stack", "nope"]);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain("Pulumi.nope.yaml does not exist");
+  });
+
+  it("prints secret config values as [secret]", async () => {
+    const run = await runPlanCli(["--config-file", fixture("Pulumi.with-secret.yaml"), "--json"]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).not.toContain("v1:");
+  });
+
+  it("exits 2 only for mandatory violations", () => {
+    const plan = (enforcement: "mandatory" | "advisory"): PlanResult => ({
+      stack: "s", project: "pulsura", environment: "dev", resources: [], outputs: {},
+      violations: [{ policy: "p", enforcement, urn: "urn", message: "m" }],
+    });
+    expect(planExitCode(plan("mandatory"))).toBe(2);
+    expect(planExitCode(plan("advisory"))).toBe(0);
+  });
+});
