@@ -71,7 +71,8 @@ export function readMigrations(projectDir: string, database = "default"): Migrat
   }
   migrations.sort((a, b) => compareVersions(a.version, b.version));
   for (let i = 1; i < migrations.length; i++) {
-    if (migrations[i].version === migrations[i - 1].version) {
+    // The CLI parses versions as integers, so 01 and 1 are the same version.
+    if (compareVersions(migrations[i].version, migrations[i - 1].version) === 0) {
       throw new Error(
         `Two migrations share version ${migrations[i].version}: ${migrations[i - 1].name} and ${migrations[i].name}`,
       );
