@@ -1,0 +1,9 @@
+import { defineAction } from "@pulsura/kit";
+
+/** The caller as Hasura sees them: user id and role. */
+export default defineAction({
+  roles: ["user"],
+  handler(_input, { caller }) {
+    return { userId: caller.userId, role: caller.role };
+  },
+});

@@ -1,0 +1,80 @@
+import { z } from "zod";
+
+const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+const required = (name: string) => z.string({ error: `${name} is required` }).trim().min(1, `${name} is required`);
+
+/** The environment every service reads. Names are part of the deployment contract (see notes/contract.md). */
+const environmentSchema = z.object({
+  PORT: z.coerce
+    .number({ error: "PORT must be a number" })
+    .int("PORT must be an integer")
+    .min(0, "PORT must be between 0 and 65535")
+    .max(65535, "PORT must be between 0 and 65535")
+    .default(8080),
+  DATABASE_URL: required("DATABASE_URL").refine(
+    (value) => /^postgres(ql)?:\/\//.test(value),
+    "DATABASE_URL must be a postgres:// or postgresql:// connection string",
+  ),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1, "DATABASE_POOL_MAX must be at least 1").default(10),
+  // Compared with X-Pulsura-Event-Secret on every webhook call; a short secret would be guessable.
+  PULSURA_EVENT_SECRET: required("PULSURA_EVENT_SECRET").min(16, "PULSURA_EVENT_SECRET must be at least 16 characters"),
+  HASURA_GRAPHQL_URL: z.url({ error: "HASURA_GRAPHQL_URL must be the full URL of Hasura's /v1/graphql endpoint" }),
+  HASURA_GRAPHQL_ADMIN_SECRET: required("HASURA_GRAPHQL_ADMIN_SECRET"),
+  GOOGLE_CLOUD_PROJECT: required("GOOGLE_CLOUD_PROJECT"),
+  LOG_LEVEL: z.enum(logLevels, { error: `LOG_LEVEL must be one of ${logLevels.join(", ")}` }).default("info"),
+});
+
+/** The validated service configuration. */
+export interface ServiceConfig {
+  /** Port to listen on; Cloud Run sets it. @default 8080 */
+  port: number;
+  /** Postgres connection string for the handlers' pool. */
+  databaseUrl: string;
+  /** Most connections the pool opens. @default 10 */
+  databasePoolMax: number;
+  /** Shared secret Hasura sends in `X-Pulsura-Event-Secret`. */
+  eventSecret: string;
+  /** Full URL of Hasura's `/v1/graphql`. */
+  hasuraGraphqlUrl: string;
+  hasuraAdminSecret: string;
+  /** Google Cloud project: Firebase Admin project id and the trace resource name. */
+  projectId: string;
+  logLevel: (typeof logLevels)[number];
+}
+
+/** Thrown when the environment is incomplete or wrong; its message lists every problem, one per line. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid service configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Reads and validates the service environment; throws a {@link ConfigError} naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  // Empty strings count as unset, so `PORT=` falls back to the default instead of failing as "not a number".
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const variable = issue.path.join(".");
+        return issue.message.includes(variable) ? issue.message : `${variable}: ${issue.message}`;
+      }),
+    );
+  }
+  const values = parsed.data;
+  return {
+    port: values.PORT,
+    databaseUrl: values.DATABASE_URL,
+    databasePoolMax: values.DATABASE_POOL_MAX,
+    eventSecret: values.PULSURA_EVENT_SECRET,
+    hasuraGraphqlUrl: values.HASURA_GRAPHQL_URL,
+    hasuraAdminSecret: values.HASURA_GRAPHQL_ADMIN_SECRET,
+    projectId: values.GOOGLE_CLOUD_PROJECT,
+    logLevel: values.LOG_LEVEL,
+  };
+}

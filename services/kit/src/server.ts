@@ -1,0 +1,412 @@
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from "fastify";
+import type { Auth } from "firebase-admin/auth";
+import { Pool } from "pg";
+import type { z } from "zod";
+import type { ServiceConfig } from "./config";
+import {
+  normalizeRoutes,
+  type ActionContext,
+  type ActionDefinition,
+  type BaseContext,
+  type Caller,
+  type CronContext,
+  type CronDefinition,
+  type EventContext,
+  type EventDefinition,
+  type ServiceRoutes,
+  type TriggerEvent,
+} from "./definitions";
+import { ActionError, hasuraError, unexpectedErrorBody, validationFailed } from "./errors";
+import { lazyFirebaseAuth } from "./firebase";
+import { createHasuraClient, type HasuraClient } from "./hasura-client";
+import { createLogger, traceFields, type Logger } from "./logger";
+import { actionPayloadSchema, cronPayloadSchema, eventPayloadSchema } from "./payloads";
+import { createSecretChecker, eventSecretHeader } from "./secret";
+import { inTransaction, runOnce } from "./transaction";
+
+export interface CreateServiceOptions {
+  /** Service name (its folder under services/), used in logs. */
+  name: string;
+  routes: ServiceRoutes;
+  config: ServiceConfig;
+  /** @default a Cloud Logging logger at `config.logLevel` on stdout */
+  logger?: Logger;
+  /** @default a pool on `config.databaseUrl` with `config.databasePoolMax` connections */
+  pool?: Pool;
+  /** Largest request body accepted, in bytes. Event payloads carry whole rows. @default 5 MiB */
+  bodyLimit?: number;
+}
+
+/** The Fastify instance of a service (its logger is pino). */
+export type ServiceApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger>;
+
+/** A service, built but not listening yet. */
+export interface Service {
+  app: ServiceApp;
+  pool: Pool;
+  logger: Logger;
+  /** Starts listening; resolves with the bound address, e.g. `http://127.0.0.1:43121`. */
+  listen(options?: { host?: string; port?: number }): Promise<string>;
+  /** Stops accepting connections, waits for in-flight requests, then closes the pool. */
+  close(): Promise<void>;
+}
+
+/** Session written to `hasura.user` for crons, which have no caller. */
+const cronSession: Readonly<Record<string, string>> = Object.freeze({ "x-hasura-role": "admin" });
+
+/** Routes that answer without the webhook secret: Cloud Run probes cannot send it. */
+const publicRoutes = new Set(["/healthz", "/readyz"]);
+
+interface SharedResources {
+  pool: Pool;
+  config: ServiceConfig;
+  auth: () => Auth;
+}
+
+/**
+ * Builds the Fastify app for a service: one POST route per handler, `GET /healthz`, `GET /readyz`, the
+ * webhook secret check, Hasura's payload and error shapes, and logging with the request's trace.
+ */
+export function createService(options: CreateServiceOptions): Service {
+  const { config, routes } = options;
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const pool =
+    options.pool ??
+    new Pool({
+      connectionString: config.databaseUrl,
+      max: config.databasePoolMax,
+      // Fail a request (and /readyz) instead of queueing forever when the database is unreachable.
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+    });
+  // Idle clients can lose their connection (database restart); pg emits that on the pool, and unhandled it would crash.
+  pool.on("error", (error) => logger.warn({ err: error }, "idle database connection failed"));
+
+  const shared: SharedResources = { pool, config, auth: lazyFirebaseAuth(config.projectId) };
+  const checkSecret = createSecretChecker(config.eventSecret);
+
+  const app: ServiceApp = Fastify({
+    loggerInstance: logger,
+    // Cloud Run already logs every request; per-request lines here would double the log volume.
+    logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory(parent, bindings, childOptions, rawRequest) {
+      const trace = traceFields(rawRequest.headers, config.projectId);
+      return parent.child(trace ? { ...bindings, ...trace } : bindings, childOptions);
+    },
+    bodyLimit: options.bodyLimit ?? 5 * 1024 * 1024,
+    return503OnClosing: true,
+    // Payloads are validated with zod: Fastify's JSON-schema compilers (ajv, fast-json-stringify) are never
+    // needed, and naming our own factories keeps them out of the bundle.
+    schemaController: {
+      compilersFactory: {
+        buildValidator: () => () => {
+          throw new Error("route schemas are not used in pulsura services: validate with zod");
+        },
+        buildSerializer: () => () => {
+          throw new Error("response schemas are not used in pulsura services");
+        },
+      },
+    },
+  });
+
+  // Before body parsing: a call without the right secret is refused before its body is read.
+  app.addHook("onRequest", (request, reply, done) => {
+    if (publicRoutes.has(request.routeOptions.url ?? "")) return done();
+    if (checkSecret(request.headers[eventSecretHeader])) return done();
+    request.log.warn({ url: request.url }, "refused a call without the right X-Pulsura-Event-Secret");
+    void reply.code(401).send(hasuraError("missing or wrong X-Pulsura-Event-Secret", "access-denied"));
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const [message, code] = describeClientError(error);
+      return reply.code(status).send(hasuraError(message, code));
+    }
+    request.log.error({ err: error }, "request failed");
+    return reply.code(500).send(unexpectedErrorBody);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(hasuraError(`no handler for ${request.method} ${request.url.split("?")[0]}`, "not-found")),
+  );
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (request, reply) => {
+    try {
+      await withTimeout(pool.query("select 1"), 3_000, "database did not answer within 3 s");
+      return { status: "ready" };
+    } catch (error) {
+      request.log.warn({ err: error }, "not ready: database unreachable");
+      return reply.code(503).send({ status: "unavailable", reason: "database unreachable" });
+    }
+  });
+
+  const handlers = normalizeRoutes(routes);
+  for (const [name, definition] of Object.entries(handlers.actions)) registerAction(app, shared, name, definition);
+  for (const [name, definition] of Object.entries(handlers.events)) registerEvent(app, shared, name, definition);
+  for (const [name, definition] of Object.entries(handlers.crons)) registerCron(app, shared, name, definition);
+
+  // Registered before Fastify's own close hook runs, so it fires once the server refuses new requests.
+  app.addHook("preClose", (done) => {
+    logger.info("stopped accepting requests; finishing in-flight ones");
+    done();
+  });
+  // onClose hooks run after the HTTP server has closed, i.e. after in-flight requests finished.
+  app.addHook("onClose", async () => {
+    if (!options.pool) await pool.end();
+  });
+
+  return {
+    app,
+    pool,
+    logger,
+    async listen(listenOptions = {}) {
+      return app.listen({ host: listenOptions.host ?? "127.0.0.1", port: listenOptions.port ?? 0 });
+    },
+    async close() {
+      await app.close();
+    },
+  };
+}
+
+function registerAction(app: ServiceApp, shared: SharedResources, name: string, definition: ActionDefinition): void {
+  app.post(`/actions/${name}`, async (request, reply) => {
+    const parsed = actionPayloadSchema.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(validationFailed(parsed.error, []));
+    const payload = parsed.data;
+    if (payload.action.name !== name) {
+      return reply
+        .code(400)
+        .send(hasuraError(`action "${payload.action.name}" was sent to the handler of "${name}"`, "validation-failed", { path: "$.action.name" }));
+    }
+
+    const caller = callerFrom(payload.session_variables);
+    // Checked before the input, so a caller without the role learns nothing about the arguments.
+    if (!caller || (caller.role !== "admin" && !definition.roles.includes(caller.role))) {
+      return reply
+        .code(403)
+        .send(hasuraError(`role "${caller?.role ?? "(none)"}" may not call ${name}`, "access-denied"));
+    }
+
+    const input = definition.input.safeParse(payload.input);
+    if (!input.success) return reply.code(400).send(validationFailed(input.error, ["input"]));
+
+    const log = request.log as Logger;
+    const context = new ActionRequestContext(shared, log, caller, payload.request_query);
+    log.debug({ action: name }, "action started");
+    try {
+      const output = await definition.handler(input.data, context);
+      return reply.code(200).send(output === undefined ? null : output);
+    } catch (error) {
+      if (isActionError(error)) {
+        log.info({ action: name, code: error.code, status: error.status }, error.message);
+        return reply.code(error.status).send(error.toBody());
+      }
+      log.error({ err: error, action: name }, `action ${name} failed`);
+      return reply.code(500).send(unexpectedErrorBody);
+    }
+  });
+}
+
+function registerEvent(app: ServiceApp, shared: SharedResources, name: string, definition: EventDefinition): void {
+  app.post(`/events/${name}`, async (request, reply) => {
+    const parsed = eventPayloadSchema.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(validationFailed(parsed.error, []));
+    const payload = parsed.data;
+    if (payload.trigger.name !== name) {
+      return reply
+        .code(400)
+        .send(hasuraError(`trigger "${payload.trigger.name}" was sent to the handler of "${name}"`, "validation-failed", { path: "$.trigger.name" }));
+    }
+    const oldRow = parseRow(definition.row, payload.event.data.old, "old");
+    if (!oldRow.ok) return reply.code(400).send(oldRow.body);
+    const newRow = parseRow(definition.row, payload.event.data.new, "new");
+    if (!newRow.ok) return reply.code(400).send(newRow.body);
+
+    const log = request.log as Logger;
+    const session = payload.event.session_variables ?? undefined;
+    const caller = (session && callerFrom(session)) || null;
+    const event: TriggerEvent<Record<string, unknown>> = {
+      id: payload.id,
+      trigger: name,
+      table: payload.table,
+      op: payload.event.op,
+      old: oldRow.row,
+      new: newRow.row,
+      createdAt: payload.created_at,
+      deliveryInfo: payload.delivery_info
+        ? { maxRetries: payload.delivery_info.max_retries, currentRetry: payload.delivery_info.current_retry }
+        : undefined,
+    };
+    log.debug({ trigger: name, eventId: payload.id, op: event.op }, "event started");
+    try {
+      const outcome = await runOnce(shared.pool, { id: payload.id, kind: "event", name }, session ?? cronSession, (tx) =>
+        Promise.resolve(definition.handler(event, new EventRequestContext(shared, log, tx, caller))),
+      );
+      if (outcome.status === "duplicate") log.info({ trigger: name, eventId: payload.id }, "event already processed; skipped");
+      return reply.code(200).send(deliveryAnswer(outcome));
+    } catch (error) {
+      // A 5xx makes Hasura retry; nothing was recorded, so the retry runs the handler again.
+      log.error({ err: error, trigger: name, eventId: payload.id }, `event ${name} failed`);
+      return reply.code(500).send(unexpectedErrorBody);
+    }
+  });
+}
+
+function registerCron(app: ServiceApp, shared: SharedResources, name: string, definition: CronDefinition): void {
+  app.post(`/crons/${name}`, async (request, reply) => {
+    const parsed = cronPayloadSchema.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(validationFailed(parsed.error, []));
+    const payload = parsed.data;
+    if (payload.name != null && payload.name !== name) {
+      return reply
+        .code(400)
+        .send(hasuraError(`cron "${payload.name}" was sent to the handler of "${name}"`, "validation-failed", { path: "$.name" }));
+    }
+    const cronInput = definition.payload.safeParse(payload.payload);
+    if (!cronInput.success) return reply.code(400).send(validationFailed(cronInput.error, ["payload"]));
+
+    const log = request.log as Logger;
+    log.debug({ cron: name, scheduledEventId: payload.id }, "cron started");
+    try {
+      const outcome = await runOnce(shared.pool, { id: payload.id, kind: "cron", name }, cronSession, (tx) =>
+        Promise.resolve(
+          definition.handler(cronInput.data, new CronRequestContext(shared, log, tx, payload.id, payload.scheduled_time)),
+        ),
+      );
+      if (outcome.status === "duplicate") log.info({ cron: name, scheduledEventId: payload.id }, "cron run already processed; skipped");
+      return reply.code(200).send(deliveryAnswer(outcome));
+    } catch (error) {
+      log.error({ err: error, cron: name, scheduledEventId: payload.id }, `cron ${name} failed`);
+      return reply.code(500).send(unexpectedErrorBody);
+    }
+  });
+}
+
+/** The caller described by Hasura session variables; undefined without `x-hasura-role`. */
+export function callerFrom(sessionVariables: Readonly<Record<string, string>>): Caller | undefined {
+  const role = sessionVariables["x-hasura-role"];
+  if (!role) return undefined;
+  return {
+    userId: sessionVariables["x-hasura-user-id"] || null,
+    role,
+    organizationId: sessionVariables["x-hasura-organization-id"] || null,
+    sessionVariables,
+  };
+}
+
+class RequestContextBase implements BaseContext {
+  #hasura: HasuraClient | undefined;
+  constructor(
+    protected readonly shared: SharedResources,
+    readonly log: Logger,
+    private readonly callerSession: Readonly<Record<string, string>> | undefined,
+  ) {}
+  get db(): Pool {
+    return this.shared.pool;
+  }
+  get auth(): Auth {
+    return this.shared.auth();
+  }
+  // Built on first use: most handlers never call Hasura.
+  get hasura(): HasuraClient {
+    this.#hasura ??= createHasuraClient({
+      url: this.shared.config.hasuraGraphqlUrl,
+      adminSecret: this.shared.config.hasuraAdminSecret,
+      callerSessionVariables: this.callerSession,
+    });
+    return this.#hasura;
+  }
+}
+
+class ActionRequestContext extends RequestContextBase implements ActionContext {
+  constructor(
+    shared: SharedResources,
+    log: Logger,
+    readonly caller: Caller,
+    readonly requestQuery: string | undefined,
+  ) {
+    super(shared, log, caller.sessionVariables);
+  }
+  transaction<T>(work: (client: import("pg").PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.shared.pool, this.caller.sessionVariables, work);
+  }
+}
+
+class EventRequestContext extends RequestContextBase implements EventContext {
+  constructor(
+    shared: SharedResources,
+    log: Logger,
+    readonly tx: import("pg").PoolClient,
+    readonly caller: Caller | null,
+  ) {
+    super(shared, log, caller?.sessionVariables);
+  }
+}
+
+class CronRequestContext extends RequestContextBase implements CronContext {
+  constructor(
+    shared: SharedResources,
+    log: Logger,
+    readonly tx: import("pg").PoolClient,
+    readonly deliveryId: string,
+    readonly scheduledTime: string,
+  ) {
+    super(shared, log, undefined);
+  }
+}
+
+type RowResult =
+  | { ok: true; row: Record<string, unknown> | null }
+  | { ok: false; body: ReturnType<typeof validationFailed> };
+
+function parseRow(schema: z.ZodType, row: Record<string, unknown> | null, which: "old" | "new"): RowResult {
+  if (row === null) return { ok: true, row: null };
+  const parsed = schema.safeParse(row);
+  if (!parsed.success) return { ok: false, body: validationFailed(parsed.error, ["event", "data", which]) };
+  return { ok: true, row: parsed.data as Record<string, unknown> };
+}
+
+function deliveryAnswer(outcome: { status: "processed"; result: unknown } | { status: "duplicate" }): Record<string, unknown> {
+  if (outcome.status === "processed" && outcome.result !== undefined) return { status: "processed", result: outcome.result };
+  return { status: outcome.status };
+}
+
+function isActionError(error: unknown): error is ActionError {
+  return error instanceof ActionError;
+}
+
+/** Message and Hasura-style code for Fastify's own 4xx errors (body parsing, limits, media type). */
+function describeClientError(error: FastifyError): [string, string] {
+  switch (error.code) {
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return ["the request body is not valid JSON", "invalid-json"];
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return ["the request body is too large", "payload-too-large"];
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return ["the request body must be application/json", "unsupported-media-type"];
+    default:
+      // Fastify's messages for client errors describe the request, not our internals.
+      return [error.message, "bad-request"];
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export type { FastifyReply, FastifyRequest };
