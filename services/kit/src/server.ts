@@ -337,9 +337,9 @@ class ActionRequestContext extends RequestContextBase implements ActionContext {
   ) {
     super(shared, log, caller.sessionVariables);
   }
-  transaction<T>(work: (client: import("pg").PoolClient) => Promise<T>): Promise<T> {
-    return inTransaction(this.shared.pool, this.caller.sessionVariables, work);
-  }
+  // An arrow property, so `const { transaction } = context` keeps working.
+  readonly transaction = <T>(work: (client: import("pg").PoolClient) => Promise<T>): Promise<T> =>
+    inTransaction(this.shared.pool, this.caller.sessionVariables, work);
 }
 
 class EventRequestContext extends RequestContextBase implements EventContext {

@@ -1,6 +1,13 @@
 import { ActionError, defineAction } from "@pulsura/kit";
-import { DatabaseError } from "pg";
 import { z } from "zod";
+
+/** Foreign keys that fail when the caller has no users row. */
+const userForeignKeys = new Set(["organizations_created_by_fkey", "memberships_user_id_fkey"]);
+
+function isMissingUser(error: unknown): boolean {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === "23503" && constraint !== undefined && userForeignKeys.has(constraint);
+}
 
 /** Creates an organization with the caller as its owner: both rows in one transaction. */
 export default defineAction({
@@ -23,7 +30,7 @@ export default defineAction({
       });
     } catch (error) {
       // The users row is written by the user-sync function after sign-up; until then there is no one to own it.
-      if (error instanceof DatabaseError && error.code === "23503" && error.constraint?.includes("user")) {
+      if (isMissingUser(error)) {
         throw new ActionError("your user record does not exist yet; try again in a moment", { code: "user-not-found", status: 409 });
       }
       throw error;

@@ -1,0 +1,85 @@
+/**
+ * The Firebase Auth emulator from firebase-tools, started offline for a demo project on free ports (its hub and
+ * logging ports too, so parallel test files never collide).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const firebaseCli = path.resolve(__dirname, "../../../node_modules/firebase-tools/lib/bin/firebase.js");
+
+export interface AuthEmulator {
+  /** host:port, the value for FIREBASE_AUTH_EMULATOR_HOST. */
+  host: string;
+  projectId: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts the Auth emulator and resolves once it reports ready; rejects with its output if it exits or stalls. */
+export async function startAuthEmulator(projectId = "demo-pulsura-services"): Promise<AuthEmulator> {
+  const workDir = await mkdtemp(path.join(os.tmpdir(), "pulsura-auth-emulator-"));
+  const [auth, hub, logging] = [await freePort(), await freePort(), await freePort()];
+  await writeFile(
+    path.join(workDir, "firebase.json"),
+    JSON.stringify({
+      emulators: {
+        auth: { host: "127.0.0.1", port: auth },
+        hub: { host: "127.0.0.1", port: hub },
+        logging: { host: "127.0.0.1", port: logging },
+        ui: { enabled: false },
+      },
+    }),
+  );
+
+  const child: ChildProcess = spawn(process.execPath, [firebaseCli, "emulators:start", "--only", "auth", "--project", projectId], {
+    cwd: workDir,
+    env: { ...process.env, CI: "true", FIREBASE_CLI_DISABLE_UPDATE_CHECK: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const stopChild = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGINT");
+      await exited;
+    }
+    await rm(workDir, { recursive: true, force: true });
+  };
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      // A deadline for a broken emulator, not a sleep: readiness is the "All emulators ready" line.
+      const timer = setTimeout(() => reject(new Error(`Auth emulator not ready within 90 s:\n${output}`)), 90_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (/All emulators ready/.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`Auth emulator exited with ${code}:\n${output}`));
+      });
+    });
+  } catch (error) {
+    await stopChild();
+    throw error;
+  }
+
+  return { host: `127.0.0.1:${auth}`, projectId, stop: stopChild };
+}
