@@ -1,13 +1,21 @@
 /**
  * The pulsura Pulumi program: reads and validates the stack config once, then composes the components.
  */
-import { loadStackConfig } from "./config";
+import { loadStackConfig, type StackConfig } from "./config";
+import { Database, METADATA_DATABASE } from "./components/database";
+import { Identities, type WorkloadIdentityArgs } from "./components/identities";
+import { Network } from "./components/network";
 import { Project, type GoogleApi } from "./components/project";
+import { Secrets, type SecretArgs } from "./components/secrets";
 
 const config = loadStackConfig();
+const name = config.tenant;
+const labels = { environment: config.environment, tenant: config.tenant, "managed-by": "pulsura" };
+const projectId = config.gcp.project;
+const region = config.gcp.region;
 
 /** Every Google API the stack uses. */
-function requiredApis(): GoogleApi[] {
+function requiredApis(stack: StackConfig): GoogleApi[] {
   const apis: GoogleApi[] = [
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
@@ -26,15 +34,93 @@ function requiredApis(): GoogleApi[] {
     "sqladmin.googleapis.com",
     "storage.googleapis.com",
   ];
-  if (config.network.connector) apis.push("vpcaccess.googleapis.com");
+  if (stack.network.connector) apis.push("vpcaccess.googleapis.com");
   return apis;
 }
 
-const project = new Project(config.tenant, { projectId: config.gcp.project, apis: requiredApis() });
+/** Project roles a microservice needs beyond reading its secrets, by service name. */
+const SERVICE_PROJECT_ROLES: Record<string, string[]> = {
+  // user_role_changed sets Firebase custom claims and revokes refresh tokens.
+  core: ["roles/firebaseauth.admin"],
+};
+
+/** Workload id and database user of a microservice. */
+const serviceWorkload = (service: string) => `svc-${service}`;
+const serviceDatabaseUser = (service: string) => `svc_${service.replace(/-/g, "_")}`;
+
+const project = new Project(name, { projectId, apis: requiredApis(config) });
+
+const workloads: Record<string, WorkloadIdentityArgs> = {
+  hasura: { displayName: "Hasura GraphQL Engine" },
+  functions: { displayName: "Firebase Auth user-sync functions" },
+};
+for (const service of config.services) {
+  workloads[serviceWorkload(service.name)] = { displayName: `Microservice ${service.name}`, projectRoles: SERVICE_PROJECT_ROLES[service.name] ?? [] };
+}
+const identities = new Identities(name, { projectId, workloads }, { dependsOn: project.apis("iam.googleapis.com", "cloudresourcemanager.googleapis.com") });
+const email = (workload: string) => identities.account(workload).email;
+
+const network = new Network(
+  name,
+  {
+    projectId,
+    region,
+    subnetCidr: config.network.subnetCidr,
+    privateServicesPrefixLength: config.network.privateServicesPrefixLength,
+    nat: config.network.nat,
+    connectorCidr: config.network.connector ? config.network.connectorCidr : undefined,
+    labels,
+  },
+  { dependsOn: project.apis("compute.googleapis.com", "servicenetworking.googleapis.com", ...(config.network.connector ? (["vpcaccess.googleapis.com"] as const) : [])) },
+);
+
+const database = new Database(
+  name,
+  {
+    projectId,
+    region,
+    ...config.database,
+    network: network.network.id,
+    privateServicesConnection: network.privateServicesConnection,
+    users: ["hasura", ...config.services.map((s) => serviceDatabaseUser(s.name))],
+    labels,
+  },
+  { dependsOn: project.apis("sqladmin.googleapis.com") },
+);
+
+const serviceSecrets: Record<string, SecretArgs> = {};
+for (const service of config.services) {
+  const user = serviceDatabaseUser(service.name);
+  serviceSecrets[`db-${service.name}-url`] = { value: database.url(user), accessors: { [service.name]: email(serviceWorkload(service.name)) } };
+  serviceSecrets[`db-${service.name}-password`] = { value: database.users[user]!.password, accessors: {} };
+}
+const everyService = Object.fromEntries(config.services.map((s) => [s.name, email(serviceWorkload(s.name))]));
+const secrets = new Secrets(
+  name,
+  {
+    projectId,
+    region,
+    prefix: name,
+    labels,
+    secrets: {
+      "hasura-admin-secret": { value: "generate", accessors: { hasura: email("hasura"), functions: email("functions"), ...everyService } },
+      "event-secret": { value: "generate", accessors: { hasura: email("hasura"), ...everyService } },
+      "db-hasura-url": { value: database.url("hasura"), accessors: { hasura: email("hasura") } },
+      "db-metadata-url": { value: database.url("hasura", METADATA_DATABASE), accessors: { hasura: email("hasura") } },
+      "db-hasura-password": { value: database.users.hasura!.password, accessors: {} },
+      ...serviceSecrets,
+    },
+  },
+  { dependsOn: project.apis("secretmanager.googleapis.com") },
+);
 
 export const stack = config.stack;
 export const environment = config.environment;
 export const tenant = config.tenant;
-export const gcpProject = config.gcp.project;
-export const region = config.gcp.region;
+export const gcpProject = projectId;
+export { region };
 export const enabledApis = Object.keys(project.services);
+export const databaseConnectionName = database.connectionName;
+export const networkName = network.network.name;
+export const serviceAccounts = Object.fromEntries(Object.entries(identities.accounts).map(([id, account]) => [id, account.email]));
+export const secretIds = Object.fromEntries(["hasura-admin-secret", "event-secret"].map((key) => [key, secrets.get(key).secretId]));

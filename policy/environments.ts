@@ -12,7 +12,28 @@ export interface DevException {
 }
 
 /** Rules that are only advisory in dev, and why. */
-export const DEV_EXCEPTIONS: Readonly<Record<string, DevException>> = {};
+export const DEV_EXCEPTIONS: Readonly<Record<string, DevException>> = {
+  "cloudsql-point-in-time-recovery": {
+    enforcement: "advisory",
+    reason: "dev data is disposable and re-seeded; daily automated backups (still mandatory) are enough there, and WAL retention costs storage",
+  },
+  "cloudsql-high-availability": {
+    enforcement: "advisory",
+    reason: "a standby doubles the dev database bill; a dev outage during a zonal failure is acceptable",
+  },
+  "cloudsql-dedicated-core": {
+    enforcement: "advisory",
+    reason: "shared-core tiers keep an idle dev stack cheap; the SLA they lack matters only for production",
+  },
+  "cloudsql-deletion-protection": {
+    enforcement: "advisory",
+    reason: "dev stacks are torn down and rebuilt with `pulumi destroy`; protection would block that on purpose-built throwaway data",
+  },
+  "cloudsql-query-insights": {
+    enforcement: "advisory",
+    reason: "query insights is a production tuning aid; dev runs without it to stay on the smallest tier",
+  },
+};
 
 export function enforcementFor(policy: PulsuraPolicy, environment: string): EnforcementLevel {
   if (environment === "dev" && DEV_EXCEPTIONS[policy.name]) return DEV_EXCEPTIONS[policy.name]!.enforcement;

@@ -3,9 +3,12 @@
  * a PolicyPack for `pulumi preview --policy-pack policy`, and the offline plan runs them directly.
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { databasePolicies } from "./database";
+import { iamPolicies } from "./iam";
+import { networkPolicies } from "./network";
 import { projectPolicies } from "./project";
 
 /** A rule of the pack. Every rule is mandatory unless policy/environments.ts says otherwise for dev. */
 export type PulsuraPolicy = (ResourceValidationPolicy | StackValidationPolicy) & { enforcementLevel: "mandatory" };
 
-export const policies: readonly PulsuraPolicy[] = [...projectPolicies];
+export const policies: readonly PulsuraPolicy[] = [...projectPolicies, ...networkPolicies, ...databasePolicies, ...iamPolicies];

@@ -23,12 +23,14 @@ interface Inventory {
 function inventoryOf(plan: PlanResult): Inventory {
   const counts: Record<string, number> = {};
   for (const r of plan.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
-  const nameOf = new Map(plan.resources.map((r) => [r.urn, r.name]));
+  // Components share the tenant's name (children are `${name}-<role>`), so they are keyed with their type.
+  const keyOf = (r: PlanResult["resources"][number]) => (r.custom ? r.name : `${r.type} ${r.name}`);
+  const nameOf = new Map(plan.resources.map((r) => [r.urn, keyOf(r)]));
   const values: Inventory["values"] = {};
-  for (const r of [...plan.resources].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const r of [...plan.resources].sort((a, b) => keyOf(a).localeCompare(keyOf(b)))) {
     // The serialized dynamic provider is code, reviewed as code: keep it out of the inventory.
     const { __provider: _provider, ...inputs } = r.inputs;
-    values[r.name] = { type: r.type, parent: r.parent ? nameOf.get(r.parent)! : null, ...(r.protect ? { protect: true } : {}), inputs };
+    values[keyOf(r)] = { type: r.type, parent: r.parent ? nameOf.get(r.parent)! : null, ...(r.protect ? { protect: true } : {}), inputs };
   }
   return { counts: Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b))), values, outputs: plan.outputs };
 }

@@ -24,7 +24,7 @@ describe("npm run plan", () => {
     const run = await runPlanCli(["--stack", "dev"]);
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(/^Offline plan of stack dev \(project pulsura, environment dev\): \d+ resources/);
-    expect(run.stdout).toContain("└─ pulsura:core:Project  pulsura");
+    expect(run.stdout).toMatch(/^[├└]─ pulsura:core:Project  pulsura$/m);
     expect(run.stdout).toContain("gcp:projects/service:Service  pulsura-sqladmin");
   });
 
@@ -53,6 +53,21 @@ describe("npm run plan", () => {
     const run = await runPlanCli(["--config-file", fixture("Pulumi.with-secret.yaml"), "--json"]);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout).not.toContain("v1:");
+  });
+
+  it("exits 1 for a connection budget over the database's limit, naming the numbers", async () => {
+    const run = await runPlanCli(["--config-file", fixture("Pulumi.over-budget.yaml")]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain("pulsura:database.tier: got 50 connections at full scale");
+    expect(run.stderr).toContain("pulsura:hasura maxInstances 4 × poolSize 10 = 40");
+    expect(run.stderr).toContain("at most 40 = 50 allowed by tier db-g1-small minus 10 headroom");
+  });
+
+  it("exits 2 when a prod stack violates a mandatory policy", async () => {
+    const run = await runPlanCli(["--config-file", fixture("Pulumi.prod-unprotected.yaml"), "--json"]);
+    expect(run.exitCode).toBe(2);
+    const plan = JSON.parse(run.stdout) as { violations: Array<{ policy: string; enforcement: string }> };
+    expect(plan.violations).toContainEqual(expect.objectContaining({ policy: "cloudsql-deletion-protection", enforcement: "mandatory" }));
   });
 
   it("exits 2 only for mandatory violations", () => {

@@ -26,8 +26,9 @@ describe("every stack file", () => {
         expect(urns.size).toBe(plan.resources.length);
       });
 
-      it("names each resource once, so inventories and reviews can refer to it by name", () => {
-        const names = planOf(stack).resources.map((r) => r.name);
+      it("names each cloud resource once, so inventories and reviews can refer to it by name", () => {
+        // Components share the tenant's name by design (children are `${name}-<role>`); cloud resources must not.
+        const names = planOf(stack).resources.filter((r) => r.custom).map((r) => r.name);
         expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
       });
 

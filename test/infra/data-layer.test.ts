@@ -1,0 +1,111 @@
+/**
+ * The private core (network, Cloud SQL, Secret Manager, identities) as each stack declares it.
+ */
+import { describe, expect, it } from "vitest";
+import { ENVIRONMENT_DEFAULTS } from "../../infra/config";
+import { onlyResourceOfType, planOf, plannedStacks, resourcesOfType } from "./support/plans";
+import { inject } from "vitest";
+
+const INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance";
+
+/** Input paths that legitimately hold a secret, and why. */
+const SECRET_HOLDERS: Record<string, string[]> = {
+  // The one place secret values are meant to live.
+  "gcp:secretmanager/secretVersion:SecretVersion": ["secretData"],
+  // Cloud SQL can only take a built-in user's password as an input; it is a Pulumi secret there.
+  "gcp:sql/user:User": ["password"],
+};
+
+function secretPaths(value: unknown, path = ""): string[] {
+  if (value === "[secret]") return [path];
+  if (Array.isArray(value)) return value.flatMap((v, i) => secretPaths(v, `${path}[${i}]`));
+  if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => secretPaths(v, path ? `${path}.${k}` : k));
+  return [];
+}
+
+describe.each(plannedStacks())("stack %s", (stack) => {
+  const plan = () => planOf(stack);
+  const environment = () => plan().environment as "dev" | "prod";
+
+  it("keeps Cloud SQL off the public internet", () => {
+    const settings = onlyResourceOfType(plan(), INSTANCE).inputs.settings as Record<string, any>;
+    expect(settings.ipConfiguration).toMatchObject({ ipv4Enabled: false, sslMode: "ENCRYPTED_ONLY", authorizedNetworks: [], enablePrivatePathForGoogleCloudServices: true });
+    expect(settings.ipConfiguration.privateNetwork).toMatch(/^projects\/.+\/global\/networks\//);
+  });
+
+  it("backs up, protects and replicates Cloud SQL as its environment requires", () => {
+    const instance = onlyResourceOfType(plan(), INSTANCE);
+    const settings = instance.inputs.settings as Record<string, any>;
+    const prod = environment() === "prod";
+    expect(settings.backupConfiguration.enabled).toBe(true);
+    expect(settings.backupConfiguration.backupRetentionSettings.retainedBackups).toBeGreaterThanOrEqual(7);
+    expect(settings.backupConfiguration.pointInTimeRecoveryEnabled).toBe(prod);
+    expect(settings.availabilityType).toBe(prod ? "REGIONAL" : "ZONAL");
+    expect(instance.inputs.deletionProtection).toBe(prod);
+    expect(settings.deletionProtectionEnabled).toBe(prod);
+    expect(instance.protect).toBe(prod);
+    expect(settings.edition).toBe("ENTERPRISE");
+    if (prod) expect(settings.maintenanceWindow.updateTrack).toBe("stable");
+    expect(settings.tier).toBe(ENVIRONMENT_DEFAULTS[environment()].database.tier);
+  });
+
+  it("waits for the private services peering before creating Cloud SQL", () => {
+    const instance = onlyResourceOfType(plan(), INSTANCE);
+    const peering = onlyResourceOfType(plan(), "gcp:servicenetworking/connection:Connection");
+    expect(instance.dependencies).toContain(peering.urn);
+  });
+
+  it("gives the app its own database users, never postgres", () => {
+    const users = resourcesOfType(plan(), "gcp:sql/user:User").map((u) => u.inputs.name);
+    expect(users).toContain("hasura");
+    expect(users).not.toContain("postgres");
+  });
+
+  it("builds a custom-mode VPC with a logged, Google-reachable subnet and no open ingress", () => {
+    expect(onlyResourceOfType(plan(), "gcp:compute/network:Network").inputs.autoCreateSubnetworks).toBe(false);
+    const subnet = onlyResourceOfType(plan(), "gcp:compute/subnetwork:Subnetwork");
+    expect(subnet.inputs).toMatchObject({ privateIpGoogleAccess: true, logConfig: expect.objectContaining({ metadata: "INCLUDE_ALL_METADATA" }) });
+    for (const rule of resourcesOfType(plan(), "gcp:compute/firewall:Firewall")) {
+      if ((rule.inputs.sourceRanges as string[] | undefined)?.includes("0.0.0.0/0")) expect(rule.inputs.allows ?? []).toEqual([]);
+    }
+    expect(resourcesOfType(plan(), "gcp:compute/routerNat:RouterNat")).toHaveLength(1);
+    expect(resourcesOfType(plan(), "gcp:vpcaccess/connector:Connector")).toHaveLength(0);
+  });
+
+  it("binds each secret accessor to one secret and one service account", () => {
+    const bindings = resourcesOfType(plan(), "gcp:secretmanager/secretIamMember:SecretIamMember");
+    const secretIds = resourcesOfType(plan(), "gcp:secretmanager/secret:Secret").map((s) => s.inputs.secretId);
+    expect(bindings.length).toBeGreaterThan(0);
+    for (const b of bindings) {
+      expect(b.inputs.role).toBe("roles/secretmanager.secretAccessor");
+      expect(secretIds).toContain(b.inputs.secretId);
+      expect(b.inputs.member).toMatch(/^serviceAccount:[a-z0-9-]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$/);
+    }
+    const pairs = bindings.map((b) => `${b.inputs.secretId} ${b.inputs.member}`);
+    expect(new Set(pairs).size).toBe(pairs.length);
+    expect(resourcesOfType(plan(), "gcp:projects/iAMMember:IAMMember").map((m) => m.inputs.role)).not.toContain("roles/secretmanager.secretAccessor");
+  });
+
+  it("holds no secret in any resource input outside secret versions (and the database user's password)", () => {
+    for (const r of plan().resources) {
+      const allowed = SECRET_HOLDERS[r.type] ?? [];
+      expect(secretPaths(r.inputs).filter((p) => !allowed.includes(p)), `${r.name}`).toEqual([]);
+    }
+    for (const version of resourcesOfType(plan(), "gcp:secretmanager/secretVersion:SecretVersion")) expect(version.inputs.secretData).toBe("[secret]");
+    // The mocks generate passwords as "mock-<hash>": none may leak into any input or output in plain text.
+    expect(inject("plans")[stack]!.stdout).not.toContain("mock-");
+  });
+
+  it("runs every workload as its own service account without basic roles or keys", () => {
+    const accounts = resourcesOfType(plan(), "gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId);
+    expect(accounts).toEqual(expect.arrayContaining([expect.stringMatching(/-hasura$/), expect.stringMatching(/-functions$/), expect.stringMatching(/-svc-core$/)]));
+    expect(resourcesOfType(plan(), "gcp:serviceaccount/key:Key")).toEqual([]);
+    for (const grant of resourcesOfType(plan(), "gcp:projects/iAMMember:IAMMember")) expect(["roles/owner", "roles/editor", "roles/viewer"]).not.toContain(grant.inputs.role);
+  });
+
+  it("has no mandatory violations, and in dev only the documented dev exceptions", () => {
+    const violations = plan().violations;
+    expect(violations.filter((v) => v.enforcement === "mandatory")).toEqual([]);
+    if (environment() === "prod") expect(violations).toEqual([]);
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * Every rule of the policy pack, with a passing and a failing inventory each. The last test makes sure no rule is
+ * left without its cases.
+ */
+import { describe, expect, it } from "vitest";
+import { runPolicies } from "../../policy/offline";
+import { policies } from "../../policy/rules";
+import { databaseCases } from "./cases/database";
+import { iamCases } from "./cases/iam";
+import { networkCases } from "./cases/network";
+import { projectCases } from "./cases/project";
+import type { PolicyCases } from "./cases/types";
+
+const allCases: PolicyCases = { ...projectCases, ...networkCases, ...databaseCases, ...iamCases };
+
+for (const [name, { pass, fail, message }] of Object.entries(allCases)) {
+  describe(name, () => {
+    const rule = policies.filter((p) => p.name === name);
+
+    it("passes a compliant inventory", async () => {
+      expect(rule).toHaveLength(1);
+      expect(await runPolicies(pass, "prod", rule)).toEqual([]);
+    });
+
+    it("reports a non-compliant one as mandatory in prod", async () => {
+      const violations = await runPolicies(fail, "prod", rule);
+      expect(violations.length).toBeGreaterThan(0);
+      for (const v of violations) {
+        expect(v).toMatchObject({ policy: name, enforcement: "mandatory" });
+        expect(v.message).toMatch(message);
+        expect(fail.map((r) => r.urn)).toContain(v.urn);
+      }
+    });
+  });
+}
+
+describe("the policy cases", () => {
+  it("cover every rule of the pack", () => {
+    expect(Object.keys(allCases).sort()).toEqual(policies.map((p) => p.name).sort());
+  });
+});
