@@ -155,10 +155,18 @@ export function createService(options: CreateServiceOptions): Service {
   for (const [name, definition] of Object.entries(handlers.events)) registerEvent(app, shared, name, definition);
   for (const [name, definition] of Object.entries(handlers.crons)) registerCron(app, shared, name, definition);
 
-  // Registered before Fastify's own close hook runs, so it fires once the server refuses new requests.
+  // Fastify runs preClose hooks once it refuses new requests (503) and before it closes the listener.
+  let closing = false;
   app.addHook("preClose", (done) => {
+    closing = true;
     logger.info("stopped accepting requests; finishing in-flight ones");
     done();
+  });
+  // The server only finishes closing when every socket is gone: tell keep-alive clients of in-flight
+  // requests to hang up after their answer instead of holding the socket open.
+  app.addHook("onSend", (_request, reply, payload, done) => {
+    if (closing) void reply.header("connection", "close");
+    done(null, payload);
   });
   // onClose hooks run after the HTTP server has closed, i.e. after in-flight requests finished.
   app.addHook("onClose", async () => {

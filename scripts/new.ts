@@ -1,0 +1,379 @@
+/**
+ * Scaffolding for microservice handlers and services:
+ *
+ *   npm run new -- action <name> --service <service> [--query]
+ *   npm run new -- event <name> --service <service> --table <schema.table> [--operations insert,update,delete]
+ *   npm run new -- cron <name> --service <service> [--schedule "<cron expression>"]
+ *   npm run new -- service <name>
+ *
+ * Each creates the handler (a typed skeleton), its Hasura metadata entry and a test, and never overwrites:
+ * everything is checked before the first file is written. `--root <dir>` writes into another checkout.
+ *
+ * Exit codes: 0 created; 1 refused (something already exists, unknown service or table); 2 usage error.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { Kind, parse as parseGraphql, type ObjectTypeDefinitionNode } from "graphql";
+import { isMap, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from "yaml";
+import * as templates from "./new/templates";
+
+class UsageError extends Error {}
+class RefusedError extends Error {}
+
+const usage = `Usage:
+  npm run new -- action <name> --service <service> [--query]
+  npm run new -- event <name> --service <service> --table <schema.table> [--operations insert,update,delete]
+  npm run new -- cron <name> --service <service> [--schedule "<cron expression>"]
+  npm run new -- service <name>
+Options:
+  --root <dir>   repository to write into (default: this repository)`;
+
+const namePatterns = {
+  action: { pattern: /^[a-z][A-Za-z0-9]{0,62}$/, example: "camelCase like createInvoice (a GraphQL field name)" },
+  // Hasura names Postgres triggers after event triggers: keep room in the 63-character identifier.
+  event: { pattern: /^[a-z][a-z0-9_]{0,41}$/, example: "snake_case like invoice_paid, at most 42 characters" },
+  cron: { pattern: /^[a-z][a-z0-9_]{0,62}$/, example: "snake_case like send_reminders" },
+  // Becomes a Cloud Run service name and PULSURA_SERVICE_<NAME>_URL.
+  service: { pattern: /^[a-z](?:[a-z0-9-]{0,28}[a-z0-9])?$/, example: "kebab-case like billing, at most 30 characters" },
+} as const;
+
+type ScaffoldKind = keyof typeof namePatterns;
+
+/** A file to create (never overwritten) or a metadata file to rewrite. */
+interface Change {
+  file: string;
+  content: string;
+  create: boolean;
+}
+
+function main(argv: string[]): number {
+  try {
+    const changes = plan(argv);
+    for (const change of changes) {
+      fs.mkdirSync(path.dirname(change.file), { recursive: true });
+      // "wx" fails instead of replacing a file that appeared since the check.
+      fs.writeFileSync(change.file, change.content, change.create ? { flag: "wx" } : {});
+      process.stdout.write(`${change.create ? "created" : "updated"} ${change.file}\n`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n\n${usage}\n`);
+      return 2;
+    }
+    if (error instanceof RefusedError) {
+      process.stderr.write(`refused: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function plan(argv: string[]): Change[] {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        service: { type: "string" },
+        table: { type: "string" },
+        operations: { type: "string" },
+        schedule: { type: "string" },
+        query: { type: "boolean" },
+        root: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return [];
+  }
+  const [kind, name, ...extra] = positionals;
+  if (!kind || !(kind in namePatterns)) throw new UsageError(`the first argument must be action, event, cron or service (got ${kind ?? "nothing"})`);
+  if (!name) throw new UsageError(`a ${kind} needs a name`);
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(" ")}`);
+  const rule = namePatterns[kind as ScaffoldKind];
+  if (!rule.pattern.test(name)) throw new UsageError(`"${name}" is not a valid ${kind} name: use ${rule.example}`);
+
+  const root = path.resolve(values.root ?? path.join(__dirname, ".."));
+  if (kind === "service") {
+    for (const option of ["service", "table", "operations", "schedule", "query"] as const) {
+      if (values[option] !== undefined) throw new UsageError(`--${option} does not apply to a service`);
+    }
+    return planService(root, name);
+  }
+
+  const service = values.service;
+  if (!service) throw new UsageError(`--service is required (e.g. --service core)`);
+  if (!namePatterns.service.pattern.test(service)) throw new UsageError(`"${service}" is not a valid service name`);
+  const serviceDir = path.join(root, "services", service);
+  if (service === "kit" || !fs.existsSync(path.join(serviceDir, "package.json"))) {
+    throw new RefusedError(`there is no service ${service} (services/${service}/package.json); create it with: npm run new -- service ${service}`);
+  }
+  const hasura = new HasuraProject(path.join(root, "hasura"));
+
+  if (kind === "action") {
+    if (values.table || values.operations || values.schedule) throw new UsageError("--table, --operations and --schedule are for events and crons");
+    return planAction(root, serviceDir, service, name, values.query === true, hasura);
+  }
+  if (kind === "event") {
+    if (values.schedule || values.query) throw new UsageError("--schedule and --query do not apply to an event");
+    if (!values.table) throw new UsageError("an event needs --table <schema.table>, e.g. --table public.users");
+    const tableMatch = /^([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)$/.exec(values.table);
+    if (!tableMatch) throw new UsageError(`--table must be <schema>.<table>, e.g. public.users (got ${values.table})`);
+    const operations = (values.operations ?? "insert,update,delete").split(",").map((operation) => operation.trim());
+    for (const operation of operations) {
+      if (!["insert", "update", "delete"].includes(operation)) throw new UsageError(`--operations takes insert, update and delete (got ${operation})`);
+    }
+    return planEvent(root, serviceDir, service, name, { schema: tableMatch[1]!, name: tableMatch[2]! }, operations, hasura);
+  }
+  if (values.table || values.operations || values.query) throw new UsageError("--table, --operations and --query do not apply to a cron");
+  const schedule = values.schedule ?? "0 * * * *";
+  if (schedule.trim().split(/\s+/).length !== 5) throw new UsageError(`--schedule must be a five-field cron expression (got "${schedule}")`);
+  return planCron(root, serviceDir, service, name, schedule.trim(), hasura);
+}
+
+// ------------------------------------------------------------------------------------------------ plans
+
+function planAction(root: string, serviceDir: string, service: string, name: string, query: boolean, hasura: HasuraProject): Change[] {
+  const handler = path.join(serviceDir, "src", "actions", `${name}.ts`);
+  const test = path.join(root, "test", "services", service, `${name}.test.ts`);
+  refuseExisting(handler, test);
+
+  const outputType = `${templates.pascalCase(name)}Output`;
+  const graphql = hasura.actionsGraphql();
+  const document = parseGraphql(graphql.trim() === "" ? "scalar _Empty" : graphql);
+  const typeNames = new Set<string>();
+  let rootType: ObjectTypeDefinitionNode | undefined;
+  for (const definition of document.definitions) {
+    if (!("name" in definition) || !definition.name) continue;
+    typeNames.add(definition.name.value);
+    if (definition.kind === Kind.OBJECT_TYPE_DEFINITION && (definition.name.value === "Query" || definition.name.value === "Mutation")) {
+      if (definition.fields?.some((field) => field.name.value === name)) {
+        throw new RefusedError(`hasura/metadata/actions.graphql already declares ${name} on ${definition.name.value}`);
+      }
+      if (definition.name.value === (query ? "Query" : "Mutation")) rootType ??= definition;
+    }
+  }
+  if (typeNames.has(outputType)) throw new RefusedError(`hasura/metadata/actions.graphql already declares type ${outputType}`);
+
+  const actionsYaml = hasura.yaml("actions.yaml", () => ({ actions: [], custom_types: { enums: [], input_objects: [], objects: [], scalars: [] } }));
+  const actions = seqAt(actionsYaml, ["actions"]);
+  if (actions.items.some((item) => isMap(item) && item.get("name") === name)) {
+    throw new RefusedError(`hasura/metadata/actions.yaml already has an action named ${name}`);
+  }
+  actions.add(actionsYaml.createNode(templates.actionEntry(service, name)));
+  seqAt(actionsYaml, ["custom_types", "objects"]).add(actionsYaml.createNode({ name: outputType }));
+
+  // Into the existing Query/Mutation block when there is one, as the Hasura CLI does; a new block otherwise.
+  let updatedGraphql: string;
+  const field = templates.actionField(name);
+  if (rootType?.loc) {
+    const closingBrace = rootType.loc.end - 1;
+    const before = graphql.slice(0, closingBrace).replace(/\s*$/, "");
+    updatedGraphql = `${before}\n${field}\n${graphql.slice(closingBrace)}`;
+  } else {
+    updatedGraphql = `${graphql.replace(/\s*$/, "")}${graphql.trim() ? "\n\n" : ""}type ${query ? "Query" : "Mutation"} {\n${field}\n}\n`;
+  }
+  updatedGraphql = `${updatedGraphql.replace(/\s*$/, "")}\n\n${templates.actionOutputType(name)}`;
+
+  return [
+    { file: handler, content: templates.actionHandler(name), create: true },
+    { file: test, content: templates.actionTest(service, name), create: true },
+    { file: hasura.file("actions.graphql"), content: updatedGraphql, create: false },
+    { file: hasura.file("actions.yaml"), content: yamlText(actionsYaml), create: false },
+  ];
+}
+
+function planEvent(
+  root: string,
+  serviceDir: string,
+  service: string,
+  name: string,
+  table: { schema: string; name: string },
+  operations: string[],
+  hasura: HasuraProject,
+): Change[] {
+  const handler = path.join(serviceDir, "src", "events", `${name}.ts`);
+  const test = path.join(root, "test", "services", service, `${name}.test.ts`);
+  refuseExisting(handler, test);
+
+  const tables = hasura.tableFiles();
+  for (const candidate of tables) {
+    const triggers = candidate.node.get("event_triggers");
+    if (isSeq(triggers) && triggers.items.some((item) => isMap(item) && item.get("name") === name)) {
+      throw new RefusedError(`an event trigger named ${name} already exists (${path.relative(root, candidate.file)})`);
+    }
+  }
+  const target = tables.find((candidate) => candidate.schema === table.schema && candidate.name === table.name);
+  if (!target) {
+    throw new RefusedError(`table ${table.schema}.${table.name} is not tracked in hasura/metadata (track it in Hasura first)`);
+  }
+  let triggers = target.node.get("event_triggers");
+  if (!isSeq(triggers)) {
+    triggers = new YAMLSeq();
+    target.node.set("event_triggers", triggers);
+  }
+  (triggers as YAMLSeq).add(target.document.createNode(templates.eventTriggerEntry(service, name, operations)));
+
+  return [
+    { file: handler, content: templates.eventHandler(name, table), create: true },
+    { file: test, content: templates.eventTest(service, name, table, operations[0]!), create: true },
+    { file: target.file, content: yamlText(target.document), create: false },
+  ];
+}
+
+function planCron(root: string, serviceDir: string, service: string, name: string, schedule: string, hasura: HasuraProject): Change[] {
+  const handler = path.join(serviceDir, "src", "crons", `${name}.ts`);
+  const test = path.join(root, "test", "services", service, `${name}.test.ts`);
+  refuseExisting(handler, test);
+
+  const crons = hasura.yaml("cron_triggers.yaml", () => []);
+  if (!isSeq(crons.contents)) crons.contents = new YAMLSeq();
+  const list = crons.contents as YAMLSeq;
+  if (list.items.some((item) => isMap(item) && item.get("name") === name)) {
+    throw new RefusedError(`hasura/metadata/cron_triggers.yaml already has a trigger named ${name}`);
+  }
+  list.add(crons.createNode(templates.cronTriggerEntry(service, name, schedule)));
+
+  return [
+    { file: handler, content: templates.cronHandler(name), create: true },
+    { file: test, content: templates.cronTest(service, name), create: true },
+    { file: hasura.file("cron_triggers.yaml"), content: yamlText(crons), create: false },
+  ];
+}
+
+function planService(root: string, name: string): Change[] {
+  if (name === "kit") throw new RefusedError("services/kit is the framework, not a service");
+  const serviceDir = path.join(root, "services", name);
+  if (fs.existsSync(serviceDir)) throw new RefusedError(`services/${name} already exists`);
+  const test = path.join(root, "test", "services", name, "drift.test.ts");
+  refuseExisting(test);
+  const coreDockerfile = path.join(root, "services", "core", "Dockerfile");
+  if (!fs.existsSync(coreDockerfile)) throw new RefusedError("services/core/Dockerfile, the reference image, is missing");
+
+  const file = (relative: string) => path.join(serviceDir, relative);
+  const changes: Change[] = [
+    { file: file("package.json"), content: templates.servicePackageJson(name), create: true },
+    { file: file("scripts/build.ts"), content: templates.serviceBuildScript(name), create: true },
+    { file: file("scripts/dev.ts"), content: templates.serviceDevScript(name), create: true },
+    { file: file("Dockerfile"), content: templates.serviceDockerfile(name, fs.readFileSync(coreDockerfile, "utf8")), create: true },
+    { file: test, content: templates.serviceDriftTest(name), create: true },
+  ];
+  const coreIgnore = path.join(root, "services", "core", "Dockerfile.dockerignore");
+  if (fs.existsSync(coreIgnore)) {
+    changes.push({ file: file("Dockerfile.dockerignore"), content: templates.serviceDockerfile(name, fs.readFileSync(coreIgnore, "utf8")), create: true });
+  }
+  for (const folder of ["actions", "events", "crons"]) changes.push({ file: file(`src/${folder}/.gitkeep`), content: "", create: true });
+  return changes;
+}
+
+function refuseExisting(...files: string[]): void {
+  for (const file of files) if (fs.existsSync(file)) throw new RefusedError(`${file} already exists; nothing was changed`);
+}
+
+// ------------------------------------------------------------------------------------------------ hasura/
+
+interface TableFile {
+  file: string;
+  document: Document;
+  node: YAMLMap;
+  schema: string;
+  name: string;
+}
+
+/** Reads and edits a Hasura CLI project's metadata files, keeping comments and layout. */
+class HasuraProject {
+  constructor(readonly dir: string) {
+    if (!fs.existsSync(path.join(dir, "metadata"))) throw new RefusedError(`no Hasura metadata folder at ${path.join(dir, "metadata")}`);
+  }
+
+  file(name: string): string {
+    return path.join(this.dir, "metadata", name);
+  }
+
+  actionsGraphql(): string {
+    const file = this.file("actions.graphql");
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  }
+
+  yaml(name: string, empty: () => unknown): Document {
+    const file = this.file(name);
+    const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+    const document = text.trim() ? parseDocument(text) : parseDocument("");
+    if (document.errors.length > 0) throw new RefusedError(`${file}: ${document.errors[0]!.message}`);
+    if (document.contents === null) document.contents = document.createNode(empty()) as never;
+    return document;
+  }
+
+  /** Every tracked table's YAML, following `!include` from databases.yaml. */
+  tableFiles(): TableFile[] {
+    const databasesFile = this.file(path.join("databases", "databases.yaml"));
+    const databases = this.load(databasesFile);
+    const result: TableFile[] = [];
+    if (!isSeq(databases.contents)) return result;
+    for (const source of databases.contents.items) {
+      if (!isMap(source)) continue;
+      const tables = source.get("tables", true);
+      this.collectTables(tables, databases, path.dirname(databasesFile), databasesFile, result);
+    }
+    return result;
+  }
+
+  private collectTables(node: unknown, document: Document, baseDir: string, file: string, into: TableFile[]): void {
+    const include = includeTarget(node);
+    if (include) {
+      const included = path.resolve(baseDir, include);
+      const includedDocument = this.load(included);
+      this.collectTables(includedDocument.contents, includedDocument, path.dirname(included), included, into);
+      return;
+    }
+    if (isSeq(node)) {
+      for (const item of node.items) this.collectTables(item, document, baseDir, file, into);
+      return;
+    }
+    if (isMap(node)) {
+      const table = node.get("table");
+      if (isMap(table)) {
+        into.push({ file, document, node, schema: String(table.get("schema") ?? "public"), name: String(table.get("name")) });
+      }
+    }
+  }
+
+  private load(file: string): Document {
+    if (!fs.existsSync(file)) throw new RefusedError(`${file} does not exist`);
+    const document = parseDocument(fs.readFileSync(file, "utf8"), { customTags: [{ tag: "!include", resolve: (value: string) => `!include ${value}` }] });
+    if (document.errors.length > 0) throw new RefusedError(`${file}: ${document.errors[0]!.message}`);
+    return document;
+  }
+}
+
+function includeTarget(node: unknown): string | undefined {
+  const value = isScalar(node) ? node.value : node;
+  if (typeof value !== "string") return undefined;
+  return /^!include\s+(.+)$/.exec(value.trim())?.[1]?.trim();
+}
+
+/** Hasura CLI style: single quotes where quoting is needed, no folding of long URLs. */
+function yamlText(document: Document): string {
+  return document.toString({ singleQuote: true, lineWidth: 0 });
+}
+
+/** The sequence at `keys`, created (empty) when missing. */
+function seqAt(document: Document, keys: string[]): YAMLSeq {
+  const existing = document.getIn(keys, true);
+  if (isSeq(existing)) return existing;
+  const created = new YAMLSeq();
+  document.setIn(keys, created);
+  return created;
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));
+
+export { main };

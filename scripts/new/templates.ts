@@ -1,0 +1,275 @@
+/**
+ * File templates for `npm run new`. Each returns the full text of one file; the scaffolder decides where it goes.
+ */
+
+const serviceEnv = (service: string) => `PULSURA_SERVICE_${service.toUpperCase().replace(/-/g, "_")}_URL`;
+
+export const handlerUrl = (service: string, folder: "actions" | "events" | "crons", name: string) =>
+  `{{${serviceEnv(service)}}}/${folder}/${name}`;
+
+export const pascalCase = (name: string) =>
+  name
+    .split(/[-_]/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join("");
+
+// ------------------------------------------------------------------------------------------------ handlers
+
+export function actionHandler(name: string): string {
+  return `import { defineAction } from "@pulsura/kit";
+import { z } from "zod";
+
+/**
+ * ${name}: TODO say what it does.
+ * Its arguments are declared twice, here and in hasura/metadata/actions.graphql; the drift check keeps them equal.
+ */
+export default defineAction({
+  roles: ["user"],
+  input: z.object({
+    name: z.string().min(1),
+  }),
+  async handler({ name }, { caller, log }) {
+    log.info({ name, userId: caller.userId }, "${name} called");
+    // Write through \`transaction(async (tx) => ...)\` so audit triggers record the caller.
+    return { ok: true };
+  },
+});
+`;
+}
+
+export function eventHandler(name: string, table: { schema: string; name: string }): string {
+  return `import { defineEvent } from "@pulsura/kit";
+import { z } from "zod";
+
+/**
+ * ${name}: TODO say what it does when ${table.schema}.${table.name} changes.
+ * Runs at most once per event: write through \`tx\`, which commits together with the delivery record.
+ */
+export default defineEvent({
+  table: { schema: ${JSON.stringify(table.schema)}, name: ${JSON.stringify(table.name)} },
+  // The columns the handler reads; other columns pass through untouched.
+  row: z.looseObject({}),
+  async handler(event, { log }) {
+    log.info({ op: event.op, eventId: event.id }, "${name} received");
+  },
+});
+`;
+}
+
+export function cronHandler(name: string): string {
+  return `import { defineCron } from "@pulsura/kit";
+import { z } from "zod";
+
+/**
+ * ${name}: TODO say what it does on each run.
+ * Its payload comes from hasura/metadata/cron_triggers.yaml; the drift check parses it with this schema.
+ */
+export default defineCron({
+  payload: z.object({}),
+  async handler(_payload, { log, scheduledTime }) {
+    log.info({ scheduledTime }, "${name} ran");
+    return { done: true };
+  },
+});
+`;
+}
+
+// ------------------------------------------------------------------------------------------------ metadata
+
+/** The action field, for the Query or Mutation block of actions.graphql. */
+export const actionField = (name: string) => `  ${name}(name: String!): ${pascalCase(name)}Output`;
+
+export const actionOutputType = (name: string) => `type ${pascalCase(name)}Output {
+  ok: Boolean!
+}
+`;
+
+export function actionEntry(service: string, name: string): Record<string, unknown> {
+  return {
+    name,
+    definition: {
+      kind: "synchronous",
+      handler: handlerUrl(service, "actions", name),
+      forward_client_headers: false,
+      headers: [{ name: "X-Pulsura-Event-Secret", value_from_env: "PULSURA_EVENT_SECRET" }],
+      timeout: 30,
+    },
+    permissions: [{ role: "user" }],
+    comment: `TODO: what ${name} does.`,
+  };
+}
+
+export function eventTriggerEntry(service: string, name: string, operations: readonly string[]): Record<string, unknown> {
+  const definition: Record<string, unknown> = { enable_manual: false };
+  for (const operation of operations) definition[operation] = { columns: "*" };
+  return {
+    name,
+    definition,
+    retry_conf: { interval_sec: 10, num_retries: 5, timeout_sec: 60 },
+    webhook: handlerUrl(service, "events", name),
+    headers: [{ name: "X-Pulsura-Event-Secret", value_from_env: "PULSURA_EVENT_SECRET" }],
+  };
+}
+
+export function cronTriggerEntry(service: string, name: string, schedule: string): Record<string, unknown> {
+  return {
+    name,
+    webhook: handlerUrl(service, "crons", name),
+    schedule,
+    include_in_metadata: true,
+    payload: {},
+    retry_conf: { num_retries: 3, retry_interval_seconds: 60, timeout_seconds: 60, tolerance_seconds: 21600 },
+    headers: [{ name: "X-Pulsura-Event-Secret", value_from_env: "PULSURA_EVENT_SECRET" }],
+    comment: `TODO: what ${name} does.`,
+  };
+}
+
+// ------------------------------------------------------------------------------------------------ tests
+
+const testPreamble = `import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadService } from "@pulsura/kit/dev";
+import { startPostgres, type TestDatabase } from "../../support/postgres";`;
+
+const testSetup = (service: string) => `let database: TestDatabase;
+let service: TestService;
+
+beforeAll(async () => {
+  database = await startPostgres();
+  const loaded = await loadService(path.resolve(__dirname, "../../../services/${service}"));
+  service = await startTestService({ name: ${JSON.stringify(service)}, databaseUrl: database.url, routes: loaded.routes });
+});
+
+afterAll(async () => {
+  await service?.close();
+  await database?.stop();
+});`;
+
+export function actionTest(service: string, name: string): string {
+  return `/** ${name} (generated by \`npm run new\`): replace the skeleton's expectations with the action's behaviour. */
+${testPreamble}
+import { actionPayload, post, startTestService, userSession, type TestService } from "../support/harness";
+
+${testSetup(service)}
+
+describe("${name}", () => {
+  it("answers a signed-in user", async () => {
+    const answer = await post(\`\${service.url}/actions/${name}\`, actionPayload("${name}", { name: "example" }, userSession("user-1")));
+    expect(answer).toMatchObject({ status: 200, body: { ok: true } });
+  });
+
+  it("rejects invalid input", async () => {
+    const answer = await post(\`\${service.url}/actions/${name}\`, actionPayload("${name}", { name: "" }, userSession("user-1")));
+    expect(answer).toMatchObject({ status: 400, body: { extensions: { code: "validation-failed", path: "$.input.name" } } });
+  });
+});
+`;
+}
+
+export function eventTest(service: string, name: string, table: { schema: string; name: string }, operation: string): string {
+  const op = operation.toUpperCase();
+  const rows = op === "DELETE" ? "old: { id: 1 }" : op === "UPDATE" ? "old: { id: 1 }, new: { id: 1 }" : "new: { id: 1 }";
+  return `/** ${name} (generated by \`npm run new\`): replace the skeleton's expectations with the handler's effect. */
+${testPreamble}
+import { eventPayload, post, startTestService, type TestService } from "../support/harness";
+
+${testSetup(service)}
+
+describe("${name}", () => {
+  it("processes a delivery once", async () => {
+    const delivery = eventPayload({ trigger: "${name}", op: "${op}", ${rows}, table: { schema: "${table.schema}", name: "${table.name}" } });
+    expect(await post(\`\${service.url}/events/${name}\`, delivery)).toMatchObject({ status: 200, body: { status: "processed" } });
+    expect(await post(\`\${service.url}/events/${name}\`, delivery)).toMatchObject({ status: 200, body: { status: "duplicate" } });
+  });
+});
+`;
+}
+
+export function cronTest(service: string, name: string): string {
+  return `/** ${name} (generated by \`npm run new\`): replace the skeleton's expectations with the run's effect. */
+${testPreamble}
+import { cronPayload, post, startTestService, type TestService } from "../support/harness";
+
+${testSetup(service)}
+
+describe("${name}", () => {
+  it("runs once per scheduled event", async () => {
+    const run = cronPayload("${name}", {});
+    expect(await post(\`\${service.url}/crons/${name}\`, run)).toMatchObject({ status: 200, body: { status: "processed" } });
+    expect(await post(\`\${service.url}/crons/${name}\`, run)).toMatchObject({ status: 200, body: { status: "duplicate" } });
+  });
+});
+`;
+}
+
+// ------------------------------------------------------------------------------------------------ a service
+
+export function servicePackageJson(service: string): string {
+  return `${JSON.stringify(
+    {
+      name: `@pulsura/${service}`,
+      version: "0.1.0",
+      private: true,
+      description: `The ${service} pulsura microservice.`,
+      scripts: {
+        build: "tsx scripts/build.ts",
+        start: "node --enable-source-maps dist/index.js",
+        dev: "tsx scripts/dev.ts",
+      },
+      dependencies: { "@pulsura/kit": "0.1.0", pg: "^8.23.1", zod: "^4.6.7" },
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+export function serviceBuildScript(service: string): string {
+  return `/** \`npm run build -w services/${service}\`: bundles the service into dist/index.js (+ source map). */
+import * as path from "node:path";
+import { buildService } from "@pulsura/kit/build";
+
+buildService({ serviceDir: path.resolve(__dirname, "..") }).then(
+  (result) => process.stdout.write(\`built \${path.relative(process.cwd(), result.outfile)} (\${(result.bytes / 1024).toFixed(0)} KiB)\\n\`),
+  (error: unknown) => {
+    process.stderr.write(\`build failed: \${(error as Error).message}\\n\`);
+    process.exit(1);
+  },
+);
+`;
+}
+
+export function serviceDevScript(service: string): string {
+  return `/** \`npm run dev -w services/${service}\`: runs the service from its TypeScript sources, with the same checks as the bundle. */
+import * as path from "node:path";
+import { ConfigError, DriftError } from "@pulsura/kit";
+import { runServiceFromSource } from "@pulsura/kit/dev";
+
+runServiceFromSource(path.resolve(__dirname, "..")).catch((error: unknown) => {
+  const message = error instanceof ConfigError || error instanceof DriftError ? error.message : (error as Error).stack;
+  process.stderr.write(\`${service}: \${message}\\n\`);
+  process.exit(1);
+});
+`;
+}
+
+export function serviceDriftTest(service: string): string {
+  return `/** The ${service} service's handlers agree with hasura/metadata (generated by \`npm run new\`). */
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { checkDrift } from "@pulsura/kit";
+import { loadService } from "@pulsura/kit/dev";
+
+describe("${service} service", () => {
+  it("has a metadata entry for every handler and a handler for every entry", async () => {
+    const loaded = await loadService(path.resolve(__dirname, "../../../services/${service}"));
+    expect(checkDrift(loaded, loaded.metadata)).toEqual([]);
+  });
+});
+`;
+}
+
+/** The Dockerfile of a service; `services/core/Dockerfile` is the reference it was made from. */
+export function serviceDockerfile(service: string, coreDockerfile: string): string {
+  return coreDockerfile.replace(/services\/core/g, `services/${service}`).replace(/\bcore\b/g, service);
+}

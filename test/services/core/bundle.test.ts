@@ -1,0 +1,130 @@
+/**
+ * The core service as it ships: bundled by `@pulsura/kit/build` into one file, run with `node` as a child process
+ * against Postgres. Start-up (config validation, drift check from the embedded metadata), serving, and SIGTERM
+ * with a request in flight.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Client } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildService, type BuildResult } from "@pulsura/kit/build";
+import { startPostgres, type TestDatabase } from "../../support/postgres";
+import { spawnService, type ChildService } from "../support/child-service";
+import { actionPayload, eventSecret, get, post, userSession } from "../support/harness";
+
+let database: TestDatabase;
+let bundle: BuildResult;
+let outdir: string;
+const children: ChildService[] = [];
+
+function serviceEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORT: "0",
+    DATABASE_URL: database.url,
+    PULSURA_EVENT_SECRET: eventSecret,
+    HASURA_GRAPHQL_URL: "http://127.0.0.1:9/v1/graphql",
+    HASURA_GRAPHQL_ADMIN_SECRET: "test-admin-secret",
+    GOOGLE_CLOUD_PROJECT: "demo-pulsura-services",
+    LOG_LEVEL: "debug",
+    ...overrides,
+  };
+}
+
+function start(env: Record<string, string>): ChildService {
+  const child = spawnService(bundle.outfile, env);
+  children.push(child);
+  return child;
+}
+
+beforeAll(async () => {
+  outdir = fs.mkdtempSync(path.join(os.tmpdir(), "pulsura-core-bundle-"));
+  [database, bundle] = await Promise.all([
+    startPostgres(),
+    buildService({ serviceDir: path.resolve(__dirname, "../../../services/core"), outdir }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all(children.map((child) => child.kill()));
+  await database?.stop();
+  fs.rmSync(outdir, { recursive: true, force: true });
+});
+
+describe("the core bundle", () => {
+  it("is one JavaScript file with its source map, with every handler in its route table", () => {
+    expect(fs.readdirSync(outdir).sort()).toEqual(["index.js", "index.js.map"]);
+    expect(bundle.handlers.map((handler) => `${handler.kind}:${handler.name}`)).toEqual([
+      "action:createOrganization",
+      "action:whoami",
+      "event:user_role_changed",
+      "cron:purge_processed_deliveries",
+    ]);
+  });
+
+  it("starts (drift check from the embedded metadata passes) and serves without the hasura/ folder or node_modules", async () => {
+    // Copied where no node_modules or hasura/ can be found above it.
+    const isolated = fs.mkdtempSync(path.join(os.tmpdir(), "pulsura-core-isolated-"));
+    fs.copyFileSync(bundle.outfile, path.join(isolated, "index.js"));
+    const child = spawnService(path.join(isolated, "index.js"), serviceEnv());
+    children.push(child);
+    try {
+      const url = await child.url();
+      expect(await get(`${url}/healthz`)).toMatchObject({ status: 200, body: { status: "ok" } });
+      expect(await get(`${url}/readyz`)).toMatchObject({ status: 200 });
+      const whoami = await post(`${url}/actions/whoami`, actionPayload("whoami", {}, userSession("u-bundle")));
+      expect(whoami).toMatchObject({ status: 200, body: { userId: "u-bundle", role: "user" } });
+      expect(child.logs.find((line) => line.message === "listening")).toMatchObject({
+        severity: "INFO",
+        routes: { actions: ["createOrganization", "whoami"], events: ["user_role_changed"], crons: ["purge_processed_deliveries"] },
+      });
+    } finally {
+      await child.kill();
+      fs.rmSync(isolated, { recursive: true, force: true });
+    }
+  });
+
+  it("exits 1 with every configuration problem named when the environment is incomplete", async () => {
+    const child = start({ PORT: "0", PULSURA_EVENT_SECRET: "short" });
+    expect(await child.exited).toBe(1);
+    expect(child.stderr()).toContain("core: Invalid service configuration:");
+    expect(child.stderr()).toContain("DATABASE_URL is required");
+    expect(child.stderr()).toContain("PULSURA_EVENT_SECRET must be at least 16 characters");
+    expect(child.stderr()).toContain("HASURA_GRAPHQL_URL");
+  });
+
+  it("on SIGTERM stops accepting, finishes the request in flight, closes the pool and exits 0", async () => {
+    const sql = new Client({ connectionString: database.url });
+    await sql.connect();
+    try {
+      await sql.query("insert into users (id) values ('sigterm-user') on conflict do nothing");
+      const child = start(serviceEnv());
+      const url = await child.url();
+
+      // Hold the organizations table so createOrganization blocks inside its transaction until we let go.
+      await sql.query("begin; lock table organizations in exclusive mode");
+      const inFlight = post<{ id: string }>(`${url}/actions/createOrganization`, actionPayload("createOrganization", { name: "Draining" }, userSession("sigterm-user")));
+      await child.waitForLog((line) => line.message === "action started", '"action started"');
+
+      child.child.kill("SIGTERM");
+      await child.waitForLog((line) => line.message === "stopped accepting requests; finishing in-flight ones", "the shutdown start");
+      // A new request is refused: the listener is closed (connection refused), or a kept-alive socket gets a 503.
+      const late = await fetch(`${url}/healthz`).then(
+        (response) => response.status,
+        (error: Error) => (error.cause as { code?: string } | undefined)?.code ?? error.message,
+      );
+      expect([503, "ECONNREFUSED", "ECONNRESET", "UND_ERR_SOCKET"]).toContain(late);
+      expect(child.child.exitCode).toBeNull();
+
+      await sql.query("commit");
+      const answer = await inFlight;
+      expect(answer.status).toBe(200);
+      expect(await child.exited).toBe(0);
+      expect(child.logs.map((line) => line.message)).toContain("stopped");
+      const created = await sql.query("select name from organizations where id = $1", [answer.body.id]);
+      expect(created.rows).toEqual([{ name: "Draining" }]);
+    } finally {
+      await sql.end();
+    }
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * `npm run new` (scripts/new.ts), run as a child process against a temporary copy of the repository tree
+ * (hasura/, services/core, the test support), never against the real one.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkDrift } from "@pulsura/kit";
+import { loadService } from "@pulsura/kit/dev";
+import { readMetadata } from "../../../infra/hasura/project";
+
+const repoRoot = path.resolve(__dirname, "../../..");
+const tsxCli = path.join(repoRoot, "node_modules", "tsx", "dist", "cli.mjs");
+const vitestCli = path.join(repoRoot, "node_modules", "vitest", "vitest.mjs");
+let copy: string;
+
+function runNew(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [tsxCli, path.join(repoRoot, "scripts", "new.ts"), ...args, "--root", copy], {
+    encoding: "utf8",
+    cwd: copy,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Every file under `dir` with its content, to prove a refused run changed nothing. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (current: string) => {
+    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
+      const full = path.join(current, entry.name);
+      if (entry.isSymbolicLink()) continue;
+      if (entry.isDirectory()) {
+        if (entry.name !== "node_modules") walk(full);
+      } else files[path.relative(dir, full)] = fs.readFileSync(full, "utf8");
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+beforeAll(() => {
+  copy = fs.mkdtempSync(path.join(os.tmpdir(), "pulsura-new-"));
+  const copyTree = (relative: string) =>
+    fs.cpSync(path.join(repoRoot, relative), path.join(copy, relative), {
+      recursive: true,
+      filter: (source) => !/[/\\](dist|node_modules)$/.test(source),
+    });
+  for (const relative of ["hasura", "services/core", "test/support", "test/services/support", "infra/hasura"]) copyTree(relative);
+  // Generated code imports @pulsura/kit, zod and vitest: resolve them from the real installation.
+  fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(copy, "node_modules"), "dir");
+});
+
+afterAll(() => {
+  if (copy) fs.rmSync(copy, { recursive: true, force: true });
+});
+
+describe("npm run new", () => {
+  it("creates an action: typed handler, actions.graphql field and output type, actions.yaml entry, test", () => {
+    const result = runNew("action", "sendInvite", "--service", "core");
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(fs.readFileSync(path.join(copy, "services/core/src/actions/sendInvite.ts"), "utf8")).toContain("export default defineAction({");
+    expect(fs.existsSync(path.join(copy, "test/services/core/sendInvite.test.ts"))).toBe(true);
+    const graphql = fs.readFileSync(path.join(copy, "hasura/metadata/actions.graphql"), "utf8");
+    expect(graphql).toMatch(/type Mutation \{\n {2}createOrganization\(name: String!\): CreateOrganizationOutput\n {2}sendInvite\(name: String!\): SendInviteOutput\n\}/);
+    expect(graphql).toContain("type SendInviteOutput {");
+  });
+
+  it("creates an event trigger on a tracked table and a cron trigger", () => {
+    const event = runNew("event", "invite_sent", "--service", "core", "--table", "public.organizations", "--operations", "insert");
+    expect(event.status, event.stderr).toBe(0);
+    expect(event.stdout).toContain("hasura/metadata/databases/default/tables/public_organizations.yaml");
+    const cron = runNew("cron", "nightly_digest", "--service", "core", "--schedule", "0 6 * * *");
+    expect(cron.status, cron.stderr).toBe(0);
+  });
+
+  it("creates a service, and then handlers in it", () => {
+    const service = runNew("service", "billing");
+    expect(service.status, service.stderr).toBe(0);
+    for (const file of ["package.json", "scripts/build.ts", "scripts/dev.ts", "Dockerfile", "src/actions/.gitkeep"]) {
+      expect(fs.existsSync(path.join(copy, "services/billing", file)), file).toBe(true);
+    }
+    expect(fs.readFileSync(path.join(copy, "services/billing/Dockerfile"), "utf8")).toContain("npm run build --workspace services/billing");
+    const action = runNew("action", "charge", "--service", "billing", "--query");
+    expect(action.status, action.stderr).toBe(0);
+  });
+
+  it("leaves the metadata in agreement with every handler (drift check) and readable by the deploy", async () => {
+    for (const service of ["core", "billing"]) {
+      const loaded = await loadService(path.join(copy, "services", service), { hasuraDir: path.join(copy, "hasura") });
+      expect(checkDrift(loaded, loaded.metadata), service).toEqual([]);
+    }
+    const metadata = readMetadata(path.join(copy, "hasura")) as {
+      actions: Array<{ name: string; definition: { type: string; handler: string } }>;
+      cron_triggers: Array<{ name: string; schedule: string }>;
+    };
+    expect(metadata.actions.find((action) => action.name === "charge")?.definition).toMatchObject({
+      type: "query",
+      handler: "{{PULSURA_SERVICE_BILLING_URL}}/actions/charge",
+    });
+    expect(metadata.actions.find((action) => action.name === "sendInvite")?.definition.type).toBe("mutation");
+    expect(metadata.cron_triggers.find((cron) => cron.name === "nightly_digest")?.schedule).toBe("0 6 * * *");
+  });
+
+  it("refuses to overwrite and changes nothing when refusing", () => {
+    const before = snapshot(copy);
+    const refusals: Array<[string[], RegExp]> = [
+      [["action", "sendInvite", "--service", "core"], /sendInvite\.ts already exists; nothing was changed/],
+      [["action", "whoami", "--service", "billing"], /actions\.graphql already declares whoami on Query/],
+      [["event", "user_role_changed", "--service", "billing", "--table", "public.users"], /event trigger named user_role_changed already exists/],
+      [["cron", "purge_processed_deliveries", "--service", "billing"], /cron_triggers\.yaml already has a trigger named purge_processed_deliveries/],
+      [["service", "billing"], /services\/billing already exists/],
+      [["action", "other", "--service", "nope"], /there is no service nope/],
+      [["event", "other_thing", "--service", "core", "--table", "public.nope"], /table public\.nope is not tracked/],
+    ];
+    for (const [args, message] of refusals) {
+      const result = runNew(...args);
+      expect(result.status, args.join(" ")).toBe(1);
+      expect(result.stderr, args.join(" ")).toMatch(message);
+    }
+    expect(snapshot(copy)).toEqual(before);
+  });
+
+  it("rejects invalid names and arguments with a usage error", () => {
+    const before = snapshot(copy);
+    const usageErrors: Array<[string[], RegExp]> = [
+      [["action", "Send-Invite", "--service", "core"], /"Send-Invite" is not a valid action name: use camelCase/],
+      [["event", "InviteSent", "--service", "core", "--table", "public.users"], /not a valid event name: use snake_case/],
+      [["cron", "nightly digest", "--service", "core"], /not a valid cron name/],
+      [["service", "Billing_Service"], /not a valid service name: use kebab-case/],
+      [["widget", "x"], /must be action, event, cron or service/],
+      [["action", "sendMore"], /--service is required/],
+      [["event", "thing_done", "--service", "core"], /needs --table/],
+      [["cron", "hourly", "--service", "core", "--schedule", "every hour"], /five-field cron expression/],
+    ];
+    for (const [args, message] of usageErrors) {
+      const result = runNew(...args);
+      expect(result.status, args.join(" ")).toBe(2);
+      expect(result.stderr, args.join(" ")).toMatch(message);
+      expect(result.stderr).toContain("Usage:");
+    }
+    expect(snapshot(copy)).toEqual(before);
+  });
+
+  it("generates tests that pass against the generated handlers", () => {
+    const result = spawnSync(process.execPath, [vitestCli, "run", "--root", copy, "test/services/core", "test/services/billing"], {
+      encoding: "utf8",
+      cwd: copy,
+      env: { ...process.env, CI: "true" },
+    });
+    expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+    // sendInvite (2), invite_sent (1), nightly_digest (1), billing drift (1), charge (2)
+    expect(result.stdout).toMatch(/Tests\s+.*7 passed/);
+  }, 180_000);
+});
