@@ -31,7 +31,11 @@ export interface HasuraConnection {
 
 /** How long and how often `waitForHealthy` polls `/healthz`. */
 export interface HealthCheckOptions {
-  /** Give up after this long. Cloud Run cold start plus Hasura's metadata load can take a while. @default 300000 */
+  /**
+   * Give up after this long (a poll under way at the deadline still gets up to 5 s for its answer). Cloud Run
+   * cold start plus Hasura's metadata load can take a while.
+   * @default 300000
+   */
   timeoutMs?: number;
   /** First pause between polls; doubles after each failed poll. @default 500 */
   initialDelayMs?: number;
@@ -144,11 +148,11 @@ export async function waitForHealthy(endpoint: string, options: HealthCheckOptio
   const deadline = Date.now() + timeoutMs;
   let lastAnswer = "no answer yet";
   for (;;) {
-    const remaining = deadline - Date.now();
     try {
+      // Each poll gets a few seconds even near the deadline, so the last answer is Hasura's, not our impatience.
       const response = await fetch(`${base}/healthz`, {
         method: "GET",
-        signal: AbortSignal.timeout(Math.max(1, Math.min(remaining, 30_000))),
+        signal: AbortSignal.timeout(Math.min(Math.max(deadline - Date.now(), 5_000), 30_000)),
       });
       const body = (await response.text()).trim();
       if (response.status === 200) return;
@@ -159,7 +163,8 @@ export async function waitForHealthy(endpoint: string, options: HealthCheckOptio
     const left = deadline - Date.now();
     if (left <= 0) {
       throw new Error(
-        `Hasura at ${base} did not become healthy within ${Math.round(timeoutMs / 1000)}s (last /healthz answer: ${lastAnswer})`,
+        `Hasura at ${base} did not become healthy within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`} ` +
+          `(last /healthz answer: ${lastAnswer})`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(delayMs, left)));

@@ -49,8 +49,12 @@ const setIdentity: Readonly<Record<string, string>> = {
   disabled_for_roles: "value",
 };
 
-/** Keys whose value names a Postgres table or function (`QualifiedTable`: a bare string means schema public). */
-const qualifiedNameKeys = new Set(["table", "remote_table", "function"]);
+/**
+ * Keys whose value names a Postgres table or function (`QualifiedTable`: a bare string means schema public).
+ * A plain array, not a Set: Pulumi's closure serialization copies module-level objects property by property,
+ * which loses a Set's contents.
+ */
+const qualifiedNameKeys: readonly string[] = ["table", "remote_table", "function"];
 
 /** Documented defaults that mean the same as leaving the key out. */
 const defaultValues: ReadonlyArray<readonly [string, unknown]> = [
@@ -89,7 +93,7 @@ export function metadataEquivalent(a: unknown, b: unknown): boolean {
 /** Returns undefined for "not set" values so that the caller drops them. */
 function normalizeValue(value: unknown, key: string | undefined): unknown {
   if (value === null || value === undefined) return undefined;
-  if (key !== undefined && qualifiedNameKeys.has(key) && typeof value === "string") {
+  if (key !== undefined && qualifiedNameKeys.includes(key) && typeof value === "string") {
     return { name: value, schema: "public" };
   }
   if (Array.isArray(value)) {
@@ -118,7 +122,7 @@ function normalizeValue(value: unknown, key: string | undefined): unknown {
       if (defaultValues.some(([defaultKey, defaultValue]) => defaultKey === childKey && defaultValue === child)) continue;
       result[childKey] = child;
     }
-    if (key !== undefined && qualifiedNameKeys.has(key) && typeof result.name === "string" && result.schema === undefined) {
+    if (key !== undefined && qualifiedNameKeys.includes(key) && typeof result.name === "string" && result.schema === undefined) {
       result.schema = "public";
     }
     return Object.keys(result).length === 0 ? undefined : result;

@@ -28,7 +28,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Migration } from "../hasura/project";
 import { getCatalogState, redactSecret, runSql, setCatalogState, waitForHealthy } from "./hasura-api";
 import type { HasuraConnection, HealthCheckOptions } from "./hasura-api";
-import { connectionFailures, errorText, isUnknown, sha256 } from "./provider-inputs";
+import { sha256 } from "./checksum";
+import { connectionFailures, errorText, isUnknown } from "./provider-inputs";
 import { findTransactionControl } from "./sql-transaction-control";
 
 /** A migration as the provider receives it: the `up.sql` text and its SHA-256. */

@@ -1,11 +1,9 @@
 /**
  * Input checks shared by the three Hasura dynamic providers.
  *
- * The functions the providers call (`isUnknown`, `connectionFailures`, `errorText`) are plain and import
- * nothing, because Pulumi serializes them with the provider (see ./hasura-api.ts). `sha256` runs only in the
- * resource constructors, at program time, so it may use node:crypto.
+ * The functions here are plain and import nothing but ./hasura-api, because Pulumi serializes them with the
+ * provider (see ./hasura-api.ts).
  */
-import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { normalizeEndpoint } from "./hasura-api";
 
@@ -39,9 +37,4 @@ export function connectionFailures(inputs: { endpoint?: unknown; adminSecret?: u
 /** The message of any thrown value. */
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Hex SHA-256 of a file's text; the providers compare these to see what changed since the last deploy. */
-export function sha256(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
 }

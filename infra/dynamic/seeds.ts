@@ -11,7 +11,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Seed } from "../hasura/project";
 import { redactSecret, runSql, waitForHealthy } from "./hasura-api";
 import type { HasuraConnection, HealthCheckOptions } from "./hasura-api";
-import { connectionFailures, errorText, isUnknown, sha256 } from "./provider-inputs";
+import { sha256 } from "./checksum";
+import { connectionFailures, errorText, isUnknown } from "./provider-inputs";
 import { findTransactionControl } from "./sql-transaction-control";
 
 /** A seed file as the provider receives it. */

@@ -8,7 +8,7 @@ import { Client } from "pg";
 import { readMetadata, readMigrations, readSeeds } from "../../../infra/hasura/project";
 import type { HealthCheckOptions } from "../../../infra/dynamic/hasura-api";
 import type { MigrationInput } from "../../../infra/dynamic/migrations";
-import { sha256 } from "../../../infra/dynamic/provider-inputs";
+import { sha256 } from "../../../infra/dynamic/checksum";
 import type { SeedInput } from "../../../infra/dynamic/seeds";
 import { startHasuraApiStub, type HasuraApiStub } from "../../support/hasura-api-stub";
 
