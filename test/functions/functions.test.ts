@@ -5,7 +5,7 @@
 import functionsTest from "firebase-functions-test";
 import type { AuthBlockingEvent } from "firebase-functions/v2/identity";
 import { parse, print, type FieldNode, type OperationDefinitionNode } from "graphql";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { hasuraClaimsNamespace } from "../../functions/src/claims";
 import { HasuraGraphqlError, HasuraRequestError } from "../../functions/src/hasura-client";
 import { beforeUserCreated, onUserCreated, onUserDeleted } from "../../functions/src/index";
@@ -14,7 +14,6 @@ import { startHasuraGraphqlStub, type HasuraGraphqlStub, type RecordedGraphqlReq
 const fft = functionsTest(); // no project config: offline mode
 const adminSecret = "s3cret-admin-value-for-tests";
 let hasura: HasuraGraphqlStub;
-const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   hasura = await startHasuraGraphqlStub({ adminSecret });
@@ -22,13 +21,13 @@ beforeAll(async () => {
 
 beforeEach(() => {
   hasura.reset();
-  process.env.HASURA_GRAPHQL_URL = hasura.url;
-  process.env.HASURA_GRAPHQL_ADMIN_SECRET = adminSecret;
-  delete process.env.PULSURA_ON_USER_DELETED;
+  vi.stubEnv("HASURA_GRAPHQL_URL", hasura.url);
+  vi.stubEnv("HASURA_GRAPHQL_ADMIN_SECRET", adminSecret);
+  vi.stubEnv("PULSURA_ON_USER_DELETED", undefined);
 });
 
 afterEach(() => {
-  process.env = { ...savedEnv };
+  vi.unstubAllEnvs();
 });
 
 afterAll(async () => {
@@ -77,9 +76,9 @@ describe("beforeUserCreated (blocking)", () => {
     expect(hasura.requests).toHaveLength(0);
   });
 
-  it("makes no network call, so a Hasura outage cannot fail a sign-up", async () => {
-    process.env.HASURA_GRAPHQL_URL = "http://127.0.0.1:1/v1/graphql";
-    hasura.failNext({ kind: "http", status: 503 });
+  it("needs neither Hasura nor its secrets, so neither can fail a sign-up", async () => {
+    vi.stubEnv("HASURA_GRAPHQL_URL", undefined);
+    vi.stubEnv("HASURA_GRAPHQL_ADMIN_SECRET", undefined);
     const response = await runBeforeUserCreated({ data: { uid: "u" } as AuthBlockingEvent["data"] });
     expect(response).toHaveProperty("customClaims");
     expect(hasura.requests).toHaveLength(0);
@@ -88,6 +87,8 @@ describe("beforeUserCreated (blocking)", () => {
   it("is registered as the beforeCreate blocking trigger", () => {
     expect(beforeUserCreated.__endpoint.platform).toBe("gcfv2");
     expect(beforeUserCreated.__endpoint.blockingTrigger?.eventType).toBe("providers/cloud.auth/eventTypes/user.beforeCreate");
+    // No secrets: Identity Platform calls it on every sign-up, and it never talks to Hasura.
+    expect(beforeUserCreated.__endpoint.secretEnvironmentVariables ?? []).toEqual([]);
   });
 });
 
@@ -184,7 +185,7 @@ describe("onUserCreated", () => {
   });
 
   it("fails with Hasura's access-denied error on a wrong admin secret, without repeating the secret", async () => {
-    process.env.HASURA_GRAPHQL_ADMIN_SECRET = "wrong-secret-value";
+    vi.stubEnv("HASURA_GRAPHQL_ADMIN_SECRET", "wrong-secret-value");
     const error = (await createUser(userRecord({ uid: "u-5" })).catch((e: unknown) => e)) as HasuraGraphqlError;
     expect(error).toBeInstanceOf(HasuraGraphqlError);
     expect(error.errors).toEqual([
@@ -196,12 +197,12 @@ describe("onUserCreated", () => {
   });
 
   it("fails with a clear message when the Hasura secrets are not bound", async () => {
-    delete process.env.HASURA_GRAPHQL_URL;
+    vi.stubEnv("HASURA_GRAPHQL_URL", undefined);
     await expect(createUser(userRecord({ uid: "u-6" }))).rejects.toThrow(
       "Hasura GraphQL URL is empty (HASURA_GRAPHQL_URL)",
     );
-    process.env.HASURA_GRAPHQL_URL = hasura.url;
-    delete process.env.HASURA_GRAPHQL_ADMIN_SECRET;
+    vi.stubEnv("HASURA_GRAPHQL_URL", hasura.url);
+    vi.stubEnv("HASURA_GRAPHQL_ADMIN_SECRET", undefined);
     await expect(createUser(userRecord({ uid: "u-6" }))).rejects.toThrow(
       "Hasura admin secret is empty (HASURA_GRAPHQL_ADMIN_SECRET)",
     );
@@ -241,7 +242,7 @@ describe("onUserDeleted", () => {
   });
 
   it('deletes when PULSURA_ON_USER_DELETED is "delete"', async () => {
-    process.env.PULSURA_ON_USER_DELETED = "delete";
+    vi.stubEnv("PULSURA_ON_USER_DELETED", "delete");
     await deleteUser(userRecord({ uid: "gone" }), deletion);
     expect(hasura.requestsFor("delete_users_by_pk")).toHaveLength(1);
     expect(hasura.users.has("gone")).toBe(false);
@@ -261,7 +262,7 @@ describe("onUserDeleted", () => {
   });
 
   it('anonymizes instead when PULSURA_ON_USER_DELETED is "anonymize", stamping the event time', async () => {
-    process.env.PULSURA_ON_USER_DELETED = "anonymize";
+    vi.stubEnv("PULSURA_ON_USER_DELETED", "anonymize");
     await deleteUser(userRecord({ uid: "gone" }), deletion);
 
     expect(hasura.requests).toHaveLength(1);
@@ -280,7 +281,7 @@ describe("onUserDeleted", () => {
   });
 
   it("anonymizing is idempotent: a redelivery writes the same deleted_at, a missing row is success", async () => {
-    process.env.PULSURA_ON_USER_DELETED = "anonymize";
+    vi.stubEnv("PULSURA_ON_USER_DELETED", "anonymize");
     await deleteUser(userRecord({ uid: "gone" }), deletion);
     const first = structuredClone(hasura.users.get("gone"));
     await deleteUser(userRecord({ uid: "gone" }), deletion);
@@ -304,7 +305,7 @@ describe("onUserDeleted", () => {
   });
 
   it("refuses an unknown PULSURA_ON_USER_DELETED value instead of guessing", async () => {
-    process.env.PULSURA_ON_USER_DELETED = "purge";
+    vi.stubEnv("PULSURA_ON_USER_DELETED", "purge");
     await expect(deleteUser(userRecord({ uid: "gone" }), deletion)).rejects.toThrow(
       'PULSURA_ON_USER_DELETED must be one of delete, anonymize, got "purge"',
     );

@@ -83,7 +83,7 @@ export interface HasuraGraphqlStub {
   /** Resolves with the first recorded request matching `predicate` (already received or yet to come). */
   waitForRequest(
     predicate: (request: RecordedGraphqlRequest) => boolean,
-    options?: { timeoutMs?: number; description?: string },
+    options?: { timeoutMs?: number; description?: string; signal?: AbortSignal },
   ): Promise<RecordedGraphqlRequest>;
   /** Makes the next `times` requests (default 1) fail as described, before any other processing. */
   failNext(failure: StubFailure, times?: number): void;
@@ -213,6 +213,23 @@ function errorObject(code: string, message: string, path = "$"): HasuraErrorObje
   return { message, extensions: { code, path } };
 }
 
+/** Root field names of the operation a request body asks for; [] when it has none or does not parse. */
+function rootFieldsOf(body: unknown): string[] {
+  const { query, operationName } = (body ?? {}) as { query?: unknown; operationName?: unknown };
+  if (typeof query !== "string") return [];
+  let document: DocumentNode;
+  try {
+    document = parse(query);
+  } catch {
+    return [];
+  }
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode =>
+      d.kind === Kind.OPERATION_DEFINITION && (typeof operationName !== "string" || d.name?.value === operationName),
+  );
+  return operation?.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : [])) ?? [];
+}
+
 /** Starts the stub on 127.0.0.1 (free port). */
 export async function startHasuraGraphqlStub(
   options: { adminSecret?: string } = {},
@@ -316,12 +333,12 @@ export async function startHasuraGraphqlStub(
     },
   };
 
-  type Answer = { status: number; response: RecordedGraphqlRequest["response"]; rootFields: string[] };
+  type Answer = { status: number; response: RecordedGraphqlRequest["response"] };
 
   async function answer(headers: IncomingHttpHeaders, body: unknown): Promise<Answer> {
     const failure = failures.shift();
     if (failure?.kind === "http") {
-      return { status: failure.status, response: failure.body ?? `stub: programmed HTTP ${failure.status}`, rootFields: [] };
+      return { status: failure.status, response: failure.body ?? `stub: programmed HTTP ${failure.status}` };
     }
     const secret = headers["x-hasura-admin-secret"];
     if (secret === undefined) {
@@ -344,25 +361,17 @@ export async function startHasuraGraphqlStub(
       return refuse("validation-failed", "not a valid graphql query", "$.query");
     }
     const operationName = typeof request.operationName === "string" ? request.operationName : undefined;
-    const operation = document.definitions.find(
-      (d): d is OperationDefinitionNode =>
-        d.kind === Kind.OPERATION_DEFINITION && (operationName === undefined || d.name?.value === operationName),
-    );
-    const rootFields =
-      operation?.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : [])) ?? [];
     const validationErrors = validate(schema, document);
     if (validationErrors.length > 0) {
       return {
         status: 200,
         response: { errors: validationErrors.map((e) => errorObject("validation-failed", e.message, "$.selectionSet")) },
-        rootFields,
       };
     }
     if (failure?.kind === "graphql") {
       return {
         status: 200,
         response: { errors: [errorObject(failure.code ?? "unexpected", failure.message, failure.path ?? "$")] },
-        rootFields,
       };
     }
     const snapshot = new Map(users);
@@ -384,13 +393,12 @@ export async function startHasuraGraphqlStub(
               : errorObject("validation-failed", e.message, e.path ? `$.selectionSet.${e.path.join(".")}` : "$"),
           ),
         },
-        rootFields,
       };
     }
-    return { status: 200, response: { data: result.data }, rootFields };
+    return { status: 200, response: { data: result.data } };
 
     function refuse(code: string, message: string, path = "$"): Answer {
-      return { status: 200, response: { errors: [errorObject(code, message, path)] }, rootFields: [] };
+      return { status: 200, response: { errors: [errorObject(code, message, path)] } };
     }
   }
 
@@ -410,7 +418,7 @@ export async function startHasuraGraphqlStub(
         } catch {
           body = undefined;
         }
-        const { status, response, rootFields } = await answer(req.headers, body);
+        const { status, response } = await answer(req.headers, body);
         const query = (body as { query?: unknown } | undefined)?.query;
         const variables = (body as { variables?: unknown } | undefined)?.variables;
         const operationName = (body as { operationName?: unknown } | undefined)?.operationName;
@@ -420,7 +428,7 @@ export async function startHasuraGraphqlStub(
           ...(typeof query === "string" ? { query } : {}),
           ...(typeof variables === "object" && variables !== null ? { variables: variables as Record<string, unknown> } : {}),
           ...(typeof operationName === "string" ? { operationName } : {}),
-          rootFields,
+          rootFields: rootFieldsOf(body),
           status,
           response,
         };
@@ -447,21 +455,30 @@ export async function startHasuraGraphqlStub(
     requestsFor(rootField) {
       return requests.filter((r) => r.rootFields.includes(rootField));
     },
-    waitForRequest(predicate, { timeoutMs = 30_000, description = "a matching request" } = {}) {
+    waitForRequest(predicate, { timeoutMs = 30_000, description = "a matching request", signal } = {}) {
       const found = requests.find(predicate);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const onRequest = (record: RecordedGraphqlRequest) => {
-          if (!predicate(record)) return;
+        const settle = () => {
           clearTimeout(timer);
           recorded.off("request", onRequest);
+          signal?.removeEventListener("abort", onAbort);
+        };
+        const onRequest = (record: RecordedGraphqlRequest) => {
+          if (!predicate(record)) return;
+          settle();
           resolve(record);
         };
+        const onAbort = () => {
+          settle();
+          reject(signal?.reason ?? new Error("aborted"));
+        };
         const timer = setTimeout(() => {
-          recorded.off("request", onRequest);
+          settle();
           reject(new Error(`Hasura stub: no ${description} within ${timeoutMs} ms (got ${requests.length} requests)`));
         }, timeoutMs);
         recorded.on("request", onRequest);
+        signal?.addEventListener("abort", onAbort, { once: true });
       });
     },
     failNext(failure, times = 1) {
