@@ -89,8 +89,8 @@ function migrationListFailures(source: unknown, migrations: unknown): pulumi.dyn
       continue;
     }
     const file = migrationFile(typeof source === "string" ? source : "default", { version: migration.version, name: String(migration.name) });
-    if (seen.has(migration.version)) failures.push({ property, reason: `version ${migration.version} appears twice` });
-    seen.add(migration.version);
+    if (seen.has(versionKey(migration.version))) failures.push({ property, reason: `version ${migration.version} appears twice` });
+    seen.add(versionKey(migration.version));
     if (typeof migration.name !== "string" || migration.name === "") {
       failures.push({ property, reason: `migration ${migration.version} has no name` });
     }
@@ -118,6 +118,13 @@ function migrationFile(source: string, migration: { version: string; name: strin
   return `migrations/${source}/${migration.version}_${migration.name}/up.sql`;
 }
 
+/**
+ * The key of a version in the CLI state: the CLI writes `fmt.Sprintf("%d", version)`, so "01" is recorded as "1".
+ */
+function versionKey(version: string): string {
+  return BigInt(version).toString();
+}
+
 /** Numeric order of decimal version strings of any length (13-digit ms or 19-digit ns timestamps). */
 function compareVersions(a: string, b: string): number {
   const difference = BigInt(a) - BigInt(b);
@@ -129,9 +136,9 @@ function compareVersions(a: string, b: string): number {
  * @throws an error naming each edited file
  */
 function assertNoEditedMigrations(source: string, applied: MigrationRecord[] | undefined, project: MigrationInput[]): void {
-  const appliedChecksums = new Map((applied ?? []).map((record) => [record.version, record.checksum]));
+  const appliedChecksums = new Map((applied ?? []).map((record) => [versionKey(record.version), record.checksum]));
   const edited = project.filter((migration) => {
-    const before = appliedChecksums.get(migration.version);
+    const before = appliedChecksums.get(versionKey(migration.version));
     return before !== undefined && migration.checksum !== undefined && before !== migration.checksum;
   });
   if (edited.length === 0) return;
@@ -153,7 +160,7 @@ async function readRecordedVersions(connection: HasuraConnection, source: string
   const recorded: RecordedVersions = new Map();
   if (forSource !== null && typeof forSource === "object") {
     for (const [version, dirty] of Object.entries(forSource as Record<string, unknown>)) {
-      recorded.set(version, dirty === true);
+      if (/^\d+$/.test(version)) recorded.set(versionKey(version), dirty === true);
     }
   }
   return recorded;
@@ -203,16 +210,17 @@ async function applyPendingMigrations(inputs: HasuraMigrationsInputs): Promise<H
 
   const appliedNow: string[] = [];
   for (const migration of ordered) {
-    if (recorded.has(migration.version)) continue;
+    const key = versionKey(migration.version);
+    if (recorded.has(key)) continue;
     const file = migrationFile(source, migration);
-    await recordVersion(connection, source, migration.version, true);
+    await recordVersion(connection, source, key, true);
     try {
       // The CLI records a migration with an empty up.sql without running anything; so do we.
       if (migration.up.trim() !== "") await runSql(connection, migration.up, { source });
     } catch (error) {
       let cleanup = "";
       try {
-        await recordVersion(connection, source, migration.version, undefined);
+        await recordVersion(connection, source, key, undefined);
       } catch (cleanupError) {
         cleanup = `\nIts dirty mark in Hasura's migration state could not be removed: ${errorText(cleanupError)}`;
       }
@@ -221,8 +229,8 @@ async function applyPendingMigrations(inputs: HasuraMigrationsInputs): Promise<H
         redactSecret(`Migration ${file} failed and was rolled back. ${before}\n${errorText(error)}${cleanup}`, adminSecret),
       );
     }
-    await recordVersion(connection, source, migration.version, false);
-    appliedNow.push(migration.version);
+    await recordVersion(connection, source, key, false);
+    appliedNow.push(key);
   }
 
   const appliedVersions = [...new Set([...recorded.keys(), ...appliedNow])].sort(compareVersions);
@@ -248,8 +256,8 @@ export const migrationsProvider: pulumi.dynamic.ResourceProvider<HasuraMigration
     if (isUnknown(news.endpoint) || news.endpoint !== olds.endpoint || news.source !== olds.source) {
       return { changes: true };
     }
-    const before = (olds.migrations ?? []).map((migration) => migration.version).sort();
-    const after = news.migrations.map((migration) => migration.version).sort();
+    const before = (olds.migrations ?? []).map((migration) => versionKey(migration.version)).sort();
+    const after = news.migrations.map((migration) => versionKey(migration.version)).sort();
     return { changes: before.join(",") !== after.join(",") };
   },
 

@@ -99,6 +99,19 @@ describe("HasuraMigrations provider", () => {
     expect(outs.lastAppliedVersions).toEqual(["1700000000100"]);
   });
 
+  it("records a version the way the CLI prints it, and knows it as applied under either spelling", async () => {
+    const padded = migrationInput("01700000000200", "padded", "create table public.padded (id int);");
+    const outs = await create([...fixtureMigrations(), padded]);
+
+    expect(hasura.stub.catalogState().cli_state).toEqual({
+      migrations: { default: { "1700000000000": false, "1700000000100": false, "1700000000200": false } },
+    });
+    const unpadded = { ...padded, version: "1700000000200" };
+    expect(await migrationsProvider.diff!("migrations/default", outs, inputs([...fixtureMigrations(), unpadded]))).toEqual({ changes: false });
+    const updated = await migrationsProvider.update!("migrations/default", outs, inputs([...fixtureMigrations(), unpadded]));
+    expect(updated.outs?.lastAppliedVersions).toEqual([]);
+  });
+
   it("applies only a new migration on update", async () => {
     const outs = await create();
     const news = inputs([...fixtureMigrations(), addIsbn]);
