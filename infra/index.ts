@@ -1,12 +1,18 @@
 /**
  * The pulsura Pulumi program: reads and validates the stack config once, then composes the components.
  */
+import * as gcp from "@pulumi/gcp";
+import { resolve } from "node:path";
 import { loadStackConfig, type StackConfig } from "./config";
+import { deterministicRunUrl } from "./components/cloud-run";
 import { Database, METADATA_DATABASE } from "./components/database";
+import { Hasura } from "./components/hasura";
+import { Microservice } from "./components/microservice";
 import { Identities, type WorkloadIdentityArgs } from "./components/identities";
 import { Network } from "./components/network";
 import { Project, type GoogleApi } from "./components/project";
 import { Secrets, type SecretArgs } from "./components/secrets";
+import { hasuraProjectDir, isDemoSeed, readMetadata, readMigrations, readSeeds } from "./hasura/project";
 
 const config = loadStackConfig();
 const name = config.tenant;
@@ -91,7 +97,7 @@ const database = new Database(
 const serviceSecrets: Record<string, SecretArgs> = {};
 for (const service of config.services) {
   const user = serviceDatabaseUser(service.name);
-  serviceSecrets[`db-${service.name}-url`] = { value: database.url(user), accessors: { [service.name]: email(serviceWorkload(service.name)) } };
+  serviceSecrets[`db-${service.name}-url`] = { value: database.url(user, undefined, "node-postgres"), accessors: { [service.name]: email(serviceWorkload(service.name)) } };
   serviceSecrets[`db-${service.name}-password`] = { value: database.users[user]!.password, accessors: {} };
 }
 const everyService = Object.fromEntries(config.services.map((s) => [s.name, email(serviceWorkload(s.name))]));
@@ -114,6 +120,76 @@ const secrets = new Secrets(
   { dependsOn: project.apis("secretmanager.googleapis.com") },
 );
 
+const projectNumber = gcp.organizations.getProjectOutput({ projectId }, { dependsOn: project.apis("cloudresourcemanager.googleapis.com") }).number;
+/** Cloud Run service name of a microservice; its deterministic URL is known before it exists. */
+const runServiceName = (service: string) => `${name}-${service}`;
+const hasuraUrl = deterministicRunUrl(`${name}-hasura`, projectNumber, region);
+const cloudRunApis = project.apis("run.googleapis.com", "artifactregistry.googleapis.com");
+const deletionProtection = config.database.deletionProtection;
+
+const microservices = config.services.map(
+  (service) =>
+    new Microservice(
+      `${name}-svc-${service.name}`,
+      {
+        projectId,
+        region,
+        service: service.name,
+        serviceName: runServiceName(service.name),
+        repoRoot: resolve(__dirname, ".."),
+        minInstances: service.minInstances,
+        maxInstances: service.maxInstances,
+        cpu: service.cpu,
+        memory: service.memory,
+        concurrency: service.concurrency,
+        poolSize: service.poolSize,
+        serviceAccountEmail: email(serviceWorkload(service.name)),
+        secrets: {
+          databaseUrl: secrets.get(`db-${service.name}-url`),
+          eventSecret: secrets.get("event-secret"),
+          adminSecret: secrets.get("hasura-admin-secret"),
+        },
+        hasuraGraphqlUrl: hasuraUrl.apply((url) => `${url}/v1/graphql`),
+        network: network.network.id,
+        subnet: network.subnet.id,
+        deletionProtection,
+        labels,
+      },
+      { dependsOn: [...cloudRunApis, secrets] },
+    ),
+);
+
+const hasura = new Hasura(
+  name,
+  {
+    projectId,
+    projectNumber,
+    region,
+    ...config.hasura,
+    serviceAccountEmail: email("hasura"),
+    secrets: {
+      adminSecret: secrets.get("hasura-admin-secret"),
+      eventSecret: secrets.get("event-secret"),
+      databaseUrl: secrets.get("db-hasura-url"),
+      metadataDatabaseUrl: secrets.get("db-metadata-url"),
+    },
+    firebaseProjectId: projectId,
+    corsOrigins: [...config.corsOrigins, `https://${projectId}.web.app`, `https://${projectId}.firebaseapp.com`],
+    serviceUrls: Object.fromEntries(config.services.map((s) => [s.name, deterministicRunUrl(runServiceName(s.name), projectNumber, region)])),
+    network: network.network.id,
+    subnet: network.subnet.id,
+    deletionProtection,
+    project: {
+      migrations: readMigrations(hasuraProjectDir),
+      metadata: readMetadata(hasuraProjectDir),
+      seeds: readSeeds(hasuraProjectDir).filter((seed) => config.demoData || !isDemoSeed(seed)),
+    },
+    labels,
+  },
+  // Hasura's metadata points at the services: deploy them first so actions and events find their handlers.
+  { dependsOn: [...cloudRunApis, secrets, database, ...microservices] },
+);
+
 export const stack = config.stack;
 export const environment = config.environment;
 export const tenant = config.tenant;
@@ -123,4 +199,8 @@ export const enabledApis = Object.keys(project.services);
 export const databaseConnectionName = database.connectionName;
 export const networkName = network.network.name;
 export const serviceAccounts = Object.fromEntries(Object.entries(identities.accounts).map(([id, account]) => [id, account.email]));
+export const hasuraEndpoint = hasura.url;
+export const hasuraGraphqlUrl = hasura.graphqlUrl;
+export const hasuraWebsocketUrl = hasura.websocketUrl;
+export const serviceImages = Object.fromEntries(config.services.map((s, i) => [s.name, microservices[i]!.image]));
 export const secretIds = Object.fromEntries(["hasura-admin-secret", "event-secret"].map((key) => [key, secrets.get(key).secretId]));

@@ -45,10 +45,12 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`error: ${(error as Error).message}\n`);
-    process.exit(1);
-  },
-);
+/** Exits once stdout and stderr are flushed: a large plan written to a pipe would otherwise be cut short. */
+function exitAfterFlush(code: number): void {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
+main().then(exitAfterFlush, (error: unknown) => {
+  process.stderr.write(`error: ${(error as Error).message}\n`);
+  exitAfterFlush(1);
+});

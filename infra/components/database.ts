@@ -81,11 +81,16 @@ export class Database extends PulsuraComponent {
     this.registerOutputs({ connectionName: this.connectionName, privateIp: this.privateIp });
   }
 
-  /** A `postgres://` URL for a user and database, over TLS (the instance accepts encrypted connections only). */
-  url(user: string, database: string = APP_DATABASE): pulumi.Output<string> {
+  /**
+   * A `postgres://` URL for a user and database, over TLS (the instance accepts encrypted connections only).
+   * `libpq` clients (Hasura) read `sslmode=require` as "encrypt"; node-postgres would read it as verify-full against
+   * the public CAs, which Cloud SQL's per-instance CA is not, so its URL asks for libpq semantics explicitly.
+   */
+  url(user: string, database: string = APP_DATABASE, client: "libpq" | "node-postgres" = "libpq"): pulumi.Output<string> {
     const account = this.users[user];
     if (!account) throw new Error(`no database user "${user}"`);
-    return pulumi.secret(pulumi.interpolate`postgres://${account.name}:${account.password}@${this.privateIp}:5432/${database}?sslmode=require`);
+    const ssl = client === "libpq" ? "sslmode=require" : "sslmode=require&uselibpqcompat=true";
+    return pulumi.secret(pulumi.interpolate`postgres://${account.name}:${account.password}@${this.privateIp}:5432/${database}?${ssl}`);
   }
 
   private createInstance(name: string, args: DatabaseArgs): gcp.sql.DatabaseInstance {

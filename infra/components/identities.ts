@@ -30,7 +30,7 @@ export class Identities extends PulsuraComponent {
     const accounts: Record<string, gcp.serviceaccount.Account> = {};
     for (const [id, workload] of Object.entries(args.workloads)) {
       const account = new gcp.serviceaccount.Account(
-        `${name}-${id}`,
+        `${name}-sa-${id}`,
         {
           project: args.projectId,
           // Account ids are 6-30 characters.
@@ -42,7 +42,7 @@ export class Identities extends PulsuraComponent {
       );
       for (const role of workload.projectRoles ?? []) {
         new gcp.projects.IAMMember(
-          `${name}-${id}-${role.replace(/^roles\//, "").replace(/\./g, "-")}`,
+          `${name}-sa-${id}-${role.replace(/^roles\//, "").replace(/\./g, "-")}`,
           { project: args.projectId, role, member: account.member },
           this.childOptions(),
         );

@@ -3,6 +3,7 @@
  * a PolicyPack for `pulumi preview --policy-pack policy`, and the offline plan runs them directly.
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { cloudRunPolicies } from "./cloudrun";
 import { databasePolicies } from "./database";
 import { iamPolicies } from "./iam";
 import { networkPolicies } from "./network";
@@ -11,4 +12,4 @@ import { projectPolicies } from "./project";
 /** A rule of the pack. Every rule is mandatory unless policy/environments.ts says otherwise for dev. */
 export type PulsuraPolicy = (ResourceValidationPolicy | StackValidationPolicy) & { enforcementLevel: "mandatory" };
 
-export const policies: readonly PulsuraPolicy[] = [...projectPolicies, ...networkPolicies, ...databasePolicies, ...iamPolicies];
+export const policies: readonly PulsuraPolicy[] = [...projectPolicies, ...networkPolicies, ...databasePolicies, ...iamPolicies, ...cloudRunPolicies];

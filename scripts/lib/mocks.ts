@@ -92,6 +92,10 @@ const computedOutputs: Record<string, (name: string, inputs: State, ctx: MockCon
   },
   "gcp:firebase/webApp:WebApp": (name, inputs) => ({ appId: `1:${PROJECT_NUMBER}:web:${shortHash(name, 22)}`, name: `projects/${inputs.project}/webApps/${shortHash(name, 10)}` }),
   "gcp:firebase/hostingSite:HostingSite": (name, inputs) => ({ defaultUrl: `https://${inputs.siteId ?? name}.web.app`, name: `projects/${inputs.project}/sites/${inputs.siteId ?? name}` }),
+  "docker:index/image:Image": (name, inputs) => ({
+    repoDigest: `${String(inputs.imageName).replace(/:[^:/]+$/, "")}@sha256:${createHash("sha256").update(name).digest("hex")}`,
+    baseImageName: inputs.imageName,
+  }),
   "random:index/randomPassword:RandomPassword": (name, inputs) => ({
     result: `mock-${shortHash(name, Math.max(8, Number(inputs.length ?? 32) - 5))}`,
     bcryptHash: `$2a$10$${shortHash(name, 53)}`,

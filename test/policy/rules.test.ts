@@ -5,13 +5,14 @@
 import { describe, expect, it } from "vitest";
 import { runPolicies } from "../../policy/offline";
 import { policies } from "../../policy/rules";
+import { cloudRunCases } from "./cases/cloudrun";
 import { databaseCases } from "./cases/database";
 import { iamCases } from "./cases/iam";
 import { networkCases } from "./cases/network";
 import { projectCases } from "./cases/project";
 import type { PolicyCases } from "./cases/types";
 
-const allCases: PolicyCases = { ...projectCases, ...networkCases, ...databaseCases, ...iamCases };
+const allCases: PolicyCases = { ...projectCases, ...networkCases, ...databaseCases, ...iamCases, ...cloudRunCases };
 
 for (const [name, { pass, fail, message }] of Object.entries(allCases)) {
   describe(name, () => {

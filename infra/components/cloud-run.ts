@@ -1,0 +1,33 @@
+import type * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import type { StoredSecret } from "./secrets";
+
+type Env = gcp.types.input.cloudrunv2.ServiceTemplateContainerEnv;
+
+/** An environment variable read from Secret Manager, pinned to the secret's version (never `latest`). */
+export function secretEnv(name: string, secret: StoredSecret): Env {
+  return { name, valueSource: { secretKeyRef: { secret: secret.secretId, version: secret.version } } };
+}
+
+/** Plain environment variables (nothing secret). */
+export function plainEnv(values: Record<string, pulumi.Input<string>>): Env[] {
+  return Object.entries(values).map(([name, value]) => ({ name, value }));
+}
+
+/** Cloud Run's deterministic URL of a service: https://<service>-<project number>.<region>.run.app */
+export function deterministicRunUrl(service: string, projectNumber: pulumi.Input<string>, region: string): pulumi.Output<string> {
+  return pulumi.interpolate`https://${service}-${projectNumber}.${region}.run.app`;
+}
+
+/** Env var name carrying a microservice's base URL to Hasura: PULSURA_SERVICE_<NAME>_URL. */
+export function serviceUrlVariable(service: string): string {
+  return `PULSURA_SERVICE_${service.toUpperCase().replace(/-/g, "_")}_URL`;
+}
+
+/** Probes on /healthz: a startup probe that allows a slow first start, and a liveness probe. */
+export function healthProbes(port: number): Pick<gcp.types.input.cloudrunv2.ServiceTemplateContainer, "startupProbe" | "livenessProbe"> {
+  return {
+    startupProbe: { httpGet: { path: "/healthz", port }, initialDelaySeconds: 0, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 60 },
+    livenessProbe: { httpGet: { path: "/healthz", port }, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 3 },
+  };
+}

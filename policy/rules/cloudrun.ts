@@ -1,0 +1,186 @@
+import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
+import type { PulsuraPolicy } from ".";
+
+const CLOUD_RUN = "gcp:cloudrunv2/service:Service";
+const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"];
+/** Env names that carry secrets and must come from Secret Manager. */
+const SECRET_ENV = /(SECRET|PASSWORD|TOKEN|PRIVATE_KEY|CREDENTIALS|DATABASE_URL|_DSN)$/;
+/**
+ * Names that match SECRET_ENV but hold no secret: Hasura's JWT config for Firebase names Google's public key URL,
+ * the audience and the issuer (a shared HMAC key would be a secret; pulsura never uses one).
+ */
+const PUBLIC_ENV = new Set(["HASURA_GRAPHQL_JWT_SECRET"]);
+
+/**
+ * THE ONE EXCEPTION to "private by default": Hasura is the stack's public API. A Cloud Run service (or invoker binding)
+ * may be public only when it belongs to the `pulsura:hasura:Hasura` component, which authenticates every request
+ * itself (JWT or admin secret). The parent component is known at preview time, unlike computed names.
+ */
+function isPublicApi(resource: PolicyResource): boolean {
+  return resource.parent?.type === "pulsura:hasura:Hasura";
+}
+
+// Policies read plain input values; a loose view keeps the checks short.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = Record<string, any>;
+
+interface Env {
+  name: string;
+  value?: string;
+  valueSource?: { secretKeyRef?: { secret?: string; version?: string } };
+}
+
+function containersOf(resource: PolicyResource): Loose[] {
+  return ((resource.props as Loose).template?.containers ?? []) as Loose[];
+}
+
+function envsOf(resource: PolicyResource): Env[] {
+  return containersOf(resource).flatMap((c) => (c.envs ?? []) as Env[]);
+}
+
+/** Runs a check over each Cloud Run service. */
+function eachService(check: (service: PolicyResource, report: (message: string) => void) => void) {
+  return (args: StackValidationArgs, reportViolation: (message: string, urn?: string) => void) => {
+    for (const resource of args.resources) {
+      if (resource.type === CLOUD_RUN) check(resource, (message) => reportViolation(`${resource.name}: ${message}`, resource.urn));
+    }
+  };
+}
+
+function isHasura(service: PolicyResource): boolean {
+  return containersOf(service).some((c) => /\/hasura\/graphql-engine[:@]/.test(String(c.image)));
+}
+
+/** A rule over the Hasura service's environment. */
+function hasuraEnvRule(name: string, description: string, check: (env: Map<string, Env>) => string | undefined): PulsuraPolicy {
+  return {
+    name,
+    description,
+    enforcementLevel: "mandatory",
+    validateStack: eachService((service, report) => {
+      if (!isHasura(service)) return;
+      const problem = check(new Map(envsOf(service).map((e) => [e.name, e])));
+      if (problem) report(problem);
+    }),
+  };
+}
+
+function plainValue(env: Map<string, Env>, name: string): string | undefined {
+  return env.get(name)?.value;
+}
+
+export const cloudRunPolicies: PulsuraPolicy[] = [
+  {
+    name: "cloudrun-internal-only",
+    description: "Cloud Run services accept traffic from the VPC only; the Hasura API is the one explicit exception.",
+    enforcementLevel: "mandatory",
+    validateStack: eachService((service, report) => {
+      if (isPublicApi(service)) return;
+      if ((service.props as Loose).ingress !== "INGRESS_TRAFFIC_INTERNAL_ONLY") report(`ingress is ${(service.props as Loose).ingress ?? "unset (all traffic)"}; expected INGRESS_TRAFFIC_INTERNAL_ONLY`);
+    }),
+  },
+  {
+    name: "cloudrun-no-public-invoker",
+    description: "No Cloud Run service grants run.invoker to allUsers or allAuthenticatedUsers, except the Hasura API (explicit exception).",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+      for (const r of args.resources) {
+        if (!/^gcp:cloudrunv2\/service(IamMember|IamBinding|IamPolicy):/.test(r.type)) continue;
+        const members = [r.props.member, ...((r.props.members as string[] | undefined) ?? [])].filter(Boolean) as string[];
+        const open = members.filter((m) => PUBLIC_MEMBERS.includes(m));
+        if (open.length > 0 && !isPublicApi(r)) reportViolation(`${r.name} makes a service public to ${open.join(", ")}`, r.urn);
+      }
+    },
+  },
+  {
+    name: "cloudrun-dedicated-service-account",
+    description: "Every Cloud Run service runs as its own service account, never the default compute account.",
+    enforcementLevel: "mandatory",
+    validateStack: eachService((service, report) => {
+      const account = String((service.props as Loose).template?.serviceAccount ?? "");
+      if (!account) report("template.serviceAccount is not set (it would run as the default compute account)");
+      else if (/-compute@developer\.gserviceaccount\.com$/.test(account)) report(`runs as the default compute account ${account}`);
+    }),
+  },
+  {
+    name: "cloudrun-secrets-by-reference",
+    description: "Secret env values come from Secret Manager by pinned version, never as plain values or `latest`.",
+    enforcementLevel: "mandatory",
+    validateStack: eachService((service, report) => {
+      for (const env of envsOf(service)) {
+        const ref = env.valueSource?.secretKeyRef;
+        if (SECRET_ENV.test(env.name) && !PUBLIC_ENV.has(env.name) && !ref) report(`env ${env.name} holds a secret as a plain value; use valueSource.secretKeyRef`);
+        if (ref && (!ref.version || ref.version === "latest")) report(`env ${env.name} reads secret version ${ref.version ?? "unset"}; pin a version`);
+      }
+    }),
+  },
+  {
+    name: "cloudrun-health-probes",
+    description: "Every Cloud Run container has HTTP startup and liveness probes on /healthz.",
+    enforcementLevel: "mandatory",
+    validateStack: eachService((service, report) => {
+      for (const container of containersOf(service)) {
+        for (const probe of ["startupProbe", "livenessProbe"]) {
+          if (container[probe]?.httpGet?.path !== "/healthz") report(`${probe} must be an HTTP GET on /healthz`);
+        }
+      }
+    }),
+  },
+  {
+    name: "cloudrun-pinned-image",
+    description: "Images come from Artifact Registry and are pinned: by digest, or by a release tag, never `latest`.",
+    enforcementLevel: "mandatory",
+    validateStack: eachService((service, report) => {
+      for (const container of containersOf(service)) {
+        const image = String(container.image ?? "");
+        if (!/^[a-z0-9-]+-docker\.pkg\.dev\//.test(image)) report(`image ${image} is not pulled from Artifact Registry`);
+        if (!image.includes("@sha256:") && (/:latest$/.test(image) || !/:[^/]+$/.test(image))) report(`image ${image} is not pinned to a digest or release tag`);
+      }
+    }),
+  },
+  {
+    name: "cloudrun-vpc-egress",
+    description: "Cloud Run services send all egress through the VPC (Direct VPC egress), to reach private Cloud SQL and internal services.",
+    enforcementLevel: "mandatory",
+    validateStack: eachService((service, report) => {
+      const vpc = (service.props as Loose).template?.vpcAccess;
+      if (vpc?.egress !== "ALL_TRAFFIC" || !(vpc?.networkInterfaces?.length > 0 || vpc?.connector)) report("template.vpcAccess must route ALL_TRAFFIC through the VPC");
+    }),
+  },
+  hasuraEnvRule("hasura-console-off", "Hasura's console is off in every deployed stack (use `hasura console` from a laptop).", (env) =>
+    plainValue(env, "HASURA_GRAPHQL_ENABLE_CONSOLE") === "false" ? undefined : "HASURA_GRAPHQL_ENABLE_CONSOLE must be \"false\"",
+  ),
+  hasuraEnvRule("hasura-dev-mode-off", "Hasura's dev mode (internal errors in responses) is off.", (env) =>
+    plainValue(env, "HASURA_GRAPHQL_DEV_MODE") === "false" ? undefined : "HASURA_GRAPHQL_DEV_MODE must be \"false\"",
+  ),
+  hasuraEnvRule("hasura-jwt-audience", "Hasura verifies Firebase ID tokens by Google's public keys, pinned to this project's audience and issuer.", (env) => {
+    let jwt: { audience?: string; issuer?: string; jwk_url?: string; key?: string };
+    try {
+      jwt = JSON.parse(plainValue(env, "HASURA_GRAPHQL_JWT_SECRET") ?? "") as typeof jwt;
+    } catch {
+      return "HASURA_GRAPHQL_JWT_SECRET must be a plain JSON JWT config";
+    }
+    // A `key` would be a shared signing secret in a plain env value; Firebase tokens need only the public JWK URL.
+    if (jwt.key || !jwt.jwk_url) return "HASURA_GRAPHQL_JWT_SECRET must use jwk_url (public keys), not a shared key";
+    if (!jwt.audience) return "HASURA_GRAPHQL_JWT_SECRET has no audience";
+    if (jwt.issuer !== `https://securetoken.google.com/${jwt.audience}`) return "HASURA_GRAPHQL_JWT_SECRET issuer must be https://securetoken.google.com/<audience>";
+    return undefined;
+  }),
+  hasuraEnvRule("hasura-admin-secret-by-reference", "Hasura's admin secret and database URLs come from Secret Manager.", (env) => {
+    const missing = ["HASURA_GRAPHQL_ADMIN_SECRET", "HASURA_GRAPHQL_DATABASE_URL", "HASURA_GRAPHQL_METADATA_DATABASE_URL"].filter((name) => !env.get(name)?.valueSource?.secretKeyRef);
+    return missing.length === 0 ? undefined : `${missing.join(", ")} must be read from Secret Manager`;
+  }),
+  hasuraEnvRule("hasura-cors-explicit", "Hasura's CORS allows an explicit list of origins, never `*`.", (env) => {
+    const cors = plainValue(env, "HASURA_GRAPHQL_CORS_DOMAIN");
+    return cors && !cors.split(",").includes("*") ? undefined : "HASURA_GRAPHQL_CORS_DOMAIN must list origins (not * or unset)";
+  }),
+  {
+    name: "hasura-cpu-always-allocated",
+    description: "Hasura keeps CPU between requests: it delivers event triggers and crons in the background.",
+    enforcementLevel: "mandatory",
+    validateStack: eachService((service, report) => {
+      if (!isHasura(service)) return;
+      for (const container of containersOf(service)) if (container.resources?.cpuIdle !== false) report("resources.cpuIdle must be false");
+    }),
+  },
+];

@@ -1,0 +1,123 @@
+/**
+ * Hasura on Cloud Run and the microservices, as each stack declares them.
+ */
+import { describe, expect, it } from "vitest";
+import { ENVIRONMENT_DEFAULTS } from "../../infra/config";
+import { readMetadata, hasuraProjectDir } from "../../infra/hasura/project";
+import { planOf, plannedStacks, resourcesOfType } from "./support/plans";
+
+const RUN = "gcp:cloudrunv2/service:Service";
+
+function envOf(service: { inputs: Record<string, any> }): Map<string, any> {
+  return new Map((service.inputs.template.containers[0].envs as Array<{ name: string }>).map((e) => [e.name, e]));
+}
+
+describe.each(plannedStacks())("stack %s", (stack) => {
+  const plan = () => planOf(stack);
+  const services = () => resourcesOfType(plan(), RUN);
+  const hasura = () => services().find((s) => s.name.endsWith("-hasura"))!;
+  const microservices = () => services().filter((s) => !s.name.endsWith("-hasura"));
+  const environment = () => plan().environment as "dev" | "prod";
+
+  it("runs a pinned Hasura v2 image through the Docker Hub remote repository", () => {
+    const image = hasura().inputs.template.containers[0].image as string;
+    expect(image).toMatch(/^[a-z0-9-]+-docker\.pkg\.dev\/[^/]+\/[a-z0-9-]+-dockerhub\/hasura\/graphql-engine:v2\.\d+\.\d+$/);
+    const remote = resourcesOfType(plan(), "gcp:artifactregistry/repository:Repository").find((r) => r.inputs.mode === "REMOTE_REPOSITORY");
+    expect(remote?.inputs.remoteRepositoryConfig).toMatchObject({ dockerRepository: { publicRepository: "DOCKER_HUB" } });
+  });
+
+  it("configures Hasura for Firebase JWTs, without console or dev mode, secrets by reference", () => {
+    const env = envOf(hasura());
+    const project = plan().outputs.gcpProject;
+    expect(JSON.parse(env.get("HASURA_GRAPHQL_JWT_SECRET").value)).toEqual({
+      type: "RS256",
+      jwk_url: "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com",
+      audience: project,
+      issuer: `https://securetoken.google.com/${project}`,
+    });
+    for (const [name, value] of Object.entries({
+      HASURA_GRAPHQL_UNAUTHORIZED_ROLE: "anonymous",
+      HASURA_GRAPHQL_ENABLE_CONSOLE: "false",
+      HASURA_GRAPHQL_DEV_MODE: "false",
+      HASURA_GRAPHQL_ENABLED_APIS: "graphql,metadata",
+      HASURA_GRAPHQL_ENABLE_TELEMETRY: "false",
+    })) expect(env.get(name)?.value, name).toBe(value);
+    expect(env.get("HASURA_GRAPHQL_ENABLED_LOG_TYPES").value).toBe("startup,http-log,webhook-log,websocket-log");
+    for (const name of ["HASURA_GRAPHQL_DATABASE_URL", "HASURA_GRAPHQL_METADATA_DATABASE_URL", "HASURA_GRAPHQL_ADMIN_SECRET", "PULSURA_EVENT_SECRET"]) {
+      expect(env.get(name).valueSource.secretKeyRef, name).toMatchObject({ secret: expect.stringMatching(/^[a-z0-9-]+$/), version: "1" });
+      expect(env.get(name).value).toBeUndefined();
+    }
+  });
+
+  it("allows CORS from the stack's domains, and localhost only in dev", () => {
+    const cors = (envOf(hasura()).get("HASURA_GRAPHQL_CORS_DOMAIN").value as string).split(",");
+    expect(cors.includes("http://localhost:*")).toBe(environment() === "dev");
+    for (const origin of cors) expect(origin).toMatch(/^(https:\/\/[a-z0-9.-]+|http:\/\/localhost:\*)$/);
+  });
+
+  it("gives Hasura one PULSURA_SERVICE_<NAME>_URL per microservice, matching each service's deterministic URL", () => {
+    const env = envOf(hasura());
+    for (const service of microservices()) {
+      const name = (service.inputs.name as string).replace(/^[^-]+-/, "");
+      expect(env.get(`PULSURA_SERVICE_${name.toUpperCase().replace(/-/g, "_")}_URL`)?.value).toBe(`https://${service.inputs.name}-123456789012.${plan().outputs.region}.run.app`);
+    }
+  });
+
+  it("names in the metadata only handler URL variables that the Hasura service sets", () => {
+    const env = envOf(hasura());
+    const used = new Set(JSON.stringify(readMetadata(hasuraProjectDir)).match(/PULSURA_SERVICE_[A-Z0-9_]+_URL/g) ?? []);
+    expect(used.size).toBeGreaterThan(0);
+    for (const name of used) expect(env.has(name), name).toBe(true);
+  });
+
+  it("keeps CPU allocated, probes /healthz, scales per environment and egresses through the VPC", () => {
+    const template = hasura().inputs.template;
+    const container = template.containers[0];
+    expect(container.resources.cpuIdle).toBe(false);
+    expect(container.startupProbe.httpGet.path).toBe("/healthz");
+    expect(container.livenessProbe.httpGet.path).toBe("/healthz");
+    expect(template.scaling.minInstanceCount).toBe(ENVIRONMENT_DEFAULTS[environment()].hasura.minInstances);
+    if (environment() === "prod") expect(template.scaling.minInstanceCount).toBeGreaterThanOrEqual(1);
+    expect(template.vpcAccess.egress).toBe("ALL_TRAFFIC");
+    expect(template.serviceAccount).toMatch(/-hasura@/);
+  });
+
+  it("makes Hasura, and only Hasura, public", () => {
+    expect(hasura().inputs.ingress).toBe("INGRESS_TRAFFIC_ALL");
+    const publicBindings = resourcesOfType(plan(), "gcp:cloudrunv2/serviceIamMember:ServiceIamMember").filter((b) => b.inputs.member === "allUsers");
+    expect(publicBindings.map((b) => b.inputs.name)).toEqual([hasura().inputs.name]);
+    for (const service of microservices()) expect(service.inputs.ingress).toBe("INGRESS_TRAFFIC_INTERNAL_ONLY");
+  });
+
+  it("applies migrations, then seeds and metadata, after the Hasura service exists", () => {
+    const byType = (suffix: string) => plan().resources.find((r) => r.type.endsWith(suffix))!;
+    const migrations = byType(":HasuraMigrations");
+    const metadata = byType(":HasuraMetadata");
+    expect(migrations.dependencies).toContain(hasura().urn);
+    expect(metadata.dependencies).toEqual(expect.arrayContaining([hasura().urn, migrations.urn]));
+    expect(migrations.inputs.adminSecret).toBe("[secret]");
+    expect(migrations.inputs.endpoint).toBe(plan().outputs.hasuraEndpoint);
+    const seeds = byType(":HasuraSeeds");
+    const seedFiles = (seeds.inputs.seeds as Array<{ file: string }>).map((s) => s.file);
+    expect(seedFiles.some((f) => /demo/.test(f))).toBe(environment() === "dev");
+  });
+
+  it("deploys each microservice internal-only, by image digest, with its own identity and secrets by reference", () => {
+    expect(microservices().length).toBeGreaterThan(0);
+    for (const service of microservices()) {
+      const template = service.inputs.template;
+      expect(service.inputs.invokerIamDisabled).toBe(true);
+      expect(template.containers[0].image).toMatch(/@sha256:[0-9a-f]{64}$/);
+      expect(template.serviceAccount).toMatch(/-svc-[a-z0-9-]+@/);
+      expect(template.vpcAccess.egress).toBe("ALL_TRAFFIC");
+      const env = envOf(service);
+      for (const name of ["DATABASE_URL", "PULSURA_EVENT_SECRET", "HASURA_GRAPHQL_ADMIN_SECRET"]) expect(env.get(name).valueSource.secretKeyRef.version, name).toBe("1");
+      expect(env.get("HASURA_GRAPHQL_URL").value).toBe(plan().outputs.hasuraGraphqlUrl);
+      expect(template.scaling.minInstanceCount).toBe(ENVIRONMENT_DEFAULTS[environment()].service.minInstances);
+      expect(template.containers[0].startupProbe.httpGet.path).toBe("/healthz");
+    }
+    for (const repo of resourcesOfType(plan(), "gcp:artifactregistry/repository:Repository").filter((r) => r.inputs.mode !== "REMOTE_REPOSITORY")) {
+      expect((repo.inputs.cleanupPolicies as unknown[]).length).toBeGreaterThan(0);
+    }
+  });
+});

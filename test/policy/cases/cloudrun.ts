@@ -1,0 +1,89 @@
+import { resource } from "../support";
+import type { PolicyCases, PolicyCase } from "./types";
+
+const RUN = "gcp:cloudrunv2/service:Service";
+const hasuraComponent = resource("pulsura:hasura:Hasura", {}, { custom: false, name: "pulsura" });
+const serviceComponent = resource("pulsura:services:Microservice", {}, { custom: false, name: "pulsura-svc-core" });
+
+const secretRef = (secret: string) => ({ secretKeyRef: { secret, version: "1" } });
+const probes = { startupProbe: { httpGet: { path: "/healthz", port: 8080 } }, livenessProbe: { httpGet: { path: "/healthz", port: 8080 } } };
+
+function hasuraEnvs(): Array<Record<string, unknown>> {
+  return [
+    { name: "HASURA_GRAPHQL_ADMIN_SECRET", valueSource: secretRef("admin") },
+    { name: "HASURA_GRAPHQL_DATABASE_URL", valueSource: secretRef("db") },
+    { name: "HASURA_GRAPHQL_METADATA_DATABASE_URL", valueSource: secretRef("meta") },
+    { name: "PULSURA_EVENT_SECRET", valueSource: secretRef("event") },
+    { name: "HASURA_GRAPHQL_JWT_SECRET", value: JSON.stringify({ type: "RS256", jwk_url: "https://www.googleapis.com/x", audience: "p", issuer: "https://securetoken.google.com/p" }) },
+    { name: "HASURA_GRAPHQL_ENABLE_CONSOLE", value: "false" },
+    { name: "HASURA_GRAPHQL_DEV_MODE", value: "false" },
+    { name: "HASURA_GRAPHQL_CORS_DOMAIN", value: "https://app.example.com" },
+  ];
+}
+
+/** The Hasura service as pulsura declares it, then changed by `change`. */
+function hasura(change: (props: Record<string, any>, container: Record<string, any>) => void = () => {}) {
+  const container: Record<string, any> = {
+    image: "europe-west1-docker.pkg.dev/p/pulsura-dockerhub/hasura/graphql-engine:v2.48.9",
+    envs: hasuraEnvs(),
+    resources: { cpuIdle: false },
+    ...probes,
+  };
+  const props: Record<string, any> = {
+    ingress: "INGRESS_TRAFFIC_ALL",
+    template: { serviceAccount: "pulsura-hasura@p.iam.gserviceaccount.com", vpcAccess: { egress: "ALL_TRAFFIC", networkInterfaces: [{ network: "vpc" }] }, containers: [container] },
+  };
+  change(props, container);
+  return resource(RUN, props, { parent: hasuraComponent.urn, name: "pulsura-hasura" });
+}
+
+/** A microservice as pulsura declares it, then changed by `change`. */
+function microservice(change: (props: Record<string, any>, container: Record<string, any>) => void = () => {}) {
+  const container: Record<string, any> = {
+    image: "europe-west1-docker.pkg.dev/p/pulsura-core/core@sha256:abc",
+    envs: [{ name: "DATABASE_URL", valueSource: secretRef("db-core") }, { name: "HASURA_GRAPHQL_URL", value: "https://h/v1/graphql" }],
+    ...probes,
+  };
+  const props: Record<string, any> = {
+    ingress: "INGRESS_TRAFFIC_INTERNAL_ONLY",
+    template: { serviceAccount: "pulsura-svc-core@p.iam.gserviceaccount.com", vpcAccess: { egress: "ALL_TRAFFIC", networkInterfaces: [{ network: "vpc" }] }, containers: [container] },
+  };
+  change(props, container);
+  return resource(RUN, props, { parent: serviceComponent.urn, name: "pulsura-core" });
+}
+
+const withParents = (...rs: ReturnType<typeof resource>[]) => [hasuraComponent, serviceComponent, ...rs];
+const serviceCase = (change: Parameters<typeof microservice>[0], message: RegExp): PolicyCase => ({
+  pass: withParents(microservice(), hasura()),
+  fail: withParents(microservice(change)),
+  message,
+});
+const hasuraCase = (change: Parameters<typeof hasura>[0], message: RegExp): PolicyCase => ({ pass: withParents(hasura()), fail: withParents(hasura(change)), message });
+const invoker = (member: string, parent: string) =>
+  resource("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", { name: "svc", role: "roles/run.invoker", member }, { parent });
+
+export const cloudRunCases: PolicyCases = {
+  "cloudrun-internal-only": serviceCase((p) => (p.ingress = "INGRESS_TRAFFIC_ALL"), /ingress is INGRESS_TRAFFIC_ALL; expected INGRESS_TRAFFIC_INTERNAL_ONLY/),
+  "cloudrun-no-public-invoker": {
+    pass: withParents(invoker("allUsers", hasuraComponent.urn), invoker("serviceAccount:x@p.iam.gserviceaccount.com", serviceComponent.urn)),
+    fail: withParents(invoker("allUsers", serviceComponent.urn)),
+    message: /makes a service public to allUsers/,
+  },
+  "cloudrun-dedicated-service-account": serviceCase((p) => delete p.template.serviceAccount, /template.serviceAccount is not set/),
+  "cloudrun-secrets-by-reference": serviceCase((_p, c) => (c.envs = [{ name: "DATABASE_URL", value: "postgres://u:p@h/db" }]), /env DATABASE_URL holds a secret as a plain value/),
+  "cloudrun-health-probes": serviceCase((_p, c) => delete c.livenessProbe, /livenessProbe must be an HTTP GET on \/healthz/),
+  "cloudrun-pinned-image": serviceCase((_p, c) => (c.image = "docker.io/hasura/graphql-engine:latest"), /not pulled from Artifact Registry|not pinned/),
+  "cloudrun-vpc-egress": serviceCase((p) => (p.template.vpcAccess = { egress: "PRIVATE_RANGES_ONLY", networkInterfaces: [{ network: "vpc" }] }), /must route ALL_TRAFFIC/),
+  "hasura-console-off": hasuraCase((_p, c) => (c.envs = c.envs.filter((e: { name: string }) => e.name !== "HASURA_GRAPHQL_ENABLE_CONSOLE")), /HASURA_GRAPHQL_ENABLE_CONSOLE must be "false"/),
+  "hasura-dev-mode-off": hasuraCase((_p, c) => (c.envs.find((e: { name: string }) => e.name === "HASURA_GRAPHQL_DEV_MODE").value = "true"), /HASURA_GRAPHQL_DEV_MODE must be "false"/),
+  "hasura-jwt-audience": hasuraCase(
+    (_p, c) => (c.envs.find((e: { name: string }) => e.name === "HASURA_GRAPHQL_JWT_SECRET").value = JSON.stringify({ type: "RS256", jwk_url: "https://www.googleapis.com/x" })),
+    /has no audience/,
+  ),
+  "hasura-admin-secret-by-reference": hasuraCase(
+    (_p, c) => (c.envs.find((e: { name: string }) => e.name === "HASURA_GRAPHQL_ADMIN_SECRET").valueSource = undefined),
+    /HASURA_GRAPHQL_ADMIN_SECRET must be read from Secret Manager/,
+  ),
+  "hasura-cors-explicit": hasuraCase((_p, c) => (c.envs.find((e: { name: string }) => e.name === "HASURA_GRAPHQL_CORS_DOMAIN").value = "*"), /must list origins/),
+  "hasura-cpu-always-allocated": hasuraCase((_p, c) => (c.resources.cpuIdle = true), /cpuIdle must be false/),
+};
