@@ -8,8 +8,13 @@ import { planOf, plannedStacks, resourcesOfType } from "./support/plans";
 
 const RUN = "gcp:cloudrunv2/service:Service";
 
-function envOf(service: { inputs: Record<string, any> }): Map<string, any> {
-  return new Map((service.inputs.template.containers[0].envs as Array<{ name: string }>).map((e) => [e.name, e]));
+/** The Cloud Run template of a planned service, loosely typed for reading. */
+function templateOf(service: { inputs: Record<string, unknown> }): any {
+  return service.inputs.template;
+}
+
+function envOf(service: { inputs: Record<string, unknown> }): Map<string, any> {
+  return new Map((templateOf(service).containers[0].envs as Array<{ name: string }>).map((e) => [e.name, e]));
 }
 
 describe.each(plannedStacks())("stack %s", (stack) => {
@@ -20,7 +25,7 @@ describe.each(plannedStacks())("stack %s", (stack) => {
   const environment = () => plan().environment as "dev" | "prod";
 
   it("runs a pinned Hasura v2 image through the Docker Hub remote repository", () => {
-    const image = hasura().inputs.template.containers[0].image as string;
+    const image = templateOf(hasura()).containers[0].image as string;
     expect(image).toMatch(/^[a-z0-9-]+-docker\.pkg\.dev\/[^/]+\/[a-z0-9-]+-dockerhub\/hasura\/graphql-engine:v2\.\d+\.\d+$/);
     const remote = resourcesOfType(plan(), "gcp:artifactregistry/repository:Repository").find((r) => r.inputs.mode === "REMOTE_REPOSITORY");
     expect(remote?.inputs.remoteRepositoryConfig).toMatchObject({ dockerRepository: { publicRepository: "DOCKER_HUB" } });
@@ -71,7 +76,7 @@ describe.each(plannedStacks())("stack %s", (stack) => {
   });
 
   it("keeps CPU allocated, probes /healthz, scales per environment and egresses through the VPC", () => {
-    const template = hasura().inputs.template;
+    const template = templateOf(hasura());
     const container = template.containers[0];
     expect(container.resources.cpuIdle).toBe(false);
     expect(container.startupProbe.httpGet.path).toBe("/healthz");
@@ -105,7 +110,7 @@ describe.each(plannedStacks())("stack %s", (stack) => {
   it("deploys each microservice internal-only, by image digest, with its own identity and secrets by reference", () => {
     expect(microservices().length).toBeGreaterThan(0);
     for (const service of microservices()) {
-      const template = service.inputs.template;
+      const template = templateOf(service);
       expect(service.inputs.invokerIamDisabled).toBe(true);
       expect(template.containers[0].image).toMatch(/@sha256:[0-9a-f]{64}$/);
       expect(template.serviceAccount).toMatch(/-svc-[a-z0-9-]+@/);
