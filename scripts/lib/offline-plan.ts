@@ -77,7 +77,7 @@ export function presentValue(value: unknown): unknown {
 function presentInputs(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
   const presented = presentValue(inputs) as Record<string, unknown>;
   // A dynamic resource carries its provider as serialized JavaScript: show a fingerprint, not pages of code.
-  if (type === "pulumi-nodejs:dynamic:Resource" && typeof inputs.__provider === "string") {
+  if (type.startsWith("pulumi-nodejs:dynamic") && typeof inputs.__provider === "string") {
     presented.__provider = `[serialized provider sha256:${createHash("sha256").update(inputs.__provider).digest("hex").slice(0, 12)}]`;
   }
   return presented;
