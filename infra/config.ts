@@ -160,6 +160,15 @@ const serviceInput = z
   .partial({ minInstances: true, maxInstances: true, cpu: true, memory: true, concurrency: true, poolSize: true })
   .strict();
 
+const functionsInput = z
+  .object({
+    /** Warm instances of each user-sync function (a blocking function that is cold slows the first sign-up). */
+    minInstances: nonNegativeInt,
+    maxInstances: positiveInt,
+  })
+  .partial()
+  .strict();
+
 const oauthProviderInput = z.object({ clientId: z.string().min(1) }).strict();
 
 const authInput = z
@@ -195,6 +204,7 @@ const stackInput = z
     database: databaseInput,
     hasura: hasuraInput,
     services: z.array(serviceInput).min(1),
+    functions: functionsInput,
     auth: authInput,
   })
   .partial()
@@ -260,6 +270,7 @@ export interface StackConfig {
   };
   hasura: { version: string; minInstances: number; maxInstances: number; cpu: string; memory: string; concurrency: number; poolSize: number };
   services: ServiceConfig[];
+  functions: { minInstances: number; maxInstances: number };
   auth: {
     phone: { enabled: boolean; testPhoneNumbers: Record<string, string> };
     email: { enabled: boolean; passwordRequired: boolean };
@@ -294,6 +305,7 @@ export const ENVIRONMENT_DEFAULTS = {
     hasura: { version: "v2.48.9", minInstances: 0, maxInstances: 2, cpu: "1", memory: "1Gi", concurrency: 80, poolSize: 10 },
     service: { minInstances: 0, maxInstances: 2, cpu: "1", memory: "512Mi", concurrency: 80, poolSize: 5 },
     services: [{ name: "core" }],
+    functions: { minInstances: 0, maxInstances: 5 },
     auth: {
       phone: { enabled: true, testPhoneNumbers: {} },
       email: { enabled: false, passwordRequired: true },
@@ -322,6 +334,7 @@ export const ENVIRONMENT_DEFAULTS = {
     hasura: { version: "v2.48.9", minInstances: 1, maxInstances: 4, cpu: "2", memory: "2Gi", concurrency: 100, poolSize: 20 },
     service: { minInstances: 1, maxInstances: 10, cpu: "1", memory: "512Mi", concurrency: 80, poolSize: 5 },
     services: [{ name: "core" }],
+    functions: { minInstances: 1, maxInstances: 20 },
     auth: {
       phone: { enabled: true, testPhoneNumbers: {} },
       email: { enabled: false, passwordRequired: true },
@@ -533,9 +546,11 @@ export function parseStackConfig(
     database: { ...database, connectionLimit: connectionLimit ?? 0 },
     hasura: { ...defaults.hasura, ...input.hasura },
     services,
+    functions: { ...defaults.functions, ...input.functions },
   };
 
-  for (const [part, settings] of [["hasura", resolved.hasura], ...services.map((s, i) => [`services[${i}]`, s] as const)] as const) {
+  const scaled = [["hasura", resolved.hasura], ["functions", resolved.functions], ...services.map((s, i) => [`services[${i}]`, s] as const)] as const;
+  for (const [part, settings] of scaled) {
     if (settings.minInstances > settings.maxInstances) {
       problems.push({ key: `pulsura:${part}.minInstances`, got: String(settings.minInstances), expected: `at most maxInstances (${settings.maxInstances})` });
     }

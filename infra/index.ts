@@ -5,7 +5,11 @@ import * as gcp from "@pulumi/gcp";
 import { resolve } from "node:path";
 import { loadStackConfig, type StackConfig } from "./config";
 import { deterministicRunUrl } from "./components/cloud-run";
+import { bundleFunctions } from "../functions/scripts/build";
+import { AuthFunctions } from "./components/auth-functions";
+import { Authentication } from "./components/authentication";
 import { Database, METADATA_DATABASE } from "./components/database";
+import { Firebase } from "./components/firebase";
 import { Hasura } from "./components/hasura";
 import { Microservice } from "./components/microservice";
 import { Identities, type WorkloadIdentityArgs } from "./components/identities";
@@ -59,6 +63,8 @@ const project = new Project(name, { projectId, apis: requiredApis(config) });
 const workloads: Record<string, WorkloadIdentityArgs> = {
   hasura: { displayName: "Hasura GraphQL Engine" },
   functions: { displayName: "Firebase Auth user-sync functions" },
+  // Cloud Build runs the functions' builds as this account rather than the default compute account.
+  "functions-build": { displayName: "Builds of the user-sync functions", projectRoles: ["roles/logging.logWriter", "roles/artifactregistry.writer"] },
 };
 for (const service of config.services) {
   workloads[serviceWorkload(service.name)] = { displayName: `Microservice ${service.name}`, projectRoles: SERVICE_PROJECT_ROLES[service.name] ?? [] };
@@ -94,6 +100,12 @@ const database = new Database(
   { dependsOn: project.apis("sqladmin.googleapis.com") },
 );
 
+const projectNumber = gcp.organizations.getProjectOutput({ projectId }, { dependsOn: project.apis("cloudresourcemanager.googleapis.com") }).number;
+/** Cloud Run service name of a microservice; its deterministic URL is known before it exists. */
+const runServiceName = (service: string) => `${name}-${service}`;
+const hasuraUrl = deterministicRunUrl(`${name}-hasura`, projectNumber, region);
+const hasuraGraphqlEndpoint = hasuraUrl.apply((url) => `${url}/v1/graphql`);
+
 const serviceSecrets: Record<string, SecretArgs> = {};
 for (const service of config.services) {
   const user = serviceDatabaseUser(service.name);
@@ -114,16 +126,14 @@ const secrets = new Secrets(
       "db-hasura-url": { value: database.url("hasura"), accessors: { hasura: email("hasura") } },
       "db-metadata-url": { value: database.url("hasura", METADATA_DATABASE), accessors: { hasura: email("hasura") } },
       "db-hasura-password": { value: database.users.hasura!.password, accessors: {} },
+      // Not secret in itself, but the functions read their Hasura settings from Secret Manager only.
+      "hasura-graphql-url": { value: hasuraGraphqlEndpoint, accessors: { functions: email("functions") } },
       ...serviceSecrets,
     },
   },
   { dependsOn: project.apis("secretmanager.googleapis.com") },
 );
 
-const projectNumber = gcp.organizations.getProjectOutput({ projectId }, { dependsOn: project.apis("cloudresourcemanager.googleapis.com") }).number;
-/** Cloud Run service name of a microservice; its deterministic URL is known before it exists. */
-const runServiceName = (service: string) => `${name}-${service}`;
-const hasuraUrl = deterministicRunUrl(`${name}-hasura`, projectNumber, region);
 const cloudRunApis = project.apis("run.googleapis.com", "artifactregistry.googleapis.com");
 const deletionProtection = config.database.deletionProtection;
 
@@ -149,7 +159,7 @@ const microservices = config.services.map(
           eventSecret: secrets.get("event-secret"),
           adminSecret: secrets.get("hasura-admin-secret"),
         },
-        hasuraGraphqlUrl: hasuraUrl.apply((url) => `${url}/v1/graphql`),
+        hasuraGraphqlUrl: hasuraGraphqlEndpoint,
         network: network.network.id,
         subnet: network.subnet.id,
         deletionProtection,
@@ -157,6 +167,12 @@ const microservices = config.services.map(
       },
       { dependsOn: [...cloudRunApis, secrets] },
     ),
+);
+
+const firebase = new Firebase(
+  name,
+  { projectId, hostingSiteId: `${projectId}-app`, displayName: `pulsura ${config.tenant} (${config.environment})` },
+  { dependsOn: project.apis("firebase.googleapis.com", "firebasehosting.googleapis.com") },
 );
 
 const hasura = new Hasura(
@@ -174,7 +190,7 @@ const hasura = new Hasura(
       metadataDatabaseUrl: secrets.get("db-metadata-url"),
     },
     firebaseProjectId: projectId,
-    corsOrigins: [...config.corsOrigins, `https://${projectId}.web.app`, `https://${projectId}.firebaseapp.com`],
+    corsOrigins: [...config.corsOrigins, ...firebase.hostingDomains.map((domain) => `https://${domain}`)],
     serviceUrls: Object.fromEntries(config.services.map((s) => [s.name, deterministicRunUrl(runServiceName(s.name), projectNumber, region)])),
     network: network.network.id,
     subnet: network.subnet.id,
@@ -190,6 +206,37 @@ const hasura = new Hasura(
   { dependsOn: [...cloudRunApis, secrets, database, ...microservices] },
 );
 
+const authFunctions = new AuthFunctions(
+  name,
+  {
+    projectId,
+    region,
+    bundle: bundleFunctions(),
+    serviceAccountEmail: email("functions"),
+    buildServiceAccount: email("functions-build"),
+    minInstances: config.functions.minInstances,
+    maxInstances: config.functions.maxInstances,
+    secrets: { hasuraGraphqlUrl: secrets.get("hasura-graphql-url"), hasuraAdminSecret: secrets.get("hasura-admin-secret") },
+    onUserDeleted: config.auth.onUserDeleted,
+    labels,
+  },
+  { dependsOn: [...project.apis("cloudfunctions.googleapis.com", "cloudbuild.googleapis.com", "run.googleapis.com", "storage.googleapis.com"), firebase, secrets] },
+);
+
+new Authentication(
+  name,
+  {
+    projectId,
+    phone: config.auth.phone,
+    email: config.auth.email,
+    oauth: config.auth.oauth,
+    smsRegions: config.auth.smsRegions,
+    authorizedDomains: [...firebase.hostingDomains, ...config.domains, ...(config.environment === "dev" ? ["localhost"] : [])],
+    beforeCreateUri: authFunctions.blockingFunctionUri,
+  },
+  { dependsOn: [...project.apis("identitytoolkit.googleapis.com"), firebase] },
+);
+
 export const stack = config.stack;
 export const environment = config.environment;
 export const tenant = config.tenant;
@@ -202,5 +249,9 @@ export const serviceAccounts = Object.fromEntries(Object.entries(identities.acco
 export const hasuraEndpoint = hasura.url;
 export const hasuraGraphqlUrl = hasura.graphqlUrl;
 export const hasuraWebsocketUrl = hasura.websocketUrl;
+export const firebaseWebOptions = firebase.webOptions;
+export const hostingSiteId = firebase.hostingSite.siteId;
+export const hostingUrl = firebase.hostingSite.defaultUrl;
+export const blockingFunctionUri = authFunctions.blockingFunctionUri;
 export const serviceImages = Object.fromEntries(config.services.map((s, i) => [s.name, microservices[i]!.image]));
 export const secretIds = Object.fromEntries(["hasura-admin-secret", "event-secret"].map((key) => [key, secrets.get(key).secretId]));

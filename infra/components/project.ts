@@ -27,7 +27,7 @@ export class Project extends PulsuraComponent {
     const services: Record<GoogleApi, gcp.projects.Service> = {};
     for (const api of [...new Set(args.apis)].sort()) {
       services[api] = new gcp.projects.Service(
-        `${name}-${api.split(".")[0]}`,
+        `${name}-api-${api.split(".")[0]}`,
         {
           project: args.projectId,
           service: api,

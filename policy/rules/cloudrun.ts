@@ -1,15 +1,10 @@
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
 import type { PulsuraPolicy } from ".";
+import { isSecretEnvName } from "./secret-names";
 
 const CLOUD_RUN = "gcp:cloudrunv2/service:Service";
 const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"];
-/** Env names that carry secrets and must come from Secret Manager. */
-const SECRET_ENV = /(SECRET|PASSWORD|TOKEN|PRIVATE_KEY|CREDENTIALS|DATABASE_URL|_DSN)$/;
-/**
- * Names that match SECRET_ENV but hold no secret: Hasura's JWT config for Firebase names Google's public key URL,
- * the audience and the issuer (a shared HMAC key would be a secret; pulsura never uses one).
- */
-const PUBLIC_ENV = new Set(["HASURA_GRAPHQL_JWT_SECRET"]);
+
 
 /**
  * THE ONE EXCEPTION to "private by default": Hasura is the stack's public API. A Cloud Run service (or invoker binding)
@@ -18,6 +13,16 @@ const PUBLIC_ENV = new Set(["HASURA_GRAPHQL_JWT_SECRET"]);
  */
 function isPublicApi(resource: PolicyResource): boolean {
   return resource.parent?.type === "pulsura:hasura:Hasura";
+}
+
+/**
+ * THE SECOND EXCEPTION, for invoker bindings only: Identity Platform calls blocking functions without Google
+ * credentials, so the gen2 blocking function of `pulsura:auth:AuthFunctions` is invocable by allUsers (its code
+ * verifies Identity Platform's signed JWT). The binding must name a gen2 function of that same component.
+ */
+function isBlockingFunctionInvoker(binding: PolicyResource, resources: PolicyResource[]): boolean {
+  if (binding.parent?.type !== "pulsura:auth:AuthFunctions") return false;
+  return resources.some((r) => r.type === "gcp:cloudfunctionsv2/function:Function" && r.parent?.urn === binding.parent?.urn && r.props.name === binding.props.name);
 }
 
 // Policies read plain input values; a loose view keeps the checks short.
@@ -81,14 +86,14 @@ export const cloudRunPolicies: PulsuraPolicy[] = [
   },
   {
     name: "cloudrun-no-public-invoker",
-    description: "No Cloud Run service grants run.invoker to allUsers or allAuthenticatedUsers, except the Hasura API (explicit exception).",
+    description: "No Cloud Run service grants run.invoker to allUsers or allAuthenticatedUsers, except the Hasura API and the Identity Platform blocking function (explicit exceptions).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
       for (const r of args.resources) {
         if (!/^gcp:cloudrunv2\/service(IamMember|IamBinding|IamPolicy):/.test(r.type)) continue;
         const members = [r.props.member, ...((r.props.members as string[] | undefined) ?? [])].filter(Boolean) as string[];
         const open = members.filter((m) => PUBLIC_MEMBERS.includes(m));
-        if (open.length > 0 && !isPublicApi(r)) reportViolation(`${r.name} makes a service public to ${open.join(", ")}`, r.urn);
+        if (open.length > 0 && !isPublicApi(r) && !isBlockingFunctionInvoker(r, args.resources)) reportViolation(`${r.name} makes a service public to ${open.join(", ")}`, r.urn);
       }
     },
   },
@@ -109,7 +114,7 @@ export const cloudRunPolicies: PulsuraPolicy[] = [
     validateStack: eachService((service, report) => {
       for (const env of envsOf(service)) {
         const ref = env.valueSource?.secretKeyRef;
-        if (SECRET_ENV.test(env.name) && !PUBLIC_ENV.has(env.name) && !ref) report(`env ${env.name} holds a secret as a plain value; use valueSource.secretKeyRef`);
+        if (isSecretEnvName(env.name) && !ref) report(`env ${env.name} holds a secret as a plain value; use valueSource.secretKeyRef`);
         if (ref && (!ref.version || ref.version === "latest")) report(`env ${env.name} reads secret version ${ref.version ?? "unset"}; pin a version`);
       }
     }),

@@ -5,6 +5,7 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { cloudRunPolicies } from "./cloudrun";
 import { databasePolicies } from "./database";
+import { functionsPolicies } from "./functions";
 import { iamPolicies } from "./iam";
 import { networkPolicies } from "./network";
 import { projectPolicies } from "./project";
@@ -12,4 +13,4 @@ import { projectPolicies } from "./project";
 /** A rule of the pack. Every rule is mandatory unless policy/environments.ts says otherwise for dev. */
 export type PulsuraPolicy = (ResourceValidationPolicy | StackValidationPolicy) & { enforcementLevel: "mandatory" };
 
-export const policies: readonly PulsuraPolicy[] = [...projectPolicies, ...networkPolicies, ...databasePolicies, ...iamPolicies, ...cloudRunPolicies];
+export const policies: readonly PulsuraPolicy[] = [...projectPolicies, ...networkPolicies, ...databasePolicies, ...iamPolicies, ...cloudRunPolicies, ...functionsPolicies];

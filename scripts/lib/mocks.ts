@@ -113,6 +113,17 @@ const invokeResults: Record<string, (inputs: State, ctx: MockContext) => State> 
     id: `projects/${inputs.projectId ?? ctx.project}`,
   }),
   "gcp:organizations/getClientConfig:getClientConfig": (_inputs, ctx) => ({ accessToken: "mock-access-token", project: ctx.project, region: ctx.region, id: ctx.project }),
+  "gcp:firebase/getWebAppConfig:getWebAppConfig": (inputs, ctx) => ({
+    apiKey: `AIzaSy${shortHash(String(inputs.webAppId), 33)}`,
+    authDomain: `${inputs.project ?? ctx.project}.firebaseapp.com`,
+    databaseUrl: "",
+    locationId: "",
+    measurementId: "",
+    messagingSenderId: PROJECT_NUMBER,
+    storageBucket: `${inputs.project ?? ctx.project}.firebasestorage.app`,
+    webAppId: inputs.webAppId,
+    id: String(inputs.webAppId),
+  }),
   "gcp:compute/getZones:getZones": (_inputs, ctx) => ({ names: ["b", "c", "d"].map((z) => `${ctx.region}-${z}`) }),
 };
 

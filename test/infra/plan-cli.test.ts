@@ -25,7 +25,7 @@ describe("npm run plan", () => {
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(/^Offline plan of stack dev \(project pulsura, environment dev\): \d+ resources/);
     expect(run.stdout).toMatch(/^[├└]─ pulsura:core:Project  pulsura$/m);
-    expect(run.stdout).toContain("gcp:projects/service:Service  pulsura-sqladmin");
+    expect(run.stdout).toContain("gcp:projects/service:Service  pulsura-api-sqladmin");
   });
 
   it("exits 1 naming all three bad keys of a stack file, without a stack trace", async () => {

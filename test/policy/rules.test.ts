@@ -7,12 +7,13 @@ import { runPolicies } from "../../policy/offline";
 import { policies } from "../../policy/rules";
 import { cloudRunCases } from "./cases/cloudrun";
 import { databaseCases } from "./cases/database";
+import { functionsCases } from "./cases/functions";
 import { iamCases } from "./cases/iam";
 import { networkCases } from "./cases/network";
 import { projectCases } from "./cases/project";
 import type { PolicyCases } from "./cases/types";
 
-const allCases: PolicyCases = { ...projectCases, ...networkCases, ...databaseCases, ...iamCases, ...cloudRunCases };
+const allCases: PolicyCases = { ...projectCases, ...networkCases, ...databaseCases, ...iamCases, ...cloudRunCases, ...functionsCases };
 
 for (const [name, { pass, fail, message }] of Object.entries(allCases)) {
   describe(name, () => {

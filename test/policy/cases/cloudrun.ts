@@ -52,6 +52,8 @@ function microservice(change: (props: Record<string, any>, container: Record<str
   return resource(RUN, props, { parent: serviceComponent.urn, name: "pulsura-core" });
 }
 
+const authFunctions = resource("pulsura:auth:AuthFunctions", {}, { custom: false, name: "pulsura-auth" });
+const blockingFunction = resource("gcp:cloudfunctionsv2/function:Function", { name: "pulsura-before-user-created" }, { parent: authFunctions.urn });
 const withParents = (...rs: ReturnType<typeof resource>[]) => [hasuraComponent, serviceComponent, ...rs];
 const serviceCase = (change: Parameters<typeof microservice>[0], message: RegExp): PolicyCase => ({
   pass: withParents(microservice(), hasura()),
@@ -65,8 +67,20 @@ const invoker = (member: string, parent: string) =>
 export const cloudRunCases: PolicyCases = {
   "cloudrun-internal-only": serviceCase((p) => (p.ingress = "INGRESS_TRAFFIC_ALL"), /ingress is INGRESS_TRAFFIC_ALL; expected INGRESS_TRAFFIC_INTERNAL_ONLY/),
   "cloudrun-no-public-invoker": {
-    pass: withParents(invoker("allUsers", hasuraComponent.urn), invoker("serviceAccount:x@p.iam.gserviceaccount.com", serviceComponent.urn)),
-    fail: withParents(invoker("allUsers", serviceComponent.urn)),
+    pass: withParents(
+      invoker("allUsers", hasuraComponent.urn),
+      invoker("serviceAccount:x@p.iam.gserviceaccount.com", serviceComponent.urn),
+      authFunctions,
+      blockingFunction,
+      resource("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", { name: "pulsura-before-user-created", role: "roles/run.invoker", member: "allUsers" }, { parent: authFunctions.urn }),
+    ),
+    fail: withParents(
+      invoker("allUsers", serviceComponent.urn),
+      authFunctions,
+      blockingFunction,
+      // Same component, but not the blocking function: no exception.
+      resource("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", { name: "pulsura-other", role: "roles/run.invoker", member: "allUsers" }, { parent: authFunctions.urn }),
+    ),
     message: /makes a service public to allUsers/,
   },
   "cloudrun-dedicated-service-account": serviceCase((p) => delete p.template.serviceAccount, /template.serviceAccount is not set/),
