@@ -124,7 +124,7 @@ export class Microservice extends PulsuraComponent {
                 ...plainEnv({
                   HASURA_GRAPHQL_URL: args.hasuraGraphqlUrl,
                   GOOGLE_CLOUD_PROJECT: args.projectId,
-                  DATABASE_POOL_SIZE: String(args.poolSize),
+                  DATABASE_POOL_MAX: String(args.poolSize),
                   LOG_LEVEL: "info",
                 }),
               ],

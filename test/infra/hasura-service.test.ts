@@ -120,6 +120,8 @@ describe.each(plannedStacks())("stack %s", (stack) => {
       const env = envOf(service);
       for (const name of ["DATABASE_URL", "PULSURA_EVENT_SECRET", "HASURA_GRAPHQL_ADMIN_SECRET"]) expect(env.get(name).valueSource.secretKeyRef.version, name).toBe("1");
       expect(env.get("HASURA_GRAPHQL_URL").value).toBe(plan().outputs.hasuraGraphqlUrl);
+      // The kit sizes its pool from DATABASE_POOL_MAX; the connection budget in infra/config.ts counts that number.
+      expect(env.get("DATABASE_POOL_MAX").value).toBe(String(ENVIRONMENT_DEFAULTS[environment()].service.poolSize));
       expect(template.scaling.minInstanceCount).toBe(ENVIRONMENT_DEFAULTS[environment()].service.minInstances);
       expect(template.containers[0].startupProbe.httpGet.path).toBe("/healthz");
     }
