@@ -10,7 +10,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { runPolicies, type InventoryResource, type Violation } from "../../policy/offline";
 import { PlanMocks } from "./mocks";
-import { loadStackConfig, projectName, repoRoot, stackNameOf } from "./stack-files";
+import { loadStackConfig, projectName, repoRoot, SECRET_PLACEHOLDER, stackNameOf } from "./stack-files";
 
 /** Wire-format signatures of Pulumi's serialized property values. */
 const SIG = {
@@ -31,6 +31,8 @@ export interface PlanOptions {
   configFile?: string;
   /** Stack name; defaults to the one in the stack file's name. */
   stack?: string;
+  /** Secret config keys still to be set (e.g. on a fresh fork): planned as "[secret]" placeholders. */
+  secretsToBeSet?: string[];
 }
 
 export interface PlanResult {
@@ -146,6 +148,11 @@ export async function runOfflinePlan(options: PlanOptions): Promise<PlanResult> 
   const configFile = options.configFile ?? join(repoRoot, `Pulumi.${options.stack}.yaml`);
   const stack = options.stack ?? stackNameOf(configFile);
   const { config, secretKeys } = loadStackConfig(configFile, project);
+  for (const key of options.secretsToBeSet ?? []) {
+    if (config[key] !== undefined) continue;
+    config[key] = SECRET_PLACEHOLDER;
+    secretKeys.push(key);
+  }
 
   const ctx = { project: config["gcp:project"] ?? "unknown-project", region: config["gcp:region"] ?? "unknown-region" };
   await pulumi.runtime.setMocks(new PlanMocks(ctx), project, stack, false);

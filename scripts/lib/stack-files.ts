@@ -75,7 +75,12 @@ function withoutCiphertext(value: unknown): unknown {
  */
 export function loadStackConfig(path: string, project: string): LoadedStackConfig {
   if (!existsSync(path)) throw new Error(`stack file ${path} does not exist`);
-  const document = (parse(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  return stackConfigFromText(readFileSync(path, "utf8"), project);
+}
+
+/** The config map of a stack file's text (see loadStackConfig). */
+export function stackConfigFromText(text: string, project: string): LoadedStackConfig {
+  const document = (parse(text) ?? {}) as { config?: Record<string, unknown> };
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [rawKey, value] of Object.entries(document.config ?? {})) {

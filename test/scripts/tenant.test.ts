@@ -1,0 +1,109 @@
+import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { repoRoot } from "../../scripts/lib/stack-files";
+
+const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
+let root: string;
+
+function tenant(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(tsx, [join(repoRoot, "scripts", "tenant.ts"), ...args, "--root", root], { cwd: repoRoot });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** A scratch copy of the project's stack files, plus a dev stack with an encrypted OAuth secret. */
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), "pulsura-tenant-"));
+  for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"]) copyFileSync(join(repoRoot, file), join(root, file));
+  writeFileSync(
+    join(root, "Pulumi.oauth.yaml"),
+    [
+      "encryptionsalt: v1:c2FsdA==:v1:AAAA:BBBB",
+      "config:",
+      "  gcp:project: pulsura-oauth",
+      "  gcp:region: europe-west1",
+      "  pulsura:environment: dev",
+      "  pulsura:tenant: oauth",
+      "  pulsura:domains: [oauth.example.com]",
+      "  pulsura:auth:",
+      "    google:",
+      "      clientId: 123-abc.apps.googleusercontent.com",
+      "  pulsura:googleClientSecret:",
+      "    secure: v1:AAAAAAAA:ZmFrZQ==",
+      "",
+    ].join("\n"),
+  );
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const stackFiles = () => readdirSync(root).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).sort();
+
+describe("npm run tenant -- new", () => {
+  it("forks a prod stack for a tenant and plans it with zero mandatory violations", async () => {
+    const run = await tenant("new", "acme", "--from", "prod", "--project", "acme-prod-42", "--region", "europe-west4", "--domain", "app.acme.example.com");
+    expect(run.stderr).not.toContain("Refused");
+    expect(run.code).toBe(0);
+    const written = parse(readFileSync(join(root, "Pulumi.acme.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const source = parse(readFileSync(join(root, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
+    expect(written.config).toEqual({
+      ...source.config,
+      "gcp:project": "acme-prod-42",
+      "gcp:region": "europe-west4",
+      "pulsura:tenant": "acme",
+      "pulsura:domains": ["app.acme.example.com"],
+    });
+    expect(run.stdout).toMatch(/Offline plan of acme \(prod\): \d+ resources, 0 mandatory and 0 advisory policy findings\./);
+  });
+
+  it("never copies encrypted values or the source's encryption settings, and lists the secrets to set", async () => {
+    const run = await tenant("new", "beta", "--from", "oauth", "--project", "beta-dev-42");
+    expect(run.code).toBe(0);
+    const text = readFileSync(join(root, "Pulumi.beta.yaml"), "utf8");
+    expect(text).not.toContain("secure:");
+    expect(text).not.toContain("encryptionsalt");
+    expect(text).not.toContain("oauth.example.com");
+    expect(run.stdout).toContain("pulumi config set --secret googleClientSecret <value> --stack beta");
+  });
+
+  it("lists every stack with environment, project, region and domains", async () => {
+    const run = await tenant("list");
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split("\n").map((l) => l.split(/\s{2,}/));
+    expect(lines[0]).toEqual(["STACK", "ENVIRONMENT", "PROJECT", "REGION", "DOMAINS"]);
+    expect(lines.slice(1)).toEqual([
+      ["dev", "dev", "pulsura-dev", "europe-west1", "dev.pulsura.example.com"],
+      ["oauth", "dev", "pulsura-oauth", "europe-west1", "oauth.example.com"],
+      ["prod", "prod", "pulsura-prod", "europe-west1", "app.pulsura.example.com"],
+    ]);
+  });
+
+  const refusals: Array<[string, string[], RegExp]> = [
+    ["an invalid tenant name", ["new", "Acme_1", "--from", "prod", "--project", "acme-prod-42"], /Invalid tenant name "Acme_1"/],
+    ["an existing stack file", ["new", "dev", "--from", "prod", "--project", "acme-prod-42"], /Pulumi.dev.yaml already exists/],
+    ["a project of another stack", ["new", "acme", "--from", "prod", "--project", "pulsura-dev"], /GCP project pulsura-dev already belongs to stack "dev"/],
+    ["a domain of another stack", ["new", "acme", "--from", "prod", "--project", "acme-prod-42", "--domain", "dev.pulsura.example.com"], /Domain dev.pulsura.example.com already belongs to stack "dev"/],
+    ["a missing source stack", ["new", "acme", "--from", "staging", "--project", "acme-prod-42"], /No stack "staging" to fork from/],
+    ["a config the schema rejects", ["new", "acme", "--from", "prod", "--project", "acme-prod-42", "--region", "mars"], /gcp:region: got "mars"/],
+    ["missing arguments", ["new", "acme", "--from", "prod"], /needs a tenant name, --from and --project/],
+  ];
+  for (const [what, args, message] of refusals) {
+    it(`refuses ${what} and writes nothing`, async () => {
+      const before = stackFiles().map((f) => [f, readFileSync(join(root, f), "utf8")]);
+      const run = await tenant(...args);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(message);
+      expect(stackFiles().map((f) => [f, readFileSync(join(root, f), "utf8")])).toEqual(before);
+      expect(existsSync(join(root, "Pulumi.acme.yaml"))).toBe(false);
+    });
+  }
+});
