@@ -282,11 +282,23 @@ export interface StackConfig {
 
 type StackInput = z.infer<typeof stackInput>;
 
+/** Defaults that do not differ between environments. */
+const SHARED_DEFAULTS = {
+  network: { subnetCidr: "10.10.0.0/20", privateServicesPrefixLength: 20, nat: true, connector: false, connectorCidr: "10.8.0.0/28" },
+  services: [{ name: "core" }],
+  auth: {
+    phone: { enabled: true, testPhoneNumbers: {} },
+    email: { enabled: false, passwordRequired: true },
+    smsRegions: [],
+    onUserDeleted: "delete",
+  },
+} as const;
+
 /** Defaults per environment. A stack file overrides any of them. */
 export const ENVIRONMENT_DEFAULTS = {
   dev: {
     demoData: true,
-    network: { subnetCidr: "10.10.0.0/20", privateServicesPrefixLength: 20, nat: true, connector: false, connectorCidr: "10.8.0.0/28" },
+    network: SHARED_DEFAULTS.network,
     database: {
       version: "POSTGRES_17",
       // Shared core: cheap, no SLA, enough for a team's dev stack.
@@ -304,18 +316,13 @@ export const ENVIRONMENT_DEFAULTS = {
     },
     hasura: { version: "v2.48.9", minInstances: 0, maxInstances: 2, cpu: "1", memory: "1Gi", concurrency: 80, poolSize: 10 },
     service: { minInstances: 0, maxInstances: 2, cpu: "1", memory: "512Mi", concurrency: 80, poolSize: 5 },
-    services: [{ name: "core" }],
+    services: SHARED_DEFAULTS.services,
     functions: { minInstances: 0, maxInstances: 5 },
-    auth: {
-      phone: { enabled: true, testPhoneNumbers: {} },
-      email: { enabled: false, passwordRequired: true },
-      smsRegions: [],
-      onUserDeleted: "delete",
-    },
+    auth: SHARED_DEFAULTS.auth,
   },
   prod: {
     demoData: false,
-    network: { subnetCidr: "10.10.0.0/20", privateServicesPrefixLength: 20, nat: true, connector: false, connectorCidr: "10.8.0.0/28" },
+    network: SHARED_DEFAULTS.network,
     database: {
       version: "POSTGRES_17",
       // Dedicated core (2 vCPU, 7.5 GiB): required for the Cloud SQL SLA and regional HA.
@@ -333,14 +340,9 @@ export const ENVIRONMENT_DEFAULTS = {
     },
     hasura: { version: "v2.48.9", minInstances: 1, maxInstances: 4, cpu: "2", memory: "2Gi", concurrency: 100, poolSize: 20 },
     service: { minInstances: 1, maxInstances: 10, cpu: "1", memory: "512Mi", concurrency: 80, poolSize: 5 },
-    services: [{ name: "core" }],
+    services: SHARED_DEFAULTS.services,
     functions: { minInstances: 1, maxInstances: 20 },
-    auth: {
-      phone: { enabled: true, testPhoneNumbers: {} },
-      email: { enabled: false, passwordRequired: true },
-      smsRegions: [],
-      onUserDeleted: "delete",
-    },
+    auth: SHARED_DEFAULTS.auth,
   },
 } as const;
 

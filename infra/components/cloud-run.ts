@@ -31,3 +31,28 @@ export function healthProbes(port: number): Pick<gcp.types.input.cloudrunv2.Serv
     livenessProbe: { httpGet: { path: "/healthz", port }, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 3 },
   };
 }
+
+/** What every pulsura Cloud Run service's template shares: identity, scaling, and all egress through the VPC. */
+export interface RunTemplateArgs {
+  serviceAccountEmail: pulumi.Input<string>;
+  minInstances: number;
+  maxInstances: number;
+  /** Requests per instance. */
+  concurrency: number;
+  network: pulumi.Input<string>;
+  subnet: pulumi.Input<string>;
+  labels: Record<string, string>;
+}
+
+/** The template settings shared by Hasura and the microservices; the caller adds its containers. */
+export function runTemplateBase(args: RunTemplateArgs): Omit<gcp.types.input.cloudrunv2.ServiceTemplate, "containers"> {
+  return {
+    serviceAccount: args.serviceAccountEmail,
+    executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2",
+    maxInstanceRequestConcurrency: args.concurrency,
+    scaling: { minInstanceCount: args.minInstances, maxInstanceCount: args.maxInstances },
+    // All egress through the VPC: the private Cloud SQL IP and the internal-only microservices.
+    vpcAccess: { networkInterfaces: [{ network: args.network, subnetwork: args.subnet }], egress: "ALL_TRAFFIC" },
+    labels: args.labels,
+  };
+}

@@ -2,7 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { HasuraMetadata, HasuraMigrations, HasuraSeeds } from "../dynamic";
 import type { Migration, Seed } from "../hasura/project";
-import { deterministicRunUrl, healthProbes, plainEnv, secretEnv, serviceUrlVariable } from "./cloud-run";
+import { deterministicRunUrl, healthProbes, plainEnv, runTemplateBase, secretEnv, serviceUrlVariable } from "./cloud-run";
 import { PulsuraComponent } from "./component";
 import type { StoredSecret } from "./secrets";
 
@@ -132,13 +132,7 @@ export class Hasura extends PulsuraComponent {
         deletionProtection: args.deletionProtection,
         labels: args.labels,
         template: {
-          serviceAccount: args.serviceAccountEmail,
-          executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2",
-          maxInstanceRequestConcurrency: args.concurrency,
-          scaling: { minInstanceCount: args.minInstances, maxInstanceCount: args.maxInstances },
-          // All egress through the VPC: the private Cloud SQL IP and the internal-only microservices.
-          vpcAccess: { networkInterfaces: [{ network: args.network, subnetwork: args.subnet }], egress: "ALL_TRAFFIC" },
-          labels: args.labels,
+          ...runTemplateBase(args),
           containers: [
             {
               image,

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
-import { healthProbes, plainEnv, secretEnv } from "./cloud-run";
+import { healthProbes, plainEnv, runTemplateBase, secretEnv } from "./cloud-run";
 import { PulsuraComponent } from "./component";
 import type { StoredSecret } from "./secrets";
 
@@ -106,12 +106,7 @@ export class Microservice extends PulsuraComponent {
         deletionProtection: args.deletionProtection,
         labels: args.labels,
         template: {
-          serviceAccount: args.serviceAccountEmail,
-          executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2",
-          maxInstanceRequestConcurrency: args.concurrency,
-          scaling: { minInstanceCount: args.minInstances, maxInstanceCount: args.maxInstances },
-          vpcAccess: { networkInterfaces: [{ network: args.network, subnetwork: args.subnet }], egress: "ALL_TRAFFIC" },
-          labels: args.labels,
+          ...runTemplateBase(args),
           containers: [
             {
               image: this.image,

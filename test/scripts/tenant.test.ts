@@ -1,24 +1,16 @@
-import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { repoRoot } from "../../scripts/lib/stack-files";
+import { runScript } from "../support/run-script";
 
-const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
 let root: string;
 
-function tenant(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [join(repoRoot, "scripts", "tenant.ts"), ...args, "--root", root], { cwd: repoRoot });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+async function tenant(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const run = await runScript("tenant.ts", [...args, "--root", root]);
+  return { code: run.exitCode, stdout: run.stdout, stderr: run.stderr };
 }
 
 /** A scratch copy of the project's stack files, plus a dev stack with an encrypted OAuth secret. */
