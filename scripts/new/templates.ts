@@ -214,7 +214,7 @@ export function servicePackageJson(service: string): string {
       description: `The ${service} pulsura microservice.`,
       scripts: {
         build: "tsx scripts/build.ts",
-        start: "node --enable-source-maps dist/index.js",
+        start: "node dist/index.js",
         dev: "tsx scripts/dev.ts",
       },
       dependencies: { "@pulsura/kit": "0.1.0", pg: "^8.23.1", zod: "^4.6.7" },

@@ -79,6 +79,7 @@ export interface ActionDefinition<Input extends AnyObjectSchema = AnyObjectSchem
 }
 
 /** Defines a Hasura action handler; export it as the default of `src/actions/<actionName>.ts`. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the type of z.object({}), the default input
 export function defineAction<Input extends AnyObjectSchema = z.ZodObject<{}>, Output = unknown>(
   spec: ActionSpec<Input, Output>,
 ): ActionDefinition<Input, Output> {

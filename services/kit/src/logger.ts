@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from "pino";
+import { mapStack } from "./stack";
 
 export type { Logger } from "pino";
 
@@ -33,6 +34,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
         level: (_label, number) => ({ severity: severityByLevel[number] ?? "DEFAULT" }),
+      },
+      serializers: {
+        err(error: Error) {
+          const serialized = pino.stdSerializers.err(error);
+          if (typeof serialized.stack === "string") serialized.stack = mapStack(serialized.stack);
+          return serialized;
+        },
       },
     },
     options.destination ?? pino.destination({ dest: 1, sync: true }),

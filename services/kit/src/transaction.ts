@@ -52,10 +52,11 @@ export async function runOnce<T>(
   work: (tx: PoolClient) => Promise<T>,
 ): Promise<DeliveryOutcome<T>> {
   return inTransaction(pool, sessionVariables, async (tx) => {
-    const claim = await tx.query(
-      "insert into processed_deliveries (delivery_id, kind, name) values ($1, $2, $3) on conflict (delivery_id) do nothing",
-      [delivery.id, delivery.kind, delivery.name],
-    );
+    const claim = await tx.query({
+      name: "pulsura-claim-delivery",
+      text: "insert into processed_deliveries (delivery_id, kind, name) values ($1, $2, $3) on conflict (delivery_id) do nothing",
+      values: [delivery.id, delivery.kind, delivery.name],
+    });
     if (claim.rowCount === 0) return { status: "duplicate" } as const;
     return { status: "processed", result: await work(tx) } as const;
   });

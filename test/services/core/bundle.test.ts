@@ -84,6 +84,39 @@ describe("the core bundle", () => {
     }
   });
 
+  it("keeps zod's English messages and logs stack traces mapped back to the TypeScript sources", async () => {
+    const sql = new Client({ connectionString: database.url });
+    await sql.connect();
+    const child = start(serviceEnv());
+    try {
+      const url = await child.url();
+      const invalid = await post(`${url}/actions/whoami`, { action: { name: "whoami" }, input: {} });
+      expect(invalid).toMatchObject({
+        status: 400,
+        body: { message: "$.session_variables: Invalid input: expected record, received undefined", extensions: { path: "$.session_variables" } },
+      });
+
+      // A failure inside the handler's transaction, from the database.
+      await sql.query(`
+        create function test_refuse_organization() returns trigger language plpgsql as $$
+        begin raise exception 'organization refused by test'; end $$;
+        create trigger test_refuse_organization before insert on organizations for each row execute function test_refuse_organization();
+      `);
+      await sql.query("insert into users (id) values ('stack-user') on conflict do nothing");
+      const failed = await post(`${url}/actions/createOrganization`, actionPayload("createOrganization", { name: "Refused" }, userSession("stack-user")));
+      expect(failed.status).toBe(500);
+      const logged = await child.waitForLog((line) => line.message === "action createOrganization failed", "the failure");
+      const stack = (logged.err as { stack: string }).stack;
+      expect(stack).toContain("organization refused by test");
+      expect(stack).toMatch(/services\/core\/src\/actions\/createOrganization\.ts:\d+:\d+/);
+      expect(stack).not.toContain(`${bundle.outfile}:`);
+    } finally {
+      await sql.query("drop trigger if exists test_refuse_organization on organizations; drop function if exists test_refuse_organization()");
+      await sql.end();
+      await child.kill();
+    }
+  });
+
   it("exits 1 with every configuration problem named when the environment is incomplete", async () => {
     const child = start({ PORT: "0", PULSURA_EVENT_SECRET: "short" });
     expect(await child.exited).toBe(1);

@@ -21,7 +21,7 @@ export interface ChildService {
 }
 
 export function spawnService(bundle: string, env: Record<string, string>): ChildService {
-  const child = spawn(process.execPath, ["--enable-source-maps", bundle], {
+  const child = spawn(process.execPath, [bundle], {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

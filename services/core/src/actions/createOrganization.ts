@@ -9,25 +9,31 @@ function isMissingUser(error: unknown): boolean {
   return code === "23503" && constraint !== undefined && userForeignKeys.has(constraint);
 }
 
-/** Creates an organization with the caller as its owner: both rows in one transaction. */
+/** Creates an organization with the caller as its owner: both rows in one transaction (a single statement). */
 export default defineAction({
   roles: ["user"],
   input: z.object({
     name: z.string().trim().min(1, "name must not be empty").max(200, "name must be at most 200 characters"),
   }),
-  async handler({ name }, { caller, transaction }) {
+  async handler({ name }, { caller, db }) {
     if (!caller.userId) throw new ActionError("creating an organization needs a signed-in user", { code: "access-denied", status: 403 });
     const userId = caller.userId;
     try {
-      return await transaction(async (tx) => {
-        const created = await tx.query<{ id: string }>(
-          "insert into organizations (name, created_by) values ($1, $2) returning id",
-          [name, userId],
-        );
-        const id = created.rows[0]!.id;
-        await tx.query("insert into memberships (organization_id, user_id, role) values ($1, $2, 'owner')", [id, userId]);
-        return { id };
+      // One statement, so one round trip and atomic on its own: it sets the audit actor (hasura.user, local to
+      // the statement's transaction, as transaction() would), then inserts the organization and the owner
+      // membership. Referencing `actor` makes Postgres evaluate set_config before the inserts.
+      const created = await db.query<{ id: string }>({
+        name: "core-create-organization",
+        text: `with actor as (select set_config('hasura.user', $3, true)),
+               organization as (
+                 insert into organizations (name, created_by) select $1, $2 from actor returning id
+               )
+               insert into memberships (organization_id, user_id, role)
+               select id, $2, 'owner' from organization
+               returning organization_id as id`,
+        values: [name, userId, JSON.stringify(caller.sessionVariables)],
       });
+      return { id: created.rows[0]!.id };
     } catch (error) {
       // The users row is written by the user-sync function after sign-up; until then there is no one to own it.
       if (isMissingUser(error)) {

@@ -1,0 +1,330 @@
+/**
+ * `npm run bench -w services/core`: in one run, against one real Postgres (embedded, hasura/ migrations applied),
+ * starts and loads three servers answering the same two Hasura actions:
+ *
+ * - the core service, from its built bundle, exactly as the image runs it;
+ * - the Pysura-style FastAPI baseline, ../shared/bench/fastapi_core.py (needs python3-fastapi, python3-uvicorn,
+ *   python3-asyncpg; skipped with a note when they are missing);
+ * - a bare node:http server, the ceiling.
+ *
+ * It prints, for each: requests/s and p50/p99 latency for whoami (no database) and createOrganization (one
+ * transaction) at 50 connections, process start to first /healthz 200, and the bundle size; then the issue's
+ * goals as ratios from this run, with pass/fail. It prints figures and asserts nothing: exit code 0 unless a
+ * server could not be started.
+ *
+ * Build machines are shared and their load changes by the second, so the targets take turns: cold starts go
+ * round-robin, and load runs in rounds (each target, each action, per round). Figures are medians over rounds.
+ *
+ * Environment: BENCH_DURATION (seconds per load run, default 3), BENCH_ROUNDS (default 3), BENCH_COLD_STARTS
+ * (per target, default 7), BENCH_BASELINE (path of fastapi_core.py), BENCH_PYTHON (default /usr/bin/python3).
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import { createServer } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import autocannon from "autocannon";
+
+type AutocannonResult = autocannon.Result;
+import { build } from "esbuild";
+import { Client } from "pg";
+import { buildService } from "@pulsura/kit/build";
+import { startPostgres, type TestDatabase } from "../../../test/support/postgres";
+
+const serviceDir = path.resolve(__dirname, "..");
+const repoRoot = path.resolve(serviceDir, "../..");
+const durationSeconds = Number(process.env.BENCH_DURATION ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const coldStartRuns = Number(process.env.BENCH_COLD_STARTS ?? 7);
+const baselineScript = process.env.BENCH_BASELINE ?? path.resolve(repoRoot, "../shared/bench/fastapi_core.py");
+const python = process.env.BENCH_PYTHON ?? "/usr/bin/python3";
+const connections = 50;
+const secret = "bench-event-secret-0123456789abcdef";
+const benchUser = "bench-user";
+
+interface Target {
+  name: string;
+  start(port: number, databaseUrl: string): ChildProcess;
+}
+
+/** Medians over the rounds. */
+interface LoadFigures {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  failures: number;
+}
+
+interface Measurement {
+  target: string;
+  coldStartMs: number;
+  whoami: LoadFigures;
+  createOrganization: LoadFigures;
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function healthzStatus(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const request = http.get({ host: "127.0.0.1", port, path: "/healthz", agent: false }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.on("error", () => resolve(undefined));
+  });
+}
+
+/** Milliseconds from spawn to the first 200 from /healthz, polling every 2 ms; rejects if the process exits first. */
+async function startAndWaitHealthy(target: Target, port: number, databaseUrl: string): Promise<{ child: ChildProcess; ms: number }> {
+  const startedAt = performance.now();
+  const child = target.start(port, databaseUrl);
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  child.stderr?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  const deadline = startedAt + 60_000;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${target.name} exited with ${child.exitCode}:\n${output}`);
+    if ((await healthzStatus(port)) === 200) return { child, ms: performance.now() - startedAt };
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`${target.name} did not answer /healthz within 60 s:\n${output}`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function load(port: number, action: "whoami" | "createOrganization", seconds: number): Promise<AutocannonResult> {
+  const body = {
+    action: { name: action },
+    input: action === "createOrganization" ? { name: "Bench organization" } : {},
+    session_variables: { "x-hasura-role": "user", "x-hasura-user-id": benchUser },
+    request_query: `mutation { ${action} }`,
+  };
+  return autocannon({
+    url: `http://127.0.0.1:${port}/actions/${action}`,
+    connections,
+    duration: seconds,
+    method: "POST",
+    headers: { "content-type": "application/json", "x-pulsura-event-secret": secret },
+    body: JSON.stringify(body),
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function figures(results: AutocannonResult[]): LoadFigures {
+  return {
+    requestsPerSecond: median(results.map((result) => result.requests.average)),
+    p50: median(results.map((result) => result.latency.p50)),
+    p99: median(results.map((result) => result.latency.p99)),
+    failures: results.reduce((sum, result) => sum + result.non2xx + result.errors + result.timeouts, 0),
+  };
+}
+
+async function measureAll(targets: Target[], databaseUrl: string): Promise<Measurement[]> {
+  const coldStarts = new Map<Target, number[]>(targets.map((target) => [target, []]));
+  for (let run = 0; run < coldStartRuns; run++) {
+    for (const target of targets) {
+      const { child, ms } = await startAndWaitHealthy(target, await freePort(), databaseUrl);
+      coldStarts.get(target)!.push(ms);
+      await stop(child);
+    }
+  }
+
+  const running = new Map<Target, { child: ChildProcess; port: number }>();
+  try {
+    for (const target of targets) {
+      const port = await freePort();
+      running.set(target, { child: (await startAndWaitHealthy(target, port, databaseUrl)).child, port });
+    }
+    // Warm-up, not recorded: JIT, connection pools.
+    for (const { port } of running.values()) {
+      await load(port, "whoami", 1);
+      await load(port, "createOrganization", 1);
+    }
+    const runs = new Map<Target, { whoami: AutocannonResult[]; createOrganization: AutocannonResult[] }>(
+      targets.map((target) => [target, { whoami: [], createOrganization: [] }]),
+    );
+    for (let round = 1; round <= rounds; round++) {
+      say(`  round ${round}/${rounds}`);
+      for (const action of ["whoami", "createOrganization"] as const) {
+        for (const target of targets) runs.get(target)![action].push(await load(running.get(target)!.port, action, durationSeconds));
+      }
+    }
+    return targets.map((target) => ({
+      target: target.name,
+      coldStartMs: median(coldStarts.get(target)!),
+      whoami: figures(runs.get(target)!.whoami),
+      createOrganization: figures(runs.get(target)!.createOrganization),
+    }));
+  } finally {
+    for (const { child } of running.values()) await stop(child);
+  }
+}
+
+function pythonBaselineProblem(): string | undefined {
+  if (!fs.existsSync(baselineScript)) return `${baselineScript} not found`;
+  const probe = spawnSync(python, ["-c", "import fastapi, uvicorn, asyncpg"], { encoding: "utf8" });
+  if (probe.error || probe.status !== 0) {
+    return `${python} cannot import fastapi/uvicorn/asyncpg (apt-get install -y python3-fastapi python3-uvicorn python3-asyncpg)`;
+  }
+  return undefined;
+}
+
+const fixed = (value: number, digits = 0) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function row(cells: string[], widths: number[]): string {
+  return cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index]!) : cell.padStart(widths[index]!))).join("  ");
+}
+
+async function main(): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "pulsura-bench-"));
+  let database: TestDatabase | undefined;
+  try {
+    say(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), load average ${os.loadavg().map((load) => load.toFixed(2)).join(" ")}`);
+    say("building the core bundle and the bare server, starting Postgres...");
+    const [bundle, , startedDatabase] = await Promise.all([
+      buildService({ serviceDir }),
+      build({
+        entryPoints: [path.join(__dirname, "bench-bare-server.ts")],
+        outfile: path.join(work, "bare-server.js"),
+        bundle: true,
+        platform: "node",
+        target: "node20",
+        minify: true,
+        external: ["pg-native"],
+        logLevel: "warning",
+      }),
+      startPostgres(),
+    ]);
+    database = startedDatabase;
+    const sql = new Client({ connectionString: database.url });
+    await sql.connect();
+    await sql.query("insert into users (id) values ($1)", [benchUser]);
+    await sql.end();
+
+    const serviceEnv = (port: number, databaseUrl: string) => ({
+      PATH: process.env.PATH ?? "",
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      PULSURA_EVENT_SECRET: secret,
+      HASURA_GRAPHQL_URL: "http://127.0.0.1:9/v1/graphql",
+      HASURA_GRAPHQL_ADMIN_SECRET: "bench",
+      GOOGLE_CLOUD_PROJECT: "demo-bench",
+      LOG_LEVEL: "info",
+      NODE_ENV: "production",
+    });
+    const stdio: ["ignore", "pipe", "pipe"] = ["ignore", "pipe", "pipe"];
+    const targets: Target[] = [
+      {
+        name: "pulsura core",
+        // As the image runs it (Dockerfile CMD).
+        start: (port, databaseUrl) => spawn(process.execPath, [bundle.outfile], { env: serviceEnv(port, databaseUrl), stdio }),
+      },
+    ];
+    const baselineProblem = pythonBaselineProblem();
+    if (baselineProblem) say(`FastAPI baseline skipped: ${baselineProblem}`);
+    else {
+      targets.push({
+        name: "FastAPI baseline",
+        start: (port, databaseUrl) => spawn(python, [baselineScript, String(port), databaseUrl, secret], { stdio }),
+      });
+    }
+    targets.push({
+      name: "bare node:http",
+      start: (port, databaseUrl) => spawn(process.execPath, [path.join(work, "bare-server.js")], { env: serviceEnv(port, databaseUrl), stdio }),
+    });
+
+    say(
+      `measuring ${targets.map((target) => target.name).join(", ")}: ${coldStartRuns} cold starts each (round-robin), ` +
+        `then ${rounds} rounds of ${durationSeconds} s per action at ${connections} connections...`,
+    );
+    const results = await measureAll(targets, database.url);
+
+    say("");
+    const widths = [18, 12, 8, 8, 16, 8, 8, 14];
+    say(row(["", "whoami req/s", "p50 ms", "p99 ms", "createOrg req/s", "p50 ms", "p99 ms", "cold start ms"], widths));
+    for (const result of results) {
+      say(
+        row(
+          [
+            result.target,
+            fixed(result.whoami.requestsPerSecond),
+            fixed(result.whoami.p50, 1),
+            fixed(result.whoami.p99, 1),
+            fixed(result.createOrganization.requestsPerSecond),
+            fixed(result.createOrganization.p50, 1),
+            fixed(result.createOrganization.p99, 1),
+            fixed(result.coldStartMs, 0),
+          ],
+          widths,
+        ),
+      );
+    }
+    const bundleMiB = bundle.bytes / (1024 * 1024);
+    say(`\ncore bundle: ${path.relative(repoRoot, bundle.outfile)} ${fixed(bundle.bytes)} bytes (${fixed(bundleMiB, 2)} MiB)`);
+
+    for (const result of results) {
+      for (const action of ["whoami", "createOrganization"] as const) {
+        if (result[action].failures > 0) say(`warning: ${result.target} ${action}: ${result[action].failures} non-2xx answers, errors or timeouts`);
+      }
+    }
+
+    const core = results.find((result) => result.target === "pulsura core")!;
+    const baseline = results.find((result) => result.target === "FastAPI baseline");
+    const bare = results.find((result) => result.target === "bare node:http")!;
+    const goal = (label: string, value: string, pass: boolean | undefined) =>
+      say(`  ${pass === undefined ? "n/a " : pass ? "PASS" : "FAIL"}  ${label}: ${value}`);
+    const ratio = (a: number, b: number) => a / b;
+    say("\ngoals (ratios from this run):");
+    if (baseline) {
+      const whoamiRatio = ratio(core.whoami.requestsPerSecond, baseline.whoami.requestsPerSecond);
+      goal("whoami >= 10x the baseline", `${fixed(whoamiRatio, 1)}x`, whoamiRatio >= 10);
+    } else goal("whoami >= 10x the baseline", "baseline not run", undefined);
+    const ceilingShare = ratio(core.whoami.requestsPerSecond, bare.whoami.requestsPerSecond);
+    goal("whoami >= 30 % of the bare node:http ceiling", `${fixed(ceilingShare * 100, 0)} %`, ceilingShare >= 0.3);
+    if (baseline) {
+      const createRatio = ratio(core.createOrganization.requestsPerSecond, baseline.createOrganization.requestsPerSecond);
+      goal("createOrganization >= 2.5x the baseline", `${fixed(createRatio, 1)}x`, createRatio >= 2.5);
+      const coldRatio = ratio(core.coldStartMs, baseline.coldStartMs);
+      goal("cold start <= half the baseline's", `${fixed(core.coldStartMs)} ms vs ${fixed(baseline.coldStartMs)} ms (${fixed(coldRatio * 100, 0)} %)`, coldRatio <= 0.5);
+    } else {
+      goal("createOrganization >= 2.5x the baseline", "baseline not run", undefined);
+      goal("cold start <= half the baseline's", "baseline not run", undefined);
+    }
+    const worstP99 = Math.max(core.whoami.p99, core.createOrganization.p99);
+    goal("p99 under 25 ms (core, both actions)", `whoami ${fixed(core.whoami.p99, 1)} ms, createOrganization ${fixed(core.createOrganization.p99, 1)} ms`, worstP99 < 25);
+    goal("bundle under 2 MB", `${fixed(bundle.bytes / 1_000_000, 2)} MB`, bundle.bytes < 2_000_000);
+  } finally {
+    await database?.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
