@@ -1,0 +1,231 @@
+/**
+ * The validated config of the bootstrap stack (project `pulsura-bootstrap`, run once per organization).
+ *
+ * Like the main program's `infra/config.ts`, validation collects every problem and throws one `StackConfigError`
+ * naming each bad key, the value it got and what it expects, so `pulumi up` prints one readable message.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { StackConfigError, type ConfigProblem } from "../config";
+import { DEFAULT_GRANTABLE_PROJECT_ROLES, FORBIDDEN_ROLES } from "./deployer-roles";
+
+/** Config namespace of the bootstrap project (`pulsura-bootstrap:<key>`). */
+export const BOOTSTRAP_NAMESPACE = "pulsura-bootstrap";
+
+/** The GitHub Actions OIDC issuer. */
+export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
+
+const projectId = z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project id: 6-30 characters, lower-case letters, digits and dashes");
+const resourceId = (what: string, min: number, max: number) =>
+  z.string().regex(new RegExp(`^[a-z][a-z0-9-]{${min - 2},${max - 2}}[a-z0-9]$`), `${what}: ${min}-${max} lower-case letters, digits and dashes, starting with a letter`);
+const days = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const bootstrapInput = z
+  .object({
+    /** The repository whose workflows may deploy, `owner/name` as GitHub spells it. */
+    githubRepository: z
+      .string()
+      .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, "owner/repository as on GitHub, such as acme/pulsura"),
+    /**
+     * GitHub's numeric id of that repository. When set, the provider also requires it, so a repository deleted and
+     * re-created under the same name by someone else cannot use the pool.
+     */
+    githubRepositoryId: z.union([z.string().regex(/^\d+$/, "GitHub's numeric repository id"), z.number().int().positive()]),
+    /** Projects the pulsura stacks deploy into (each `gcp:project` of a `Pulumi.<stack>.yaml`). */
+    deployProjects: z.array(projectId).min(1),
+    /** Name of the state bucket (globally unique). @default `<gcp:project>-pulumi-state` */
+    stateBucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$/, "a bucket name: 3-63 lower-case letters, digits, dashes, underscores and dots")
+      .refine((name) => !name.startsWith("goog") && !name.includes("google"), "a bucket name without goog/google"),
+    /** Location of the state bucket: a region (europe-west1), dual- or multi-region (EU). @default gcp:region */
+    stateBucketLocation: z.string().regex(/^[A-Za-z0-9-]+$/, "a Cloud Storage location such as europe-west1 or EU"),
+    /** Location of the key ring: a region, a multi-region (europe) or global. @default gcp:region */
+    kmsLocation: z.string().regex(/^[a-z0-9-]+$/, "a Cloud KMS location such as europe-west1, europe or global"),
+    /** Days an overwritten state file version is kept. @default 90 */
+    noncurrentVersionRetentionDays: days(1, 3650),
+    /** Overwritten versions kept per state file (older ones are deleted even before the retention days). @default 50 */
+    noncurrentVersionsKept: days(1, 1000),
+    /** Soft-delete retention of the bucket in days: 0 (off) or 7-90. @default 7 */
+    softDeleteRetentionDays: days(0, 90).refine((d) => d === 0 || d >= 7, "0 (off) or 7 to 90 days"),
+    /** Rotation period of the secrets key in days. @default 90 */
+    keyRotationDays: days(1, 3650),
+    keyRingName: z.string().regex(/^[a-zA-Z0-9_-]{1,63}$/, "1-63 letters, digits, dashes and underscores"),
+    cryptoKeyName: z.string().regex(/^[a-zA-Z0-9_-]{1,63}$/, "1-63 letters, digits, dashes and underscores"),
+    /** A deleted pool id stays reserved for 30 days: change it to re-create the pool sooner. @default github */
+    workloadIdentityPoolId: resourceId("a pool id", 4, 32).refine((id) => !id.startsWith("gcp-"), "a pool id not starting with gcp-"),
+    workloadIdentityProviderId: resourceId("a provider id", 4, 32).refine((id) => !id.startsWith("gcp-"), "a provider id not starting with gcp-"),
+    deployerAccountId: resourceId("a service account id", 6, 30),
+    /** Project roles the deployer may grant to workloads (its projectIamAdmin is conditioned on them). */
+    grantableProjectRoles: z.array(z.string().regex(/^roles\/[A-Za-z0-9_.]+$/, "a predefined role such as roles/logging.logWriter")).min(1),
+  })
+  .partial()
+  .strict();
+
+const gcpInput = z
+  .object({
+    /** The admin project that holds the state bucket, the key, the pool and the deployer account. */
+    project: projectId,
+    region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, "a GCP region such as europe-west1"),
+  })
+  .required();
+
+export interface BootstrapConfig {
+  stack: string;
+  /** The admin project. */
+  project: string;
+  region: string;
+  github: { repository: string; repositoryId?: string };
+  deployProjects: string[];
+  stateBucket: { name: string; location: string; noncurrentVersionRetentionDays: number; noncurrentVersionsKept: number; softDeleteRetentionDays: number };
+  kms: { location: string; keyRingName: string; cryptoKeyName: string; rotationDays: number };
+  workloadIdentity: { poolId: string; providerId: string };
+  deployerAccountId: string;
+  grantableProjectRoles: string[];
+}
+
+/** Raw config as Pulumi hands it to the program: fully-qualified keys, values as strings (objects as JSON). */
+export type RawConfig = Record<string, string>;
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const json = JSON.stringify(value);
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}
+
+function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let current = root;
+  for (const part of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<PropertyKey, unknown>)[part];
+  }
+  return current;
+}
+
+function keyOf(namespace: string, path: ReadonlyArray<PropertyKey>): string {
+  const [head, ...rest] = path;
+  return `${namespace}:${String(head)}${rest.map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`)).join("")}`;
+}
+
+function expectedFrom(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      return issue.expected === "array" ? "a list" : `a ${issue.expected}`;
+    case "too_small":
+      return issue.origin === "array" ? `at least ${issue.minimum} item${issue.minimum === 1 ? "" : "s"}` : `a number >= ${issue.minimum}`;
+    case "too_big":
+      return `a number <= ${issue.maximum}`;
+    case "invalid_union":
+      return "GitHub's numeric repository id";
+    default:
+      return issue.message;
+  }
+}
+
+function problemsFromIssues(namespace: string, input: unknown, issues: z.core.$ZodIssue[]): ConfigProblem[] {
+  return issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({ key: keyOf(namespace, [...issue.path, key]), got: describeValue(valueAt(input, [...issue.path, key])), expected: "no such key (unknown setting)" }))
+      : [{ key: keyOf(namespace, issue.path), got: describeValue(valueAt(input, issue.path)), expected: expectedFrom(issue) }],
+  );
+}
+
+function parseRawValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Validates raw bootstrap config and fills in defaults.
+ *
+ * @throws StackConfigError naming every invalid key.
+ */
+export function parseBootstrapConfig(stack: string, raw: RawConfig): BootstrapConfig {
+  const own: Record<string, unknown> = {};
+  const gcp: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(raw)) {
+    const [namespace, key] = fullKey.split(":", 2) as [string, string];
+    if (namespace === BOOTSTRAP_NAMESPACE) own[key] = parseRawValue(value);
+    else if (namespace === "gcp" && (key === "project" || key === "region")) gcp[key] = value;
+  }
+
+  const problems: ConfigProblem[] = [];
+  const gcpResult = gcpInput.safeParse(gcp);
+  if (!gcpResult.success) problems.push(...problemsFromIssues("gcp", gcp, gcpResult.error.issues));
+  const input = bootstrapInput.safeParse(own);
+  if (!input.success) problems.push(...problemsFromIssues(BOOTSTRAP_NAMESPACE, own, input.error.issues));
+  if (!gcpResult.success || !input.success) throw new StackConfigError(stack, problems);
+
+  const { project, region } = gcpResult.data;
+  const settings = input.data;
+  const required = (key: "githubRepository" | "deployProjects", expected: string) => {
+    if (settings[key] === undefined) problems.push({ key: `${BOOTSTRAP_NAMESPACE}:${key}`, got: "nothing", expected: `${expected} (required)` });
+  };
+  required("githubRepository", "owner/repository as on GitHub, such as acme/pulsura");
+  required("deployProjects", "the list of GCP projects the pulsura stacks deploy into");
+
+  const deployProjects = settings.deployProjects ?? [];
+  // The deployer gets storage.admin on every deploy project: the state bucket must not be in one of them.
+  if (deployProjects.includes(project)) {
+    problems.push({
+      key: `${BOOTSTRAP_NAMESPACE}:deployProjects`,
+      got: `a list containing the admin project ${project}`,
+      expected: "only projects other than gcp:project (keep the state bucket and the key in an admin project no stack deploys into)",
+    });
+  }
+  const duplicate = deployProjects.find((p, i) => deployProjects.indexOf(p) !== i);
+  if (duplicate) problems.push({ key: `${BOOTSTRAP_NAMESPACE}:deployProjects`, got: `${duplicate} twice`, expected: "each project once" });
+
+  const grantableProjectRoles = settings.grantableProjectRoles ?? [...DEFAULT_GRANTABLE_PROJECT_ROLES];
+  const forbidden = grantableProjectRoles.filter((role) => FORBIDDEN_ROLES.includes(role));
+  if (forbidden.length > 0) {
+    problems.push({
+      key: `${BOOTSTRAP_NAMESPACE}:grantableProjectRoles`,
+      got: describeValue(forbidden),
+      expected: "roles that cannot rewrite project IAM or mint credentials (no basic roles, no IAM admin roles)",
+    });
+  }
+  if (problems.length > 0) throw new StackConfigError(stack, problems);
+
+  return {
+    stack,
+    project,
+    region,
+    github: { repository: settings.githubRepository!, ...(settings.githubRepositoryId !== undefined ? { repositoryId: String(settings.githubRepositoryId) } : {}) },
+    deployProjects,
+    stateBucket: {
+      name: settings.stateBucket ?? `${project}-pulumi-state`,
+      location: settings.stateBucketLocation ?? region,
+      noncurrentVersionRetentionDays: settings.noncurrentVersionRetentionDays ?? 90,
+      noncurrentVersionsKept: settings.noncurrentVersionsKept ?? 50,
+      softDeleteRetentionDays: settings.softDeleteRetentionDays ?? 7,
+    },
+    kms: {
+      location: settings.kmsLocation ?? region,
+      keyRingName: settings.keyRingName ?? "pulumi",
+      cryptoKeyName: settings.cryptoKeyName ?? "pulumi-secrets",
+      rotationDays: settings.keyRotationDays ?? 90,
+    },
+    workloadIdentity: { poolId: settings.workloadIdentityPoolId ?? "github", providerId: settings.workloadIdentityProviderId ?? "github-actions" },
+    deployerAccountId: settings.deployerAccountId ?? "pulumi-deployer",
+    grantableProjectRoles: [...new Set(grantableProjectRoles)].sort(),
+  };
+}
+
+/**
+ * The CEL condition every GitHub token must meet to be exchanged at all: the configured repository (and its numeric id,
+ * when known). GitHub sends `repository` as `owner/name` with GitHub's spelling, and CEL compares it exactly.
+ */
+export function githubAttributeCondition(github: BootstrapConfig["github"]): string {
+  const conditions = [`assertion.repository == "${github.repository}"`];
+  if (github.repositoryId) conditions.push(`assertion.repository_id == "${github.repositoryId}"`);
+  return conditions.join(" && ");
+}
+
+/** Reads this stack's bootstrap config from the Pulumi runtime. */
+export function loadBootstrapConfig(): BootstrapConfig {
+  return parseBootstrapConfig(pulumi.getStack(), pulumi.runtime.allConfig());
+}

@@ -1,0 +1,177 @@
+/**
+ * The bootstrap program planned under Pulumi mocks with the committed example stack file
+ * (infra/bootstrap/Pulumi.pulsura.yaml): the security properties of the state bucket, the secrets key, the GitHub
+ * federation and the deployer account.
+ */
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { DEPLOYER_PROJECT_ROLES, FORBIDDEN_ROLES, grantLimitExpression, DEFAULT_GRANTABLE_PROJECT_ROLES } from "../../infra/bootstrap/deployer-roles";
+import { BOOTSTRAP_DIR, MOCK_PROJECT_NUMBER, ofType, onlyOfType, planBootstrap, type BootstrapPlan } from "./support/plan-bootstrap";
+
+const ADMIN_PROJECT = "pulsura-admin";
+const DEPLOY_PROJECTS = ["pulsura-dev", "pulsura-prod"];
+const REPOSITORY = "pulsura/pulsura";
+const DEPLOYER_EMAIL = `pulumi-deployer@${ADMIN_PROJECT}.iam.gserviceaccount.com`;
+const POOL_NAME = `projects/${MOCK_PROJECT_NUMBER}/locations/global/workloadIdentityPools/github`;
+const IAM_MEMBER_TYPES = [
+  "gcp:projects/iAMMember:IAMMember",
+  "gcp:serviceaccount/iAMMember:IAMMember",
+  "gcp:storage/bucketIAMMember:BucketIAMMember",
+  "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+];
+
+let plan: BootstrapPlan;
+
+beforeAll(async () => {
+  plan = await planBootstrap(join(BOOTSTRAP_DIR, "Pulumi.pulsura.yaml"));
+});
+
+describe("the state bucket", () => {
+  it("is private: uniform access, public access prevention enforced, in the admin project", () => {
+    const bucket = onlyOfType(plan, "gcp:storage/bucket:Bucket");
+    expect(bucket.inputs).toMatchObject({ project: ADMIN_PROJECT, name: `${ADMIN_PROJECT}-pulumi-state`, uniformBucketLevelAccess: true, publicAccessPrevention: "enforced" });
+  });
+
+  it("keeps previous checkpoints (versioning) and expires only old versions, never the live state", () => {
+    const bucket = onlyOfType(plan, "gcp:storage/bucket:Bucket");
+    expect(bucket.inputs.versioning).toEqual({ enabled: true });
+    const rules = bucket.inputs.lifecycleRules as Array<{ action: { type: string }; condition: Record<string, unknown> }>;
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) {
+      expect(rule.action.type).toBe("Delete");
+      // ARCHIVED = noncurrent: a rule without it would delete live state files by age.
+      expect(rule.condition.withState).toBe("ARCHIVED");
+    }
+    expect(rules.map((r) => r.condition.daysSinceNoncurrentTime).filter(Boolean)).toEqual([90]);
+    expect(rules.map((r) => r.condition.numNewerVersions).filter(Boolean)).toEqual([50]);
+    expect(bucket.inputs.retentionPolicy).toBeUndefined();
+    expect(bucket.inputs.softDeletePolicy).toEqual({ retentionDurationSeconds: 7 * 86400 });
+  });
+
+  it("cannot be destroyed by accident", () => {
+    const bucket = onlyOfType(plan, "gcp:storage/bucket:Bucket");
+    expect(bucket.protect).toBe(true);
+    expect(bucket.inputs).toMatchObject({ forceDestroy: false, deletionPolicy: "PREVENT" });
+  });
+});
+
+describe("the secrets key", () => {
+  it("is a rotated symmetric key in a key ring of the admin project", () => {
+    const ring = onlyOfType(plan, "gcp:kms/keyRing:KeyRing");
+    expect(ring.inputs).toMatchObject({ project: ADMIN_PROJECT, location: "europe-west1", name: "pulumi" });
+    const key = onlyOfType(plan, "gcp:kms/cryptoKey:CryptoKey");
+    expect(key.inputs).toMatchObject({
+      keyRing: `projects/${ADMIN_PROJECT}/locations/europe-west1/keyRings/pulumi`,
+      purpose: "ENCRYPT_DECRYPT",
+      versionTemplate: { algorithm: "GOOGLE_SYMMETRIC_ENCRYPTION" },
+      rotationPeriod: `${90 * 86400}s`,
+    });
+    expect(key.protect && ring.protect).toBe(true);
+    expect(key.inputs.deletionPolicy).toBe("PREVENT");
+  });
+});
+
+describe("Workload Identity Federation for GitHub Actions", () => {
+  it("trusts only GitHub's OIDC issuer, and only tokens of the configured repository", () => {
+    const provider = onlyOfType(plan, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
+    expect(provider.inputs.oidc).toEqual({ issuerUri: "https://token.actions.githubusercontent.com" });
+    expect(provider.inputs.attributeCondition).toBe(`assertion.repository == "${REPOSITORY}"`);
+    expect(provider.inputs.attributeMapping).toMatchObject({ "google.subject": "assertion.sub", "attribute.repository": "assertion.repository" });
+    expect(provider.inputs.disabled).toBe(false);
+    expect(onlyOfType(plan, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool").inputs).toMatchObject({ project: ADMIN_PROJECT, workloadIdentityPoolId: "github" });
+  });
+
+  it("lets only that repository's principal set impersonate the deployer", () => {
+    const bindings = ofType(plan, "gcp:serviceaccount/iAMMember:IAMMember");
+    expect(bindings).toHaveLength(1);
+    expect(bindings[0]!.inputs).toEqual({
+      serviceAccountId: `projects/${ADMIN_PROJECT}/serviceAccounts/${DEPLOYER_EMAIL}`,
+      role: "roles/iam.workloadIdentityUser",
+      member: `principalSet://iam.googleapis.com/${POOL_NAME}/attribute.repository/${REPOSITORY}`,
+    });
+  });
+
+  it("enables the token exchange and impersonation APIs in the admin project, and never disables an API", () => {
+    const services = ofType(plan, "gcp:projects/service:Service");
+    const admin = services.filter((s) => s.inputs.project === ADMIN_PROJECT).map((s) => s.inputs.service);
+    expect(admin).toEqual(expect.arrayContaining(["sts.googleapis.com", "iamcredentials.googleapis.com", "iam.googleapis.com", "cloudkms.googleapis.com", "storage.googleapis.com"]));
+    for (const s of services) expect(s.inputs.disableOnDestroy).toBe(false);
+  });
+});
+
+describe("the deployer service account", () => {
+  it("has no key, of any kind", () => {
+    expect(onlyOfType(plan, "gcp:serviceaccount/account:Account").inputs).toMatchObject({ project: ADMIN_PROJECT, accountId: "pulumi-deployer" });
+    expect(plan.resources.filter((r) => /key:Key$|hmacKey/i.test(r.type))).toEqual([]);
+  });
+
+  it("may write state in the state bucket only", () => {
+    const grants = ofType(plan, "gcp:storage/bucketIAMMember:BucketIAMMember");
+    expect(grants.map((g) => g.inputs)).toEqual([{ bucket: `${ADMIN_PROJECT}-pulumi-state`, role: "roles/storage.objectAdmin", member: `serviceAccount:${DEPLOYER_EMAIL}` }]);
+  });
+
+  it("may encrypt and decrypt with the secrets key only", () => {
+    const grants = ofType(plan, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember");
+    expect(grants.map((g) => g.inputs)).toEqual([
+      {
+        cryptoKeyId: `projects/${ADMIN_PROJECT}/locations/europe-west1/keyRings/pulumi/cryptoKeys/pulumi-secrets`,
+        role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+        member: `serviceAccount:${DEPLOYER_EMAIL}`,
+      },
+    ]);
+  });
+
+  it("holds no role on the admin project itself", () => {
+    expect(ofType(plan, "gcp:projects/iAMMember:IAMMember").filter((g) => g.inputs.project === ADMIN_PROJECT)).toEqual([]);
+  });
+
+  it("gets exactly the listed deployer roles on each deploy project", () => {
+    const grants = ofType(plan, "gcp:projects/iAMMember:IAMMember");
+    for (const g of grants) expect(g.inputs.member).toBe(`serviceAccount:${DEPLOYER_EMAIL}`);
+    for (const project of DEPLOY_PROJECTS) {
+      const roles = grants.filter((g) => g.inputs.project === project).map((g) => g.inputs.role);
+      expect(roles.sort()).toEqual(DEPLOYER_PROJECT_ROLES.map((r) => r.role).sort());
+    }
+    expect(new Set(grants.map((g) => g.inputs.project))).toEqual(new Set(DEPLOY_PROJECTS));
+  });
+
+  it("can grant only the workload roles: projectIamAdmin is conditioned on them", () => {
+    const iamAdmin = ofType(plan, "gcp:projects/iAMMember:IAMMember").filter((g) => g.inputs.role === "roles/resourcemanager.projectIamAdmin");
+    expect(iamAdmin).toHaveLength(DEPLOY_PROJECTS.length);
+    const expression = grantLimitExpression(DEFAULT_GRANTABLE_PROJECT_ROLES);
+    expect(expression).toBe(
+      "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(['roles/artifactregistry.writer', 'roles/firebaseauth.admin', 'roles/logging.logWriter'])",
+    );
+    for (const g of iamAdmin) expect(g.inputs.condition).toMatchObject({ expression });
+    const others = ofType(plan, "gcp:projects/iAMMember:IAMMember").filter((g) => g.inputs.role !== "roles/resourcemanager.projectIamAdmin");
+    for (const g of others) expect(g.inputs.condition).toBeUndefined();
+  });
+
+  it("holds no basic role and no role that could rewrite IAM without a limit, anywhere", () => {
+    const bindings = plan.resources.filter((r) => IAM_MEMBER_TYPES.includes(r.type));
+    expect(bindings.length).toBeGreaterThan(DEPLOY_PROJECTS.length);
+    for (const b of bindings) {
+      const role = b.inputs.role as string;
+      if (role === "roles/resourcemanager.projectIamAdmin") expect(b.inputs.condition, b.name).toBeDefined();
+      else expect(FORBIDDEN_ROLES, `${b.name} grants ${role}`).not.toContain(role);
+    }
+    expect(plan.resources.filter((r) => /iam(Binding|Policy)/i.test(r.type)), "authoritative bindings would remove others' grants").toEqual([]);
+  });
+});
+
+describe("outputs", () => {
+  it("give the backend URL, the secrets provider, the workload identity provider and the deployer's email", () => {
+    expect(plan.outputs).toMatchObject({
+      backendUrl: `gs://${ADMIN_PROJECT}-pulumi-state`,
+      secretsProvider: `gcpkms://projects/${ADMIN_PROJECT}/locations/europe-west1/keyRings/pulumi/cryptoKeys/pulumi-secrets`,
+      workloadIdentityProvider: `${POOL_NAME}/providers/github-actions`,
+      deployerServiceAccount: DEPLOYER_EMAIL,
+      deployProjects: DEPLOY_PROJECTS,
+    });
+    expect(plan.outputs.githubVariables).toEqual({
+      GCP_WORKLOAD_IDENTITY_PROVIDER: `${POOL_NAME}/providers/github-actions`,
+      GCP_DEPLOYER_SERVICE_ACCOUNT: DEPLOYER_EMAIL,
+      PULUMI_BACKEND_URL: `gs://${ADMIN_PROJECT}-pulumi-state`,
+    });
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * Plans the bootstrap program (infra/bootstrap/index.ts) under Pulumi mocks with a bootstrap stack file's config, the
+ * way scripts/lib/offline-plan.ts plans the main program: mocks and config are set BEFORE the program is imported, every
+ * registration is recorded (type, name, inputs, dependencies, protect) and the stack outputs are resolved.
+ *
+ * One plan per process (Pulumi's runtime state and the imported module are process-wide): one test file, one plan.
+ */
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { InventoryResource } from "../../../policy/offline";
+import { PlanMocks } from "../../../scripts/lib/mocks";
+import { presentValue } from "../../../scripts/lib/offline-plan";
+import { loadStackConfig, repoRoot, stackNameOf } from "../../../scripts/lib/stack-files";
+
+export const BOOTSTRAP_DIR = join(repoRoot, "infra", "bootstrap");
+export const BOOTSTRAP_PROJECT = "pulsura-bootstrap";
+/** The project number the mocks give every project. */
+export const MOCK_PROJECT_NUMBER = "210987654321";
+
+type State = Record<string, unknown>;
+
+/**
+ * PlanMocks plus the resource types only the bootstrap uses, answered with the ids and names Google returns, so the
+ * program's outputs (principal sets, the gcpkms:// URL, the provider name) have their real shapes.
+ */
+class BootstrapMocks implements pulumi.runtime.Mocks {
+  private readonly base: PlanMocks;
+
+  constructor(private readonly ctx: { project: string; region: string }) {
+    this.base = new PlanMocks(ctx);
+  }
+
+  private computed(type: string, inputs: State): State | undefined {
+    const project = (inputs.project as string | undefined) ?? this.ctx.project;
+    switch (type) {
+      case "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": {
+        const name = `projects/${MOCK_PROJECT_NUMBER}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}`;
+        return { id: `projects/${project}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}`, name, state: "ACTIVE" };
+      }
+      case "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": {
+        const pool = `projects/${MOCK_PROJECT_NUMBER}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}`;
+        return { id: `projects/${project}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}/providers/${inputs.workloadIdentityPoolProviderId}`, name: `${pool}/providers/${inputs.workloadIdentityPoolProviderId}`, state: "ACTIVE" };
+      }
+      case "gcp:kms/keyRing:KeyRing":
+        return { id: `projects/${project}/locations/${inputs.location}/keyRings/${inputs.name}` };
+      // The provider's id of a crypto key is "{{key_ring}}/cryptoKeys/{{name}}".
+      case "gcp:kms/cryptoKey:CryptoKey":
+        return { id: `${inputs.keyRing}/cryptoKeys/${inputs.name}`, primaries: [] };
+      default:
+        return undefined;
+    }
+  }
+
+  newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+    const own = this.computed(args.type, args.inputs as State);
+    if (!own) return this.base.newResource(args);
+    const { id, ...state } = own;
+    return { id: id as string, state: { ...args.inputs, ...state } };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+    return this.base.call(args);
+  }
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProtect(): boolean | undefined;
+  getDependenciesList(): string[];
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+type Callback = (error: Error | null, response?: { getUrn(): string }) => void;
+interface Monitor {
+  registerResource(request: RegisterRequest, callback: Callback): void;
+}
+
+export interface BootstrapPlan {
+  stack: string;
+  resources: InventoryResource[];
+  outputs: Record<string, unknown>;
+}
+
+/** Plans the bootstrap with a stack file (infra/bootstrap/Pulumi.<stack>.yaml or any path). Call once per process. */
+export async function planBootstrap(configFile: string): Promise<BootstrapPlan> {
+  const stack = stackNameOf(configFile);
+  const { config, secretKeys } = loadStackConfig(configFile, BOOTSTRAP_PROJECT);
+  await pulumi.runtime.setMocks(new BootstrapMocks({ project: config["gcp:project"] ?? "unknown", region: config["gcp:region"] ?? "unknown" }), BOOTSTRAP_PROJECT, stack, false);
+  pulumi.runtime.setAllConfig(config, secretKeys);
+
+  const resources: InventoryResource[] = [];
+  const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) =>
+    register(request, (error, response) => {
+      if (!error && response) {
+        resources.push({
+          urn: response.getUrn(),
+          type: request.getType(),
+          name: request.getName(),
+          parent: request.getParent() || null,
+          inputs: presentValue(request.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+          dependencies: [...new Set(request.getDependenciesList())].sort(),
+          protect: request.getProtect() === true,
+          custom: request.getCustom(),
+        });
+      }
+      callback(error, response);
+    });
+
+  const exports = (await import(join(BOOTSTRAP_DIR, "index.ts"))) as Record<string, unknown>;
+  const outputs: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(exports)) {
+    if (name === "default" || name === "__esModule") continue;
+    const output = pulumi.output(value as pulumi.Input<unknown>) as pulumi.Output<unknown>;
+    outputs[name] = presentValue(await new Promise<unknown>((resolveValue) => output.apply((v) => resolveValue(v))));
+  }
+  // Pulumi's own way of draining pending registrations; not in the typings.
+  const settings = (await import("@pulumi/pulumi/runtime/settings.js")) as unknown as { waitForRPCs(): Promise<void> };
+  await settings.waitForRPCs();
+  return { stack, resources, outputs };
+}
+
+/** Resources of a type. */
+export function ofType(plan: BootstrapPlan, type: string): InventoryResource[] {
+  return plan.resources.filter((r) => r.type === type);
+}
+
+/** The one resource of a type (fails when there are none or several). */
+export function onlyOfType(plan: BootstrapPlan, type: string): InventoryResource {
+  const found = ofType(plan, type);
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0]!;
+}
