@@ -10,10 +10,13 @@ import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildService, type BuildResult } from "@pulsura/kit/build";
 import { startPostgres, type TestDatabase } from "../../support/postgres";
+import { startAuthEmulator, type AuthEmulator } from "../support/auth-emulator";
 import { spawnService, type ChildService } from "../support/child-service";
-import { actionPayload, eventSecret, get, post, userSession } from "../support/harness";
+import { actionPayload, eventPayload, eventSecret, get, post, userSession } from "../support/harness";
 
+const projectId = "demo-pulsura-bundle";
 let database: TestDatabase;
+let emulator: AuthEmulator;
 let bundle: BuildResult;
 let outdir: string;
 const children: ChildService[] = [];
@@ -25,7 +28,7 @@ function serviceEnv(overrides: Record<string, string> = {}): Record<string, stri
     PULSURA_EVENT_SECRET: eventSecret,
     HASURA_GRAPHQL_URL: "http://127.0.0.1:9/v1/graphql",
     HASURA_GRAPHQL_ADMIN_SECRET: "test-admin-secret",
-    GOOGLE_CLOUD_PROJECT: "demo-pulsura-services",
+    GOOGLE_CLOUD_PROJECT: projectId,
     LOG_LEVEL: "debug",
     ...overrides,
   };
@@ -39,14 +42,16 @@ function start(env: Record<string, string>): ChildService {
 
 beforeAll(async () => {
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), "pulsura-core-bundle-"));
-  [database, bundle] = await Promise.all([
+  [database, bundle, emulator] = await Promise.all([
     startPostgres(),
     buildService({ serviceDir: path.resolve(__dirname, "../../../services/core"), outdir }),
+    startAuthEmulator(projectId),
   ]);
 });
 
 afterAll(async () => {
   await Promise.all(children.map((child) => child.kill()));
+  await emulator?.stop();
   await database?.stop();
   fs.rmSync(outdir, { recursive: true, force: true });
 });
@@ -115,6 +120,32 @@ describe("the core bundle", () => {
       await sql.end();
       await child.kill();
     }
+  });
+
+  it("loads Firebase Admin on first use: user_role_changed sets the claims from the bundle", async () => {
+    const child = start(serviceEnv({ FIREBASE_AUTH_EMULATOR_HOST: emulator.host }));
+    const url = await child.url();
+    const { getApps, initializeApp } = await import("firebase-admin/app");
+    const { getAuth } = await import("firebase-admin/auth");
+    process.env.FIREBASE_AUTH_EMULATOR_HOST = emulator.host;
+    const auth = getAuth(getApps().find((app) => app.name === "bundle-test") ?? initializeApp({ projectId }, "bundle-test"));
+    await auth.createUser({ uid: "bundle-admin" });
+
+    const delivery = eventPayload({
+      trigger: "user_role_changed",
+      op: "UPDATE",
+      old: { id: "bundle-admin", role: "user" },
+      new: { id: "bundle-admin", role: "admin" },
+    });
+    const answer = await post(`${url}/events/user_role_changed`, delivery);
+    expect(answer).toMatchObject({ status: 200, body: { status: "processed", result: { role: "admin" } } });
+    expect((await auth.getUser("bundle-admin")).customClaims).toEqual({
+      "https://hasura.io/jwt/claims": {
+        "x-hasura-default-role": "admin",
+        "x-hasura-allowed-roles": ["user", "admin"],
+        "x-hasura-user-id": "bundle-admin",
+      },
+    });
   });
 
   it("exits 1 with every configuration problem named when the environment is incomplete", async () => {
