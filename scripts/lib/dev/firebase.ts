@@ -1,0 +1,164 @@
+/**
+ * The Firebase Auth + Functions emulators of `npm run dev` (firebase-tools, demo project: offline, no credentials).
+ *
+ * The emulators read secrets from `.secret.local` and params from `.env` next to the functions code, so they run
+ * from a generated project under the data directory whose `functions/` holds a symlink to the build output
+ * (functions/lib/index.js), the secrets and params of this run, and a symlink to the repository's node_modules
+ * (the emulator must load the very firebase-functions copy the code uses). A rebuild is picked up by the
+ * emulator's own file watcher.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { devProjectId, repoRoot } from "./options";
+import type { ResolvedPorts } from "./ports";
+import { exitedEarly, startProcess, type ManagedProcess } from "./processes";
+
+const firebaseCli = path.join(repoRoot, "node_modules", "firebase-tools", "lib", "bin", "firebase.js");
+const functionsPackageDir = path.join(repoRoot, "functions");
+
+export interface FirebaseEmulators {
+  process: ManagedProcess;
+  /** Base URL of the Auth emulator (REST: /identitytoolkit.googleapis.com/v1/..., /emulator/v1/...). */
+  authUrl: string;
+  /** Base URL of the Functions emulator. */
+  functionsUrl: string;
+  /** `host:port` for FIREBASE_AUTH_EMULATOR_HOST. */
+  authHost: string;
+  stop(): Promise<void>;
+}
+
+export interface StartEmulatorsOptions {
+  /** `<data dir>/firebase`. */
+  dir: string;
+  ports: ResolvedPorts;
+  /** Where the functions send user-sync GraphQL: the local Hasura's /v1/graphql. */
+  hasuraGraphqlUrl: string;
+  hasuraAdminSecret: string;
+}
+
+/**
+ * Builds the functions (`npm run build -w functions`), the way the Firebase CLI expects them.
+ * @throws Error with the build output when it fails
+ */
+export async function buildFunctions(signal?: AbortSignal): Promise<void> {
+  const build = startProcess({
+    name: "functions build",
+    command: process.platform === "win32" ? "npm.cmd" : "npm",
+    args: ["run", "build", "-w", "functions"],
+    cwd: repoRoot,
+    env: process.env,
+    // npm's banner lines are noise; the build prints one line with what it wrote.
+    formatLine: (line) => (/^\s*$|^> |^npm warn /.test(line) ? undefined : line),
+  });
+  const onAbort = () => void build.stop();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const exit = await build.exited;
+  signal?.removeEventListener("abort", onAbort);
+  signal?.throwIfAborted();
+  if (exit.code !== 0) throw exitedEarly("npm run build -w functions", exit, build.recentOutput().split("\n"));
+}
+
+/** Writes the emulator project and starts the emulators; resolves once they report ready and Auth answers. */
+export async function startEmulators(options: StartEmulatorsOptions, signal?: AbortSignal): Promise<FirebaseEmulators> {
+  const exportDir = writeProject(options);
+  const canImport = fs.existsSync(path.join(exportDir, "firebase-export-metadata.json"));
+  const child = startProcess({
+    name: "firebase",
+    command: process.execPath,
+    args: [
+      firebaseCli,
+      "emulators:start",
+      "--only",
+      "auth,functions",
+      "--project",
+      devProjectId,
+      // Auth users survive restarts, as the users table in the local Postgres does.
+      ...(canImport ? ["--import", exportDir] : []),
+      "--export-on-exit",
+      exportDir,
+    ],
+    cwd: options.dir,
+    env: {
+      ...process.env,
+      // The CLI's config store stays in the data directory, and it skips its update check.
+      XDG_CONFIG_HOME: path.join(options.dir, ".config"),
+      NO_UPDATE_NOTIFIER: "1",
+      FORCE_COLOR: "0",
+    },
+    formatLine: (line) => (line.trim() === "" ? undefined : line),
+  });
+  const stop = async () => {
+    // SIGINT is the CLI's clean shutdown: export Auth users, stop the function workers, exit.
+    await child.stop({ signal: "SIGINT", graceMs: 30_000 });
+  };
+  const authHost = `127.0.0.1:${options.ports.auth}`;
+  try {
+    await child.waitForLine(/All emulators ready/, { signal });
+    const config = await fetch(`http://${authHost}/emulator/v1/projects/${devProjectId}/config`, { signal });
+    if (!config.ok) throw new Error(`the Auth emulator answered HTTP ${config.status} to its config endpoint`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    process: child,
+    authUrl: `http://${authHost}`,
+    functionsUrl: `http://127.0.0.1:${options.ports.functions}`,
+    authHost,
+    stop,
+  };
+}
+
+/** Writes firebase.json, .firebaserc and functions/ for this run; returns the export directory. */
+function writeProject(options: StartEmulatorsOptions): string {
+  const { dir, ports } = options;
+  const functionsDir = path.join(dir, "functions");
+  fs.mkdirSync(functionsDir, { recursive: true });
+  const host = "127.0.0.1";
+  const firebaseJson = {
+    functions: [{ source: "functions", codebase: "default" }],
+    emulators: {
+      singleProjectMode: true,
+      // The Emulator UI is downloaded on first use: not offline, and not needed.
+      ui: { enabled: false },
+      auth: { host, port: ports.auth },
+      functions: { host, port: ports.functions },
+      hub: { host, port: ports.hub },
+      logging: { host, port: ports.logging },
+      eventarc: { host, port: ports.eventarc },
+      tasks: { host, port: ports.tasks },
+    },
+  };
+  fs.writeFileSync(path.join(dir, "firebase.json"), `${JSON.stringify(firebaseJson, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, ".firebaserc"), `${JSON.stringify({ projects: { default: devProjectId } }, null, 2)}\n`);
+
+  const source = JSON.parse(fs.readFileSync(path.join(functionsPackageDir, "package.json"), "utf8")) as {
+    name?: string;
+    dependencies?: Record<string, string>;
+    engines?: Record<string, string>;
+  };
+  const packageJson = {
+    name: source.name ?? "functions",
+    private: true,
+    main: "index.js",
+    engines: source.engines ?? { node: "20" },
+    dependencies: source.dependencies ?? {},
+  };
+  fs.writeFileSync(path.join(functionsDir, "package.json"), `${JSON.stringify(packageJson, null, 2)}\n`);
+  replaceSymlink(path.join(functionsPackageDir, "lib", "index.js"), path.join(functionsDir, "index.js"), "file");
+  replaceSymlink(path.join(repoRoot, "node_modules"), path.join(functionsDir, "node_modules"), "dir");
+  // The emulator reads defineSecret values from .secret.local, and defineString params from .env.
+  fs.writeFileSync(
+    path.join(functionsDir, ".secret.local"),
+    `HASURA_GRAPHQL_URL=${options.hasuraGraphqlUrl}\nHASURA_GRAPHQL_ADMIN_SECRET=${options.hasuraAdminSecret}\n`,
+    { mode: 0o600 },
+  );
+  const onUserDeleted = process.env.PULSURA_ON_USER_DELETED ?? "delete";
+  fs.writeFileSync(path.join(functionsDir, ".env"), `PULSURA_ON_USER_DELETED=${onUserDeleted}\n`);
+  return path.join(dir, "export");
+}
+
+function replaceSymlink(target: string, linkPath: string, type: "file" | "dir"): void {
+  fs.rmSync(linkPath, { force: true, recursive: false });
+  fs.symlinkSync(target, linkPath, type === "dir" ? "junction" : "file");
+}

@@ -1,0 +1,283 @@
+/**
+ * `npm run dev`: the whole stack on this machine, in one process tree.
+ *
+ * Order: Postgres (migrated, seeded) → in parallel: the functions build and the Firebase emulators, every
+ * service, and Hasura where Docker answers → the URLs. A signal stops everything in reverse (services and
+ * Hasura, then the emulators, then Postgres) and exits 0; a port conflict or a part that fails to start stops
+ * what started and exits 1, as does Postgres, the emulators or Hasura exiting later. A service that crashes
+ * after start-up only waits for the next change to its code.
+ */
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { startAuthHook, authHookPath, type AuthHookServer } from "./auth-hook";
+import { buildFunctions, startEmulators, type FirebaseEmulators } from "./firebase";
+import { detectDocker, hasuraEnvironment, pinnedHasuraVersion, startHasura, type DockerStatus, type RunningHasura } from "./hasura";
+import { devHasuraAdminSecret, devProjectId, repoRoot, type DevOptions } from "./options";
+import { resolvePorts } from "./ports";
+import { databaseName, hasuraMetadataDatabaseName, startDevPostgres, type DevPostgres } from "./postgres";
+import { printLine, signalGroup, startedProcesses, type ManagedProcess } from "./processes";
+import { discoverServices, startService, type RunningService } from "./services";
+
+/** Thrown into start-up when a signal asks to stop. */
+class StopRequested extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`stopped by ${signal}`);
+    this.name = "StopRequested";
+  }
+}
+
+interface Running {
+  postgres?: DevPostgres;
+  authHook?: AuthHookServer;
+  firebase?: FirebaseEmulators;
+  hasura?: RunningHasura;
+  services: RunningService[];
+}
+
+/** Runs the local stack until a signal or a failure; resolves with the exit code. */
+export async function runDev(options: DevOptions): Promise<number> {
+  const startedAt = performance.now();
+  const startup = new AbortController();
+  let stopSignal: NodeJS.Signals | undefined;
+  let onStopRequested: () => void = () => undefined;
+  const stopRequested = new Promise<void>((resolve) => (onStopRequested = resolve));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopSignal) {
+      printLine("dev", `${signal} again: killing every process now`);
+      for (const child of startedProcesses) signalGroup(child.pid, "SIGKILL");
+      return;
+    }
+    stopSignal = signal;
+    printLine("dev", `${signal}: stopping everything (${signal} again to kill at once)`);
+    startup.abort(new StopRequested(signal));
+    onStopRequested();
+  };
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const signal of signals) process.on(signal, onSignal);
+
+  const running: Running = { services: [] };
+  let failure: unknown;
+  try {
+    await runUntilStopped(options, running, startup, stopRequested, startedAt);
+  } catch (error) {
+    if (!(error instanceof StopRequested) && !stopSignal) failure = error;
+  } finally {
+    await stopAll(running);
+    for (const signal of signals) process.off(signal, onSignal);
+  }
+  if (failure) {
+    const message = failure instanceof Error ? failure.message : String(failure);
+    process.stderr.write(`\nnpm run dev failed: ${message}\n`);
+    printLine("dev", "everything is stopped");
+    return 1;
+  }
+  printLine("dev", "everything is stopped");
+  return 0;
+}
+
+async function runUntilStopped(
+  options: DevOptions,
+  running: Running,
+  startup: AbortController,
+  stopRequested: Promise<void>,
+  startedAt: number,
+): Promise<void> {
+  const signal = startup.signal;
+  const services = discoverServices();
+  const docker: DockerStatus = options.hasura ? await detectDocker() : { available: false, reason: "--no-hasura" };
+  signal.throwIfAborted();
+  const ports = await resolvePorts(options.ports, services.map((service) => service.name), docker.available ? [] : ["hasura"]);
+
+  if (options.reset) resetDataDir(options.dataDir);
+  fs.mkdirSync(options.dataDir, { recursive: true });
+
+  running.postgres = await startDevPostgres(
+    { dir: path.join(options.dataDir, "postgres"), port: ports.postgres, listenEverywhere: docker.available, verbose: options.verbose },
+    signal,
+  );
+  reportMigrations(running.postgres);
+  running.authHook = await startAuthHook({
+    port: ports.authHook,
+    // Hasura in Docker reaches it through the host gateway; otherwise only this machine needs it.
+    host: docker.available ? "0.0.0.0" : "127.0.0.1",
+    projectId: devProjectId,
+  });
+  signal.throwIfAborted();
+
+  // Generated per run and printed once: what Hasura sends in X-Pulsura-Event-Secret.
+  const eventSecret = randomBytes(24).toString("base64url");
+  const hasuraGraphqlUrl = `http://127.0.0.1:${ports.hasura}/v1/graphql`;
+  const serviceEnv: Record<string, string> = {
+    DATABASE_URL: running.postgres.url,
+    DATABASE_POOL_MAX: "5",
+    PULSURA_EVENT_SECRET: eventSecret,
+    HASURA_GRAPHQL_URL: hasuraGraphqlUrl,
+    HASURA_GRAPHQL_ADMIN_SECRET: devHasuraAdminSecret,
+    GOOGLE_CLOUD_PROJECT: devProjectId,
+    FIREBASE_AUTH_EMULATOR_HOST: `127.0.0.1:${ports.auth}`,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+  };
+
+  const postgres = running.postgres;
+  const tasks: Array<Promise<void>> = [
+    (async () => {
+      await buildFunctions(signal);
+      running.firebase = await startEmulators(
+        {
+          dir: path.join(options.dataDir, "firebase"),
+          ports,
+          // The functions run on this machine, as the services do.
+          hasuraGraphqlUrl,
+          hasuraAdminSecret: devHasuraAdminSecret,
+        },
+        signal,
+      );
+    })(),
+    ...services.map(async (service) => {
+      const started = await startService({ service, port: ports.byService[service.name]!, env: serviceEnv }, signal);
+      running.services.push(started);
+    }),
+  ];
+  if (docker.available) {
+    tasks.push(
+      (async () => {
+        const version = await pinnedHasuraVersion();
+        running.hasura = await startHasura(
+          {
+            dataDir: options.dataDir,
+            port: ports.hasura,
+            version,
+            adminSecret: devHasuraAdminSecret,
+            environment: hasuraEnvironment({
+              postgresPort: postgres.port,
+              postgresPassword: postgres.password,
+              database: databaseName,
+              metadataDatabase: hasuraMetadataDatabaseName,
+              adminSecret: devHasuraAdminSecret,
+              eventSecret,
+              authHookPort: ports.authHook,
+              authHookPath,
+              servicePorts: ports.byService,
+            }),
+          },
+          signal,
+        );
+      })(),
+    );
+  }
+  // The first part that fails aborts the others' start-up; its error is the one reported.
+  const results = await Promise.allSettled(tasks.map((task) => task.catch((error: unknown) => {
+    if (!signal.aborted) startup.abort(error);
+    throw error;
+  })));
+  if (signal.aborted) throw signal.reason;
+  const rejected = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (rejected) throw rejected.reason;
+
+  printBanner(running, docker, eventSecret, (performance.now() - startedAt) / 1000, options);
+
+  const critical: ManagedProcess[] = [postgres.process, running.firebase!.process, ...(running.hasura ? [running.hasura.process] : [])];
+  const exited = Promise.race(
+    critical.map((child) =>
+      child.exited.then((exit) => {
+        const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+        const tail = child.recentOutput().split("\n").slice(-15).join("\n");
+        throw new Error(`${child.name} ${how} unexpectedly${tail ? `; its last output:\n${tail}` : ""}`);
+      }),
+    ),
+  );
+  await Promise.race([stopRequested, exited]);
+  exited.catch(() => undefined);
+}
+
+/** Stops in reverse dependency order; every part is stopped even when another fails to stop. */
+async function stopAll(running: Running): Promise<void> {
+  const attempt = async (name: string, stop: (() => Promise<void>) | undefined) => {
+    if (!stop) return;
+    try {
+      await stop();
+    } catch (error) {
+      printLine("dev", `stopping ${name} failed: ${(error as Error).message}`);
+    }
+  };
+  await Promise.all([
+    ...running.services.map((service) => attempt(service.name, () => service.stop())),
+    attempt("hasura", running.hasura?.stop),
+  ]);
+  await attempt("firebase", running.firebase?.stop);
+  await attempt("auth hook", running.authHook?.close);
+  await attempt("postgres", running.postgres?.stop);
+  // Whatever start-up left behind (e.g. a part aborted half-way) goes too.
+  await Promise.all(startedProcesses.map((child) => child.stop({ signal: "SIGTERM", graceMs: 10_000 })));
+}
+
+function reportMigrations(postgres: DevPostgres): void {
+  const { applied, seeded, changed, unknown } = postgres.report;
+  printLine(
+    "postgres",
+    applied.length + seeded.length === 0
+      ? "database up to date with hasura/migrations and hasura/seeds"
+      : `applied ${applied.length} migration(s)${applied.length ? ` (${applied.join(", ")})` : ""} and ${seeded.length} seed file(s)${seeded.length ? ` (${seeded.join(", ")})` : ""}`,
+  );
+  if (changed.length > 0) {
+    printLine("postgres", `WARNING: already applied, but changed since: ${changed.join(", ")}. They are not re-run; \`npm run dev -- --reset\` rebuilds the database.`);
+  }
+  if (unknown.length > 0) {
+    printLine("postgres", `WARNING: applied here but no longer in hasura/migrations: ${unknown.join(", ")}. \`npm run dev -- --reset\` rebuilds the database.`);
+  }
+}
+
+/** Deletes the data directory, refusing paths that could hold anything else (the repo, a root, a home). */
+function resetDataDir(dataDir: string): void {
+  const resolved = path.resolve(dataDir);
+  const unsafe =
+    resolved === path.parse(resolved).root ||
+    resolved === repoRoot ||
+    repoRoot.startsWith(`${resolved}${path.sep}`) ||
+    resolved === path.resolve(process.env.HOME ?? "/");
+  if (unsafe) throw new Error(`--reset refuses to delete ${resolved}: pick a dedicated --data-dir`);
+  printLine("dev", `--reset: deleting ${resolved}`);
+  fs.rmSync(resolved, { recursive: true, force: true });
+}
+
+function printBanner(running: Running, docker: DockerStatus, eventSecret: string, seconds: number, options: DevOptions): void {
+  const rows: Array<[string, string]> = [["Postgres", running.postgres!.url]];
+  if (running.hasura) {
+    rows.push(["Hasura GraphQL", `${running.hasura.endpoint}/v1/graphql`]);
+    rows.push(["Hasura console", `${running.hasura.endpoint}/console`]);
+  } else {
+    rows.push(["Hasura", `not started: ${docker.available ? "disabled" : docker.reason}. Everything else runs without it.`]);
+  }
+  rows.push(["Auth emulator", running.firebase!.authUrl]);
+  rows.push(["Functions emulator", running.firebase!.functionsUrl]);
+  rows.push(["Hasura auth hook", running.authHook!.url]);
+  for (const service of [...running.services].sort((a, b) => a.name.localeCompare(b.name))) {
+    rows.push([`service ${service.name}`, service.url]);
+  }
+  const values: Array<[string, string]> = [
+    ["PULSURA_EVENT_SECRET", eventSecret],
+    ["HASURA_GRAPHQL_ADMIN_SECRET", devHasuraAdminSecret],
+    ["Firebase project", devProjectId],
+  ];
+  const width = Math.max(...[...rows, ...values].map(([label]) => label.length)) + 2;
+  const lines = [
+    "",
+    `pulsura dev is ready (${seconds.toFixed(1)} s). Data: ${path.relative(process.cwd(), options.dataDir) || options.dataDir}`,
+    ...rows.map(([label, value]) => `  ${label.padEnd(width)}${value}`),
+    "",
+    "  Dev values (this run):",
+    ...values.map(([label, value]) => `  ${label.padEnd(width)}${value}`),
+    "",
+    running.hasura
+      ? "  Clients: sign in through the Auth emulator and send its ID token to Hasura as Authorization: Bearer <token>."
+      : "  Without Hasura, user-sync functions and Hasura calls from services fail to connect (HASURA_GRAPHQL_URL).",
+    "  Services reload when their code, the kit or hasura/metadata changes. Ctrl-C stops everything.",
+    "",
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  const processes = startedProcesses
+    .filter((child) => !child.exit)
+    .map((child) => ({ name: child.name, pid: child.pid, pgid: child.pid }));
+  printLine("dev", `processes ${JSON.stringify({ dev: process.pid, children: processes })}`);
+}
