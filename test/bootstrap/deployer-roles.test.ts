@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULT_GRANTABLE_PROJECT_ROLES, DEPLOYER_PROJECT_ROLES, FORBIDDEN_ROLES, matchesResourceType } from "../../infra/bootstrap/deployer-roles";
-import { listStackFiles } from "../../scripts/lib/stack-files";
+import { listStackFiles, repoRoot } from "../../scripts/lib/stack-files";
 import { planOf, plannedStacks } from "../infra/support/plans";
 import { BOOTSTRAP_DIR } from "./support/plan-bootstrap";
 
@@ -60,6 +60,13 @@ describe("the deployer's roles on deploy projects", () => {
     }
     expect(granted.size).toBeGreaterThan(0);
     expect([...DEFAULT_GRANTABLE_PROJECT_ROLES].sort(), "keep DEFAULT_GRANTABLE_PROJECT_ROLES equal to the roles the program grants").toEqual([...granted].sort());
+  });
+});
+
+describe("docs/bootstrap.md", () => {
+  it("lists every deployer role", () => {
+    const docs = readFileSync(join(repoRoot, "docs", "bootstrap.md"), "utf8");
+    for (const { role } of DEPLOYER_PROJECT_ROLES) expect(docs, role).toContain(`| \`${role}\` |`);
   });
 });
 
