@@ -81,6 +81,8 @@ export class Microservice extends PulsuraComponent {
           context: args.repoRoot,
           dockerfile: join(args.repoRoot, "services", args.service, "Dockerfile"),
           platform: "linux/amd64",
+          // services/<name>/Dockerfile.dockerignore (a per-Dockerfile ignore file) needs BuildKit.
+          builderVersion: "BuilderBuildKit",
         },
         registry: { server: registry, username: "oauth2accesstoken", password: pulumi.secret(accessToken) },
       },
