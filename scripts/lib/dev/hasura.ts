@@ -84,6 +84,15 @@ export function hasuraEnvironment(inputs: HasuraEnvironmentInputs): Record<strin
   };
 }
 
+/** The variables dev/compose.yaml interpolates. */
+export function composeVariables(options: { version: string; port: number; envFile: string }): Record<string, string> {
+  return {
+    PULSURA_HASURA_VERSION: options.version,
+    PULSURA_HASURA_PORT: String(options.port),
+    PULSURA_HASURA_ENV_FILE: options.envFile,
+  };
+}
+
 export interface RunningHasura {
   /** Base URL on this machine. */
   endpoint: string;
@@ -115,12 +124,7 @@ export async function startHasura(options: StartHasuraOptions, signal?: AbortSig
   );
   // One compose project per data directory, so two checkouts can each run their own.
   const project = `pulsura-dev-${createHash("sha256").update(options.dataDir).digest("hex").slice(0, 8)}`;
-  const composeEnv = {
-    ...process.env,
-    PULSURA_HASURA_VERSION: options.version,
-    PULSURA_HASURA_PORT: String(options.port),
-    PULSURA_HASURA_ENV_FILE: envFile,
-  };
+  const composeEnv = { ...process.env, ...composeVariables({ version: options.version, port: options.port, envFile }) };
   const compose = (args: string[], name: string) =>
     startProcess({ name, command: "docker", args: ["compose", "-f", composeFile, "-p", project, ...args], cwd: repoRoot, env: composeEnv });
 

@@ -71,7 +71,8 @@ export const usage = `usage: npm run dev -- [--ports <name>=<port>,...|auto] [--
 Starts Postgres (migrated and seeded), the Firebase Auth + Functions emulators, every service under services/
 with reload on change, and Hasura where a Docker engine answers. Ctrl-C stops everything.
 
-  --ports        override ports, e.g. --ports postgres=55432,services=9001; "auto" picks free ports for all.
+  --ports        override ports, e.g. --ports postgres=55432,services=9001; "auto" picks free ports for all
+                 (auto,postgres=55432: free ports except Postgres's).
                  Also PULSURA_DEV_PORTS (same syntax; --ports wins). Names and defaults:
 ${portNames.map((name) => `                   ${name.padEnd(10)} ${defaultPorts[name]}`).join("\n")}
   --data-dir     where state lives (Postgres data, Auth emulator users). Also PULSURA_DEV_DATA_DIR. Default .tmp/dev
@@ -124,14 +125,19 @@ export function parseDevOptions(argv: string[], env: NodeJS.ProcessEnv = process
   };
 }
 
-/** `auto`, or a comma-separated list of `name=port` / `name=auto`. */
+/**
+ * A comma-separated list of `name=port`, `name=auto`, or `auto` (every port picked free); later entries win,
+ * so `auto,postgres=55432` pins only Postgres.
+ */
 export function parsePorts(text: string, source: string): Partial<DevOptions["ports"]> {
-  const trimmed = text.trim();
-  if (trimmed === "auto") return Object.fromEntries(portNames.map((name) => [name, "auto"]));
   const result: Partial<DevOptions["ports"]> = {};
-  for (const entry of trimmed.split(",").map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of text.split(",").map((part) => part.trim()).filter(Boolean)) {
+    if (entry === "auto") {
+      for (const name of portNames) result[name] = "auto";
+      continue;
+    }
     const match = /^([A-Za-z]+)=(\d+|auto)$/.exec(entry);
-    if (!match) throw new DevUsageError(`${source}: "${entry}" is not <name>=<port> (names: ${portNames.join(", ")})`);
+    if (!match) throw new DevUsageError(`${source}: "${entry}" is not <name>=<port> or auto (names: ${portNames.join(", ")})`);
     const name = match[1] as keyof DevPorts;
     if (!portNames.includes(name)) throw new DevUsageError(`${source}: unknown port name "${match[1]}" (names: ${portNames.join(", ")})`);
     if (match[2] === "auto") {

@@ -14,12 +14,12 @@ export interface ResolvedPorts extends Omit<DevPorts, "services"> {
 export class PortConflictError extends Error {
   constructor(readonly conflicts: Array<{ name: string; port: number }>) {
     super(
-      conflicts
-        .map(({ name, port }) => `port ${port} (${name}) is already in use`)
-        .join("\n") +
-        "\nStop whatever listens there (another `npm run dev`?), or move the port, e.g. " +
-        `--ports ${conflicts.map(({ name, port }) => `${name.startsWith("service ") ? "services" : name}=${port + 1000}`).join(",")} ` +
-        "(or --ports auto).",
+      conflicts.map(({ name, port }) => `port ${port} (${name}) is already in use`).join("\n") +
+        "\nStop whatever listens there (another npm run dev?), or move the port: --ports " +
+        [...new Set(conflicts.map(({ name }) => (name.startsWith("service ") ? "services" : name.split(",")[0])))]
+          .map((name) => `${name}=<port>`)
+          .join(",") +
+        " (or --ports auto for free ports).",
     );
     this.name = "PortConflictError";
   }

@@ -49,8 +49,12 @@ export async function startDevPostgres(options: StartDevPostgresOptions, signal?
   const runAs = os.userInfo().uid === 0 ? postgresUserIds() : undefined;
   const dataDir = path.join(options.dir, "data");
   fs.mkdirSync(options.dir, { recursive: true });
-  // initdb and postgres refuse to run as root; they run as `postgres`, which must own the cluster's parent dir.
-  if (runAs) fs.chownSync(options.dir, runAs.uid, runAs.gid);
+  // initdb and postgres refuse to run as root; they run as `postgres`, which must own the cluster's parent dir
+  // and be able to reach it.
+  if (runAs) {
+    assertReachable(path.dirname(options.dir), runAs);
+    fs.chownSync(options.dir, runAs.uid, runAs.gid);
+  }
   const password = readOrCreatePassword(path.join(options.dir, "password"));
 
   if (!fs.existsSync(path.join(dataDir, "PG_VERSION"))) {
@@ -229,6 +233,22 @@ function readOrCreatePassword(file: string): string {
   const password = randomBytes(18).toString("base64url");
   fs.writeFileSync(file, `${password}\n`, { mode: 0o600 });
   return password;
+}
+
+/** Fails clearly when a directory on the way to the cluster is closed to the `postgres` user (e.g. a mkdtemp dir). */
+function assertReachable(dir: string, runAs: { uid: number; gid: number }): void {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const stat = fs.statSync(current);
+    const searchable =
+      stat.uid === runAs.uid ? (stat.mode & 0o100) !== 0 : stat.gid === runAs.gid ? (stat.mode & 0o010) !== 0 : (stat.mode & 0o001) !== 0;
+    if (!searchable) {
+      throw new Error(
+        `Postgres runs as the postgres user, which cannot enter ${current} (mode ${(stat.mode & 0o777).toString(8)}): ` +
+          `allow it (chmod o+x ${current}) or pick another --data-dir`,
+      );
+    }
+    if (current === path.dirname(current)) return;
+  }
 }
 
 function postgresUserIds(): { uid: number; gid: number } {

@@ -1,0 +1,249 @@
+/**
+ * `npm run dev` end to end: scripts/dev.ts starts for real (embedded Postgres, Firebase Auth + Functions emulators,
+ * the services, Hasura only where a Docker engine answers), every printed URL gets a real request, and Ctrl-C
+ * (SIGINT to the process group, as a terminal sends it) must stop everything and exit 0. Each run uses a temporary
+ * data directory and free ports, so it never touches .tmp/dev or a developer's running stack.
+ */
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import * as fs from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Client } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasuraProjectDir, readMigrations, readSeeds } from "../../infra/hasura/project";
+import {
+  bannerValue,
+  groupMembers,
+  killEverything,
+  parseProcessReport,
+  processTree,
+  processesWithMarker,
+  repoRoot,
+  runMarkerVariable,
+  startDev,
+  stillRunning,
+  type DevRun,
+} from "./support/dev-process";
+
+/** Deadlines for a loaded 2-core machine: the emulators alone take 10–40 s to come up there. */
+const readyDeadlineMs = 240_000;
+const stopDeadlineMs = 120_000;
+
+function dockerEngine(): { available: boolean; reason: string } {
+  try {
+    execFileSync("docker", ["info"], { stdio: "ignore", timeout: 30_000 });
+    return { available: true, reason: "" };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { available: false, reason: code === "ENOENT" ? "docker is not installed" : "no Docker engine answers `docker info`" };
+  }
+}
+const docker = dockerEngine();
+
+interface SignUpResponse {
+  localId: string;
+  idToken: string;
+}
+
+async function signUp(authUrl: string, email: string): Promise<SignUpResponse> {
+  const response = await fetch(`${authUrl}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=demo-api-key`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password: "correct-horse-battery", returnSecureToken: true }),
+  });
+  const body = (await response.json()) as SignUpResponse & { error?: unknown };
+  if (!response.ok) throw new Error(`Auth emulator signUp: HTTP ${response.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** A temporary data directory; mkdtemp makes it 0700, but Postgres runs as the postgres user when we are root. */
+async function tempDataDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "pulsura-dev-test-"));
+  fs.chmodSync(dir, 0o755);
+  return dir;
+}
+
+function jwtPayload(token: string): Record<string, any> {
+  return JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"));
+}
+
+describe("npm run dev", () => {
+  const marker = randomUUID();
+  let dataDir: string;
+  let run: DevRun | undefined;
+  let output = "";
+
+  beforeAll(async () => {
+    dataDir = await tempDataDir();
+    const started = performance.now();
+    run = startDev(["--data-dir", dataDir, "--ports", "auto"], { [runMarkerVariable]: marker });
+    await run.waitFor(/\[dev\] processes \{.*\}\n/, { timeoutMs: readyDeadlineMs });
+    output = run.output();
+    console.log(`[dev test] npm run dev ready after ${((performance.now() - started) / 1000).toFixed(1)} s (cold data dir)`);
+  }, readyDeadlineMs + 30_000);
+
+  afterAll(async () => {
+    killEverything(run);
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it("prints a URL for every part, and where no Docker engine answers, that Hasura is not started and why", () => {
+    for (const label of ["Postgres", "Auth emulator", "Functions emulator", "Hasura auth hook", "service core"]) {
+      expect(bannerValue(output, label)).toMatch(/^(postgres:\/\/postgres:[^@]+@|http:\/\/)127\.0\.0\.1:\d+/);
+    }
+    if (docker.available) {
+      expect(bannerValue(output, "Hasura GraphQL")).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/graphql$/);
+    } else {
+      expect(bannerValue(output, "Hasura")).toMatch(/^not started: (no Docker engine answers|the docker command is not installed)/);
+    }
+    expect(bannerValue(output, "PULSURA_EVENT_SECRET")).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+  });
+
+  it("serves Postgres with every hasura/ migration and seed applied and recorded", async () => {
+    const client = new Client({ connectionString: bannerValue(output, "Postgres") });
+    await client.connect();
+    try {
+      const migrations = await client.query<{ version: string }>("select version::text from pulsura_dev.applied_migrations order by version");
+      expect(migrations.rows.map((row) => row.version)).toEqual(readMigrations(hasuraProjectDir).map((m) => BigInt(m.version).toString()));
+      const seeds = await client.query<{ file: string }>("select file from pulsura_dev.applied_seeds order by file");
+      expect(seeds.rows.map((row) => row.file)).toEqual(readSeeds(hasuraProjectDir).map((seed) => seed.file));
+      // A migrated table holding the demo seed's rows.
+      const organization = await client.query("select name from public.organizations where id = '00000000-0000-4000-8000-00000000d001'");
+      expect(organization.rows).toEqual([{ name: "Demo Company" }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("answers GET /healthz on every service URL", async () => {
+    const services = [...output.matchAll(/^ {2}service (\S+)\s+(http:\/\/\S+)$/gm)];
+    expect(services.map((match) => match[1])).toContain("core");
+    for (const [, , url] of services) {
+      const response = await fetch(`${url}/healthz`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: "ok" });
+    }
+  });
+
+  it("runs the Auth emulator, whose sign-up goes through the blocking function in the Functions emulator", async () => {
+    const { localId, idToken } = await signUp(bannerValue(output, "Auth emulator"), `dev-${randomUUID()}@example.com`);
+    // beforeUserCreated (functions/, served by the Functions emulator) put the Hasura claims into the first token.
+    expect(jwtPayload(idToken)["https://hasura.io/jwt/claims"]).toEqual({
+      "x-hasura-default-role": "user",
+      "x-hasura-allowed-roles": ["user"],
+      "x-hasura-user-id": localId,
+    });
+  });
+
+  it("serves the functions/ build in the Functions emulator", async () => {
+    const response = await fetch(`${bannerValue(output, "Functions emulator")}/backends`);
+    expect(response.status).toBe(200);
+    const { backends } = (await response.json()) as { backends: Array<{ functionTriggers: Array<{ entryPoint: string }> }> };
+    const entryPoints = backends.flatMap((backend) => backend.functionTriggers.map((trigger) => trigger.entryPoint));
+    expect(entryPoints.sort()).toEqual(["beforeUserCreated", "onUserCreated", "onUserDeleted"]);
+  });
+
+  it("turns Auth emulator tokens into Hasura sessions at the auth hook, and no token into the anonymous role", async () => {
+    const hook = bannerValue(output, "Hasura auth hook");
+    const { localId, idToken } = await signUp(bannerValue(output, "Auth emulator"), `hook-${randomUUID()}@example.com`);
+    const user = await fetch(hook, { headers: { authorization: `Bearer ${idToken}` } });
+    expect(user.status).toBe(200);
+    expect(await user.json()).toEqual({ "x-hasura-user-id": localId, "X-Hasura-Role": "user" });
+
+    const forbiddenRole = await fetch(hook, { headers: { authorization: `Bearer ${idToken}`, "x-hasura-role": "admin" } });
+    expect(forbiddenRole.status).toBe(401);
+
+    const anonymous = await fetch(hook);
+    expect(await anonymous.json()).toEqual({ "X-Hasura-Role": "anonymous" });
+  });
+
+  it.skipIf(!docker.available)(
+    `serves Hasura with hasura/metadata applied${docker.available ? "" : ` (skipped: ${docker.reason})`}`,
+    async () => {
+      const graphqlUrl = bannerValue(output, "Hasura GraphQL");
+      const response = await fetch(graphqlUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-hasura-admin-secret": bannerValue(output, "HASURA_GRAPHQL_ADMIN_SECRET") },
+        body: JSON.stringify({ query: '{ organizations_by_pk(id: "00000000-0000-4000-8000-00000000d001") { name } }' }),
+      });
+      expect(await response.json()).toEqual({ data: { organizations_by_pk: { name: "Demo Company" } } });
+    },
+  );
+
+  it("reloads a service when a file of it changes", async () => {
+    const coreUrl = bannerValue(output, "service core");
+    const before = parseProcessReport(output).children.find((child) => child.name === "core")!;
+    const from = run!.output().length;
+    // A touch changes nothing in the file but is a change event, as an editor's save is.
+    const handler = path.join(repoRoot, "services", "core", "src", "actions", "whoami.ts");
+    const now = new Date();
+    fs.utimesSync(handler, now, now);
+    const [, pid] = await run!.waitFor(/\[core\] reloaded \(pid (\d+)\)/, { from, timeoutMs: 120_000 });
+    expect(Number(pid)).not.toBe(before.pid);
+    expect(stillRunning([before.pid])).toEqual([]);
+    expect((await fetch(`${coreUrl}/healthz`)).status).toBe(200);
+  }, 150_000);
+
+  it("stops everything on Ctrl-C (SIGINT to its process group) and exits 0, leaving no process behind", async () => {
+    const report = parseProcessReport(run!.output());
+    const tree = processTree(run!.child.pid!);
+    // tsx, the dev process, Postgres (and its workers), the Firebase CLI (and its function workers), each service.
+    expect(tree.length).toBeGreaterThanOrEqual(5);
+    expect(processesWithMarker(marker).length).toBeGreaterThanOrEqual(5);
+
+    process.kill(-run!.child.pid!, "SIGINT");
+    const timer = setTimeout(() => killEverything(run), stopDeadlineMs);
+    const exit = await run!.exited;
+    clearTimeout(timer);
+
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(run!.output()).toMatch(/\[dev\] everything is stopped\n$/);
+    expect(stillRunning(tree.map((stat) => stat.pid))).toEqual([]);
+    for (const child of report.children) expect(groupMembers(child.pgid)).toEqual([]);
+    expect(processesWithMarker(marker)).toEqual([]);
+  }, stopDeadlineMs + 30_000);
+});
+
+describe("npm run dev start-up failures", () => {
+  it("refuses a port that is in use before starting anything, naming it, and exits 1", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "0.0.0.0", resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const dataDir = await tempDataDir();
+    const marker = randomUUID();
+    try {
+      const conflicting = startDev(["--data-dir", dataDir, "--ports", `auto,postgres=${port}`], { [runMarkerVariable]: marker });
+      const exit = await conflicting.exited;
+      expect(exit).toEqual({ code: 1, signal: null });
+      expect(conflicting.output()).toContain(`port ${port} (postgres) is already in use`);
+      expect(conflicting.output()).not.toContain("[postgres]");
+      expect(fs.existsSync(path.join(dataDir, "postgres"))).toBe(false);
+      expect(processesWithMarker(marker)).toEqual([]);
+    } finally {
+      blocker.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("stops everything it started and exits 1 when a service fails to start", async () => {
+    const dataDir = await tempDataDir();
+    const marker = randomUUID();
+    let run: DevRun | undefined;
+    try {
+      // The kit validates LOG_LEVEL (which npm run dev passes through): core exits 1 at start-up.
+      run = startDev(["--data-dir", dataDir, "--ports", "auto"], { [runMarkerVariable]: marker, LOG_LEVEL: "chatty" });
+      const exit = await run.exited;
+      expect(exit).toEqual({ code: 1, signal: null });
+      expect(run.output()).toMatch(/npm run dev failed: core exited with code 1/);
+      expect(run.output()).toContain("LOG_LEVEL must be one of");
+      expect(run.output()).toMatch(/\[dev\] everything is stopped\n$/);
+      expect(processesWithMarker(marker)).toEqual([]);
+    } finally {
+      killEverything(run);
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, readyDeadlineMs);
+});

@@ -1,0 +1,188 @@
+/**
+ * Runs `scripts/dev.ts` (what `npm run dev` runs) as a child process for tests: output collected, awaited by
+ * pattern with deadlines (no sleeps), and the process table read from /proc to prove nothing outlives it.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { EventEmitter, once } from "node:events";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { stripVTControlCharacters } from "node:util";
+
+export const repoRoot = path.resolve(__dirname, "..", "..", "..");
+const tsxCli = path.join(repoRoot, "node_modules", "tsx", "dist", "cli.mjs");
+
+export interface DevRun {
+  child: ChildProcess;
+  /** Everything printed so far (stdout and stderr, interleaved as received). */
+  output(): string;
+  /** Resolves with the first match in the output from character `from` on; rejects at the deadline or on exit. */
+  waitFor(pattern: RegExp, options?: { from?: number; timeoutMs?: number }): Promise<RegExpMatchArray>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts `tsx scripts/dev.ts <args>` in its own process group, as a terminal runs a foreground job, so a test
+ * can deliver Ctrl-C to the group like a terminal does.
+ */
+export function startDev(args: string[], env: NodeJS.ProcessEnv = {}): DevRun {
+  const child = spawn(process.execPath, [tsxCli, "scripts/dev.ts", ...args], {
+    cwd: repoRoot,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, FORCE_COLOR: "0", ...env },
+  });
+  let output = "";
+  const events = new EventEmitter();
+  events.setMaxListeners(50);
+  const append = (chunk: Buffer) => {
+    output += stripVTControlCharacters(chunk.toString("utf8"));
+    events.emit("data");
+  };
+  child.stdout?.on("data", append);
+  child.stderr?.on("data", append);
+  const exited = once(child, "exit").then(([code, signal]) => {
+    events.emit("exit");
+    return { code: code as number | null, signal: signal as NodeJS.Signals | null };
+  });
+  return {
+    child,
+    output: () => output,
+    exited,
+    waitFor(pattern, { from = 0, timeoutMs = 180_000 } = {}) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = output.slice(from).match(pattern);
+          if (!match) return;
+          settle();
+          resolve(match);
+        };
+        const onExit = () => {
+          // The last chunk may have arrived with the exit: look once more.
+          const match = output.slice(from).match(pattern);
+          settle();
+          if (match) resolve(match);
+          else reject(new Error(`npm run dev exited before printing ${pattern}:\n${output.slice(-6000)}`));
+        };
+        const timer = setTimeout(() => {
+          settle();
+          reject(new Error(`no ${pattern} in npm run dev's output within ${timeoutMs / 1000} s:\n${output.slice(-6000)}`));
+        }, timeoutMs);
+        const settle = () => {
+          clearTimeout(timer);
+          events.off("data", check);
+          events.off("exit", onExit);
+        };
+        events.on("data", check);
+        events.on("exit", onExit);
+        if (child.exitCode !== null || child.signalCode !== null) onExit();
+        else check();
+      });
+    },
+  };
+}
+
+/** Parsed `[dev] processes {...}` line. */
+export interface ProcessReport {
+  dev: number;
+  children: Array<{ name: string; pid: number; pgid: number }>;
+}
+
+export function parseProcessReport(output: string): ProcessReport {
+  const match = /\[dev\] processes (\{.*\})/.exec(output);
+  if (!match) throw new Error("npm run dev printed no process report");
+  return JSON.parse(match[1]!) as ProcessReport;
+}
+
+/** The URL (or text) of one banner row, e.g. `bannerValue(output, "Auth emulator")`. */
+export function bannerValue(output: string, label: string): string {
+  const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const match = new RegExp(`^  ${escaped}\\s{2,}(.+)$`, "m").exec(output);
+  if (!match) throw new Error(`npm run dev's banner has no "${label}" row:\n${output.slice(-3000)}`);
+  return match[1]!.trim();
+}
+
+interface ProcStat {
+  pid: number;
+  state: string;
+  ppid: number;
+  pgid: number;
+  command: string;
+}
+
+function readStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const close = text.lastIndexOf(")");
+  const fields = text.slice(close + 2).split(" ");
+  return { pid, command: text.slice(text.indexOf("(") + 1, close), state: fields[0]!, ppid: Number(fields[1]), pgid: Number(fields[2]) };
+}
+
+function allProcesses(): ProcStat[] {
+  return fs
+    .readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((entry) => readStat(Number(entry)))
+    .filter((stat): stat is ProcStat => stat !== undefined);
+}
+
+/** `root` and every process below it (by parent pid), from /proc. */
+export function processTree(root: number): ProcStat[] {
+  const processes = allProcesses();
+  const tree: ProcStat[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    const stat = processes.find((candidate) => candidate.pid === pid);
+    if (stat) tree.push(stat);
+    for (const child of processes.filter((candidate) => candidate.ppid === pid)) queue.push(child.pid);
+  }
+  return tree;
+}
+
+/** Of `pids`, those that still run (zombies, which have exited and only await reaping, do not count). */
+export function stillRunning(pids: number[]): ProcStat[] {
+  return pids.map(readStat).filter((stat): stat is ProcStat => stat !== undefined && stat.state !== "Z");
+}
+
+/** Running members of process group `pgid`. */
+export function groupMembers(pgid: number): ProcStat[] {
+  return allProcesses().filter((stat) => stat.pgid === pgid && stat.state !== "Z");
+}
+
+/** Last resort for a failed test: kill the dev process group and every group it reported. */
+export function killEverything(run: DevRun | undefined): void {
+  if (!run?.child.pid) return;
+  const groups = new Set([run.child.pid, ...processTree(run.child.pid).map((stat) => stat.pgid)]);
+  try {
+    for (const child of parseProcessReport(run.output()).children) groups.add(child.pgid);
+  } catch {
+    // No report yet: only the dev group is known.
+  }
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Env var the tests give `npm run dev`; every process it starts inherits it, which tells its processes apart. */
+export const runMarkerVariable = "PULSURA_DEV_TEST_RUN";
+
+/** Running processes whose environment carries `PULSURA_DEV_TEST_RUN=<marker>`. */
+export function processesWithMarker(marker: string): ProcStat[] {
+  const needle = `${runMarkerVariable}=${marker}`;
+  return allProcesses().filter((stat) => {
+    if (stat.state === "Z") return false;
+    try {
+      return fs.readFileSync(`/proc/${stat.pid}/environ`, "utf8").split("\0").includes(needle);
+    } catch {
+      return false;
+    }
+  });
+}
