@@ -52,7 +52,10 @@ async function fork(tenant: string | undefined, values: Record<string, string | 
       `${mandatory.length} mandatory and ${plan.violations.length - mandatory.length} advisory policy findings.\n`,
   );
   for (const v of plan.violations) process.stdout.write(`  [${v.enforcement}] ${v.policy}: ${v.message}\n`);
-  process.stdout.write(`Next: pulumi stack init ${tenant} && pulumi up --stack ${tenant}\n`);
+  process.stdout.write(
+    `Next: add ${values.project} to deployProjects in infra/bootstrap/Pulumi.<org>.yaml and re-run the bootstrap, ` +
+      `create the GitHub environment "${tenant}" with required reviewers, then: pulumi stack init ${tenant} && pulumi up --stack ${tenant}\n`,
+  );
   return planExitCode(plan);
 }
 
