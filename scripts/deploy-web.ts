@@ -14,9 +14,10 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { repoRoot } from "./lib/stack-files";
+import { displayPath } from "./lib/web/paths";
 import { firebaseDeployArgs, firebaseJson, type HostingSite } from "./lib/web/hosting";
 import { MissingOutputsError, OutputsSourceError, hostingOutputs, readStackOutputs } from "./lib/web/outputs";
 
@@ -37,7 +38,7 @@ function shellQuote(argument: string): string {
 }
 
 function requireBuild(webDir: string): void {
-  const shown = relative(process.cwd(), webDir) || webDir;
+  const shown = displayPath(webDir);
   if (!existsSync(webDir) || !statSync(webDir).isDirectory()) {
     throw new DeployError(`${shown} does not exist: build the web app first (${BUILD_COMMAND}), then deploy again.`);
   }
@@ -119,7 +120,7 @@ async function main(): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), "pulsura-hosting-"));
   try {
     writeFileSync(join(workDir, "firebase.json"), config);
-    process.stdout.write(`deploying ${relative(process.cwd(), webDir) || webDir} to hosting site ${site.siteId} of project ${site.gcpProject}\n  ${commandLine}\n`);
+    process.stdout.write(`deploying ${displayPath(webDir)} to hosting site ${site.siteId} of project ${site.gcpProject}\n  ${commandLine}\n`);
     return await run(executable, args, workDir);
   } finally {
     rmSync(workDir, { recursive: true, force: true });

@@ -8,10 +8,11 @@
  * Exit codes: 0 written; 1 bad arguments, unreadable or missing outputs (nothing is written then).
  */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { StackConfigError } from "../infra/config";
 import { repoRoot } from "./lib/stack-files";
+import { displayPath } from "./lib/web/paths";
 import { OPTIONS_FILE, renderOptionsFile } from "./lib/web/dart";
 import { MissingOutputsError, OutputsSourceError, clientOutputs, readStackOutputs } from "./lib/web/outputs";
 import { parseSignInProviders, signInProvidersFromStackFile, stackFilePath, type SignInProvider } from "./lib/web/providers";
@@ -67,7 +68,7 @@ async function main(): Promise<number> {
       ]);
     }
     signInProviders = signInProvidersFromStackFile(stack, stackFile);
-    process.stderr.write(`note: the outputs have no signInProviders; read the enabled sign-in methods from ${relative(process.cwd(), stackFile)}\n`);
+    process.stderr.write(`note: the outputs have no signInProviders; read the enabled sign-in methods from ${displayPath(stackFile)}\n`);
   }
 
   const out = values.out ? resolve(values.out) : DEFAULT_OPTIONS_PATH;
@@ -82,7 +83,7 @@ async function main(): Promise<number> {
     }),
   );
   process.stdout.write(
-    `wrote ${relative(process.cwd(), out) || out} for stack "${stack}" from ${outputs.source} ` +
+    `wrote ${displayPath(out)} for stack "${stack}" from ${outputs.source} ` +
       `(sign-in: ${signInProviders.length > 0 ? signInProviders.join(", ") : "none"})\n`,
   );
   return 0;

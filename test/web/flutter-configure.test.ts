@@ -93,14 +93,20 @@ describe.each(stacks)("flutter:configure for the offline plan of stack %s", (sta
     expect(readFileSync(join(template, "pubspec.yaml"), "utf8")).toMatch(/^ {2}firebase_core: \d+\.\d+\.\d+$/m);
   });
 
-  it("lists the sign-in methods the stack file enables, as constants of the template's SignInProvider enum", async () => {
-    const { run, dart } = await configure(stack, plans[stack]!);
+  it("lists the stack's enabled sign-in methods, as constants of the template's SignInProvider enum", async () => {
+    const outputs = plans[stack]!;
+    const { run, dart } = await configure(stack, outputs);
     expect(run.exitCode, run.stderr).toBe(0);
-    // The program does not export signInProviders (yet): the CLI says where it read them from.
-    expect(run.stderr).toContain(`Pulumi.${stack}.yaml`);
-    const expected = signInProvidersFromStackFile(stack, join(repoRoot, `Pulumi.${stack}.yaml`));
-    expect(expected.length).toBeGreaterThan(0);
-    expect(providersIn(lexDart(dart!))).toEqual(expected);
+    const fromStackFile = signInProvidersFromStackFile(stack, join(repoRoot, `Pulumi.${stack}.yaml`));
+    if (outputs.signInProviders === undefined) {
+      // A program without the signInProviders output: the CLI reads the stack file and says so.
+      expect(run.stderr).toContain(`read the enabled sign-in methods from Pulumi.${stack}.yaml`);
+    } else {
+      // The output and the stack file describe the same settings.
+      expect(outputs.signInProviders).toEqual(fromStackFile);
+    }
+    expect(fromStackFile.length).toBeGreaterThan(0);
+    expect(providersIn(lexDart(dart!))).toEqual(fromStackFile);
     expect(templateProviderEnum()).toEqual([...SIGN_IN_PROVIDERS]);
   });
 

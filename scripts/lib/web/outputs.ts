@@ -26,13 +26,13 @@ export class OutputsSourceError extends Error {
 export class MissingOutputsError extends Error {
   override name = "MissingOutputsError";
   constructor(
-    readonly stack: string,
+    readonly stackName: string,
     readonly command: string,
     readonly problems: { output: string; reason: string }[],
   ) {
     super(
       [
-        `Stack "${stack}" lacks ${problems.length} output${problems.length === 1 ? "" : "s"} that ${command} needs:`,
+        `Stack "${stackName}" lacks ${problems.length} output${problems.length === 1 ? "" : "s"} that ${command} needs:`,
         ...problems.map((p) => `  - ${p.output}: ${p.reason}`),
         "Deploy the stack (pulumi up) so that it exports them, or pass --outputs with a file that has them.",
       ].join("\n"),
