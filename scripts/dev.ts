@@ -3,7 +3,8 @@
  *
  * The whole stack on this machine: Postgres with the hasura/ migrations and seeds, the Firebase Auth + Functions
  * emulators, every service with reload, and Hasura where a Docker engine answers. Ctrl-C stops everything.
- * Exit codes: 0 after a signal stopped everything; 1 bad arguments, a port in use, or a part that failed.
+ * Exit codes: 0 after a signal stopped everything; 1 bad arguments, a port in use, a part that failed, or a second
+ * signal that killed everything at once.
  */
 import { DevUsageError, parseDevOptions, usage } from "./lib/dev/options";
 import { runDev } from "./lib/dev/run";

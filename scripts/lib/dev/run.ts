@@ -4,8 +4,8 @@
  * Order: Postgres (migrated, seeded) → in parallel: the functions build and the Firebase emulators, every
  * service, and Hasura where Docker answers → the URLs. A signal stops everything in reverse (services and
  * Hasura, then the emulators, then Postgres) and exits 0; a port conflict or a part that fails to start stops
- * what started and exits 1, as does Postgres, the emulators or Hasura exiting later. A service that crashes
- * after start-up only waits for the next change to its code.
+ * what started and exits 1, as does Postgres, the emulators or Hasura exiting later. A second signal kills
+ * everything at once and exits 1. A service that crashes after start-up only waits for the next change to its code.
  */
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
@@ -40,10 +40,12 @@ export async function runDev(options: DevOptions): Promise<number> {
   const startedAt = performance.now();
   const startup = new AbortController();
   let stopSignal: NodeJS.Signals | undefined;
+  let forced = false;
   let onStopRequested: () => void = () => undefined;
   const stopRequested = new Promise<void>((resolve) => (onStopRequested = resolve));
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopSignal) {
+      forced = true;
       printLine("dev", `${signal} again: killing every process now`);
       for (const child of startedProcesses) signalGroup(child.pid, "SIGKILL");
       return;
@@ -69,11 +71,9 @@ export async function runDev(options: DevOptions): Promise<number> {
   if (failure) {
     const message = failure instanceof Error ? failure.message : String(failure);
     process.stderr.write(`\nnpm run dev failed: ${message}\n`);
-    printLine("dev", "everything is stopped");
-    return 1;
   }
-  printLine("dev", "everything is stopped");
-  return 0;
+  printLine("dev", forced ? "everything is stopped (killed, not shut down cleanly)" : "everything is stopped");
+  return failure || forced ? 1 : 0;
 }
 
 async function runUntilStopped(
@@ -87,6 +87,7 @@ async function runUntilStopped(
   const services = discoverServices();
   const docker: DockerStatus = options.hasura ? await detectDocker() : { available: false, reason: "--no-hasura" };
   signal.throwIfAborted();
+  if (!docker.available && options.hasura) printLine("hasura", `not starting: ${docker.reason}. Everything else runs without it.`);
   const ports = await resolvePorts(options.ports, services.map((service) => service.name), docker.available ? [] : ["hasura"]);
 
   if (options.reset) resetDataDir(options.dataDir);

@@ -66,8 +66,6 @@ export interface StartServiceOptions {
   port: number;
   /** Environment of the service besides PORT (see the kit's config.ts). */
   env: Record<string, string>;
-  /** Called when the service process exits on its own after a successful start (a crash; it waits for a change). */
-  onCrash?: (exit: string) => void;
 }
 
 /** Starts a service and resolves once it listens and answers GET /healthz; it then restarts on changes. */
@@ -93,7 +91,6 @@ export async function startService(options: StartServiceOptions, signal?: AbortS
       if (stopping || child !== current || restarting) return;
       const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
       printLine(service.name, `${how}; it restarts on the next change to its code`);
-      options.onCrash?.(how);
     });
   };
   await waitUntilServing(current, url, signal);
