@@ -157,7 +157,7 @@ class Session extends ChangeNotifier {
     _ownRow = null;
     await _connection?.close();
     _connection = null;
-    _client?.dispose();
+    // Not disposed: the GraphQLProvider of the signed-in screens still unregisters from it while they unmount.
     _client = null;
   }
 
