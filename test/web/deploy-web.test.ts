@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listStackFiles, repoRoot } from "../../scripts/lib/stack-files";
 import { contentSecurityPolicyDirectives, firebaseJson, type FirebaseJson, type HostingSite } from "../../scripts/lib/web/hosting";
 import { hostingOutputs } from "../../scripts/lib/web/outputs";
-import { planOutputs, runCli, temporaryDirectory, writeJson } from "./support/cli";
+import { planOutputs, removeTemporaryDirectories, runCli, temporaryDirectory, writeJson } from "./support/cli";
 
 const requireFromRepo = createRequire(join(repoRoot, "package.json"));
 const stacks = listStackFiles().map((s) => s.stack);
@@ -21,6 +21,7 @@ beforeAll(async () => {
   const outputs = await Promise.all(stacks.map((stack) => planOutputs(stack)));
   stacks.forEach((stack, i) => (plans[stack] = outputs[i]!));
 });
+afterAll(removeTemporaryDirectories);
 
 function siteOf(stack: string): HostingSite {
   const outputs = hostingOutputs(plans[stack]!, stack);

@@ -4,11 +4,11 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listStackFiles, repoRoot } from "../../scripts/lib/stack-files";
 import { dartStringLiteral } from "../../scripts/lib/web/dart";
 import { SIGN_IN_PROVIDERS, signInProvidersFromStackFile, signInProvidersOf } from "../../scripts/lib/web/providers";
-import { planOutputs, runCli, temporaryDirectory, writeJson } from "./support/cli";
+import { planOutputs, removeTemporaryDirectories, runCli, temporaryDirectory, writeJson } from "./support/cli";
 import { lexDart, namedStringArguments, stringLiterals, type DartToken } from "./support/dart-lexer";
 
 const template = join(repoRoot, "flutter-template");
@@ -19,6 +19,7 @@ beforeAll(async () => {
   const outputs = await Promise.all(stacks.map((stack) => planOutputs(stack)));
   stacks.forEach((stack, i) => (plans[stack] = outputs[i]!));
 });
+afterAll(removeTemporaryDirectories);
 
 /** Runs the configure CLI for `stack` with an outputs file, writing to a temporary path; returns the run and file. */
 async function configure(stack: string, outputs: unknown, extraArgs: string[] = []) {

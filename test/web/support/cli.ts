@@ -3,7 +3,7 @@
  * computes the offline plan's outputs of a stack with the real `scripts/plan.ts`.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../../../scripts/lib/stack-files";
@@ -42,9 +42,18 @@ export async function planOutputs(stack: string): Promise<Record<string, unknown
   return (JSON.parse(run.stdout) as { outputs: Record<string, unknown> }).outputs;
 }
 
-/** A fresh temporary directory for one test. */
+const temporaryDirectories: string[] = [];
+
+/** A fresh temporary directory for one test; `removeTemporaryDirectories` deletes them all. */
 export function temporaryDirectory(prefix = "pulsura-web-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const directory = mkdtempSync(join(tmpdir(), prefix));
+  temporaryDirectories.push(directory);
+  return directory;
+}
+
+/** Deletes every directory `temporaryDirectory` made in this test file. */
+export function removeTemporaryDirectories(): void {
+  for (const directory of temporaryDirectories.splice(0)) rmSync(directory, { recursive: true, force: true });
 }
 
 /** Writes `value` as JSON into `directory/name` and returns the path. */
