@@ -19,6 +19,9 @@ import { databaseName, hasuraMetadataDatabaseName, startDevPostgres, type DevPos
 import { printLine, signalGroup, startedProcesses, type ManagedProcess } from "./processes";
 import { discoverServices, startService, type RunningService } from "./services";
 
+/** Signals this soon after the first are relays of it (see onSignal), not a request to kill at once. */
+const repeatedSignalWindowMs = 2_000;
+
 /** Thrown into start-up when a signal asks to stop. */
 class StopRequested extends Error {
   constructor(readonly signal: NodeJS.Signals) {
@@ -43,14 +46,19 @@ export async function runDev(options: DevOptions): Promise<number> {
   let forced = false;
   let onStopRequested: () => void = () => undefined;
   const stopRequested = new Promise<void>((resolve) => (onStopRequested = resolve));
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopSignal) {
+      // A terminal's Ctrl-C reaches npm, tsx and us at once, and npm and tsx may relay it once more within
+      // milliseconds: only a signal well after the first one means "kill now".
+      if (performance.now() - firstSignalAt < repeatedSignalWindowMs) return;
       forced = true;
       printLine("dev", `${signal} again: killing every process now`);
       for (const child of startedProcesses) signalGroup(child.pid, "SIGKILL");
       return;
     }
     stopSignal = signal;
+    firstSignalAt = performance.now();
     printLine("dev", `${signal}: stopping everything (${signal} again to kill at once)`);
     startup.abort(new StopRequested(signal));
     onStopRequested();
