@@ -253,5 +253,11 @@ export const firebaseWebOptions = firebase.webOptions;
 export const hostingSiteId = firebase.hostingSite.siteId;
 export const hostingUrl = firebase.hostingSite.defaultUrl;
 export const blockingFunctionUri = authFunctions.blockingFunctionUri;
+/** Sign-in methods the stack enables, for clients (the Flutter template's options). */
+export const signInProviders = [
+  ...(config.auth.phone.enabled ? ["phone"] : []),
+  ...(config.auth.email.enabled ? ["email"] : []),
+  ...(["google", "facebook", "apple"] as const).filter((provider) => config.auth.oauth[provider]),
+];
 export const serviceImages = Object.fromEntries(config.services.map((s, i) => [s.name, microservices[i]!.image]));
 export const secretIds = Object.fromEntries(["hasura-admin-secret", "event-secret"].map((key) => [key, secrets.get(key).secretId]));
