@@ -187,6 +187,14 @@ describe("npm run dev", () => {
     expect((await fetch(`${coreUrl}/healthz`)).status).toBe(200);
   }, 150_000);
 
+  it("rebuilds the functions when functions/src changes, and the Functions emulator reloads them", async () => {
+    const from = run!.output().length;
+    const now = new Date();
+    fs.utimesSync(path.join(repoRoot, "functions", "src", "claims.ts"), now, now);
+    await run!.waitFor(/\[functions build\] wrote lib\/index\.js/, { from, timeoutMs: 120_000 });
+    await run!.waitFor(/Loaded functions definitions from source: beforeUserCreated, onUserCreated, onUserDeleted/, { from, timeoutMs: 120_000 });
+  }, 150_000);
+
   it("stops everything on Ctrl-C (SIGINT to its process group) and exits 0, leaving no process behind", async () => {
     const report = parseProcessReport(run!.output());
     const tree = processTree(run!.child.pid!);

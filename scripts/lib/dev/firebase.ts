@@ -4,14 +4,15 @@
  * The emulators read secrets from `.secret.local` and params from `.env` next to the functions code, so they run
  * from a generated project under the data directory whose `functions/` holds a symlink to the build output
  * (functions/lib/index.js), the secrets and params of this run, and a symlink to the repository's node_modules
- * (the emulator must load the very firebase-functions copy the code uses). A rebuild is picked up by the
- * emulator's own file watcher.
+ * (the emulator must load the very firebase-functions copy the code uses). A change under functions/src rebuilds
+ * the bundle, which the emulator's own file watcher then reloads.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { devProjectId, repoRoot } from "./options";
 import type { ResolvedPorts } from "./ports";
-import { exitedEarly, startProcess, type ManagedProcess } from "./processes";
+import { exitedEarly, printLine, startProcess, type ManagedProcess } from "./processes";
+import { watchTrees } from "./watch";
 
 const firebaseCli = path.join(repoRoot, "node_modules", "firebase-tools", "lib", "bin", "firebase.js");
 const functionsPackageDir = path.join(repoRoot, "functions");
@@ -87,7 +88,27 @@ export async function startEmulators(options: StartEmulatorsOptions, signal?: Ab
     },
     formatLine: (line) => (line.trim() === "" ? undefined : line),
   });
+  let rebuilding: Promise<void> | undefined;
+  let rebuildAgain = false;
+  const rebuild = async (): Promise<void> => {
+    if (rebuilding) {
+      rebuildAgain = true;
+      return;
+    }
+    rebuilding = buildFunctions().catch((error: unknown) =>
+      printLine("functions build", `failed; the emulator keeps the previous build: ${(error as Error).message}`),
+    );
+    await rebuilding;
+    rebuilding = undefined;
+    if (rebuildAgain) {
+      rebuildAgain = false;
+      await rebuild();
+    }
+  };
+  const sourceWatcher = watchTrees([path.join(functionsPackageDir, "src")], () => void rebuild());
   const stop = async () => {
+    sourceWatcher.close();
+    await rebuilding;
     // SIGINT is the CLI's clean shutdown: export Auth users, stop the function workers, exit.
     await child.stop({ signal: "SIGINT", graceMs: 30_000 });
   };
