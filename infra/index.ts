@@ -2,7 +2,6 @@
  * The pulsura Pulumi program: reads and validates the stack config once, then composes the components.
  */
 import * as gcp from "@pulumi/gcp";
-import { resolve } from "node:path";
 import { loadStackConfig, type StackConfig } from "./config";
 import { deterministicRunUrl } from "./components/cloud-run";
 import { bundleFunctions } from "../functions/scripts/build";
@@ -146,7 +145,7 @@ const microservices = config.services.map(
         region,
         service: service.name,
         serviceName: runServiceName(service.name),
-        repoRoot: resolve(__dirname, ".."),
+        buildContext: ".",
         minInstances: service.minInstances,
         maxInstances: service.maxInstances,
         cpu: service.cpu,

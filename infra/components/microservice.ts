@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { join } from "node:path";
+import { posix } from "node:path";
 import { healthProbes, plainEnv, runTemplateBase, secretEnv } from "./cloud-run";
 import { PulsuraComponent } from "./component";
 import type { StoredSecret } from "./secrets";
@@ -15,8 +15,11 @@ export interface MicroserviceArgs {
   service: string;
   /** Cloud Run service name; its deterministic URL is what Hasura calls. */
   serviceName: string;
-  /** Repository root: the Docker build context (the Dockerfile builds from the npm workspace). */
-  repoRoot: string;
+  /**
+   * Docker build context: the repository root, relative to the Pulumi project directory (where `pulumi up` runs), so
+   * the inputs are the same on every machine and clone. The Dockerfile builds from the npm workspace. @default "."
+   */
+  buildContext: string;
   minInstances: number;
   maxInstances: number;
   cpu: string;
@@ -78,8 +81,8 @@ export class Microservice extends PulsuraComponent {
       {
         imageName: pulumi.interpolate`${registry}/${args.projectId}/${repository.repositoryId}/${args.service}:latest-build`,
         build: {
-          context: args.repoRoot,
-          dockerfile: join(args.repoRoot, "services", args.service, "Dockerfile"),
+          context: args.buildContext,
+          dockerfile: posix.join(args.buildContext, "services", args.service, "Dockerfile"),
           platform: "linux/amd64",
           // services/<name>/Dockerfile.dockerignore (a per-Dockerfile ignore file) needs BuildKit.
           builderVersion: "BuilderBuildKit",
