@@ -242,7 +242,7 @@ async function main(): Promise<void> {
       {
         name: "pulsura core",
         // As the image runs it (Dockerfile CMD).
-        start: (port, databaseUrl) => spawn(process.execPath, [bundle.outfile], { env: serviceEnv(port, databaseUrl), stdio }),
+        start: (port, databaseUrl) => spawn(process.execPath, [bundle.entry], { env: serviceEnv(port, databaseUrl), stdio }),
       },
     ];
     const baselineProblem = pythonBaselineProblem();

@@ -11,8 +11,9 @@ let bundleMap: { file: string; map: SourceMap } | null | undefined;
 function loadBundleMap(): { file: string; map: SourceMap } | null {
   if (bundleMap !== undefined) return bundleMap;
   bundleMap = null;
-  const file = require.main?.filename;
-  if (!file || process.sourceMapsEnabled || !fs.existsSync(`${file}.map`)) return bundleMap;
+  // The bundle itself (start.js may have loaded it), else the main module (index.js run directly).
+  const file = [__filename, require.main?.filename].find((candidate) => candidate && fs.existsSync(`${candidate}.map`));
+  if (!file || process.sourceMapsEnabled) return bundleMap;
   try {
     // Loaded here: node:module pulls in the ESM loader, which a service never needs unless it logs an error.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

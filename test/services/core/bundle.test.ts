@@ -34,8 +34,9 @@ function serviceEnv(overrides: Record<string, string> = {}): Record<string, stri
   };
 }
 
+/** Starts the service as the image does: start.js, which loads index.js with V8's code cache. */
 function start(env: Record<string, string>): ChildService {
-  const child = spawnService(bundle.outfile, env);
+  const child = spawnService(bundle.entry, env);
   children.push(child);
   return child;
 }
@@ -57,8 +58,9 @@ afterAll(async () => {
 });
 
 describe("the core bundle", () => {
-  it("is one JavaScript file with its source map, with every handler in its route table", () => {
-    expect(fs.readdirSync(outdir).sort()).toEqual(["index.js", "index.js.map"]);
+  it("is one JavaScript file with its source map and code cache, started by a loader, with every handler in its route table", () => {
+    expect(fs.readdirSync(outdir).sort()).toEqual(["index.js", "index.js.cache", "index.js.map", "start.js"]);
+    expect(bundle.entry).toBe(path.join(outdir, "start.js"));
     expect(bundle.handlers.map((handler) => `${handler.kind}:${handler.name}`)).toEqual([
       "action:createOrganization",
       "action:whoami",
@@ -70,13 +72,15 @@ describe("the core bundle", () => {
   it("starts (drift check from the embedded metadata passes) and serves without the hasura/ folder or node_modules", async () => {
     // Copied where no node_modules or hasura/ can be found above it.
     const isolated = fs.mkdtempSync(path.join(os.tmpdir(), "pulsura-core-isolated-"));
-    fs.copyFileSync(bundle.outfile, path.join(isolated, "index.js"));
-    const child = spawnService(path.join(isolated, "index.js"), serviceEnv());
+    for (const file of ["index.js", "index.js.cache", "start.js"]) fs.copyFileSync(path.join(outdir, file), path.join(isolated, file));
+    const child = spawnService(path.join(isolated, "start.js"), serviceEnv({ PULSURA_CODE_CACHE_REPORT: "1" }));
     children.push(child);
     try {
       const url = await child.url();
       expect(await get(`${url}/healthz`)).toMatchObject({ status: 200, body: { status: "ok" } });
       expect(await get(`${url}/readyz`)).toMatchObject({ status: 200 });
+      // The cache was made by this Node during the build, so V8 must take it (a rejected cache only costs speed).
+      expect(child.stderr()).toContain("code cache: accepted");
       const whoami = await post(`${url}/actions/whoami`, actionPayload("whoami", {}, userSession("u-bundle")));
       expect(whoami).toMatchObject({ status: 200, body: { userId: "u-bundle", role: "user" } });
       expect(child.logs.find((line) => line.message === "listening")).toMatchObject({
