@@ -2,19 +2,19 @@
  * The pulsura Pulumi program: reads and validates the stack config once, then composes the components.
  */
 import * as gcp from "@pulumi/gcp";
-import { loadStackConfig, type StackConfig } from "./config";
-import { deterministicRunUrl } from "./components/cloud-run";
 import { bundleFunctions } from "../functions/scripts/build";
 import { AuthFunctions } from "./components/auth-functions";
 import { Authentication } from "./components/authentication";
+import { deterministicRunUrl } from "./components/cloud-run";
 import { Database, METADATA_DATABASE } from "./components/database";
 import { Firebase } from "./components/firebase";
 import { Hasura } from "./components/hasura";
-import { Microservice } from "./components/microservice";
 import { Identities, type WorkloadIdentityArgs } from "./components/identities";
+import { Microservice } from "./components/microservice";
 import { Network } from "./components/network";
 import { Project, type GoogleApi } from "./components/project";
 import { Secrets, type SecretArgs } from "./components/secrets";
+import { loadStackConfig, type StackConfig } from "./config";
 import { hasuraProjectDir, isDemoSeed, readMetadata, readMigrations, readSeeds } from "./hasura/project";
 
 const config = loadStackConfig();
