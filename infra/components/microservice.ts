@@ -40,7 +40,8 @@ export interface MicroserviceArgs {
 
 /**
  * A pulsura microservice: its Artifact Registry repository (with a cleanup policy), the image built from
- * services/<name>/Dockerfile and pushed with the Google provider's credentials, and a Cloud Run v2 service that only
+ * services/<name>/Dockerfile and pushed with the deployer's Docker credential helper, and a Cloud Run v2 service
+ * that only
  * the VPC can reach, running the image by digest as its own service account.
  */
 export class Microservice extends PulsuraComponent {
@@ -74,8 +75,8 @@ export class Microservice extends PulsuraComponent {
       this.childOptions(),
     );
     const registry = `${args.region}-docker.pkg.dev`;
-    // A short-lived OAuth token of whoever runs `pulumi up`: no key file, no stored password.
-    const accessToken = gcp.organizations.getClientConfigOutput({ parent: this }).accessToken;
+    // No registry credentials as inputs: the push uses Docker's credential helper for Artifact Registry on the machine
+    // that runs `pulumi up` (`gcloud auth configure-docker <region>-docker.pkg.dev`; the deploy workflow does it).
     const image = new docker.Image(
       `${name}-image`,
       {
@@ -87,7 +88,6 @@ export class Microservice extends PulsuraComponent {
           // services/<name>/Dockerfile.dockerignore (a per-Dockerfile ignore file) needs BuildKit.
           builderVersion: "BuilderBuildKit",
         },
-        registry: { server: registry, username: "oauth2accesstoken", password: pulumi.secret(accessToken) },
       },
       this.childOptions(),
     );

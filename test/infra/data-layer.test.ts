@@ -14,8 +14,6 @@ const SECRET_HOLDERS: Record<string, string[]> = {
   "gcp:secretmanager/secretVersion:SecretVersion": ["secretData"],
   // Cloud SQL can only take a built-in user's password as an input; it is a Pulumi secret there.
   "gcp:sql/user:User": ["password"],
-  // The deployer's short-lived OAuth token, used to push the image; never stored by the stack's resources.
-  "docker:index/image:Image": ["registry.password"],
   // The deploy-time Hasura apply calls Hasura's API as admin; Pulumi encrypts the input in the state.
   "pulumi-nodejs:dynamic/pulsura:HasuraMigrations": ["adminSecret"],
   "pulumi-nodejs:dynamic/pulsura:HasuraSeeds": ["adminSecret"],
