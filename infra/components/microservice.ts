@@ -41,8 +41,7 @@ export interface MicroserviceArgs {
 /**
  * A pulsura microservice: its Artifact Registry repository (with a cleanup policy), the image built from
  * services/<name>/Dockerfile and pushed with the deployer's Docker credential helper, and a Cloud Run v2 service
- * that only
- * the VPC can reach, running the image by digest as its own service account.
+ * that only the VPC can reach, running the image by digest as its own service account.
  */
 export class Microservice extends PulsuraComponent {
   readonly service: gcp.cloudrunv2.Service;
