@@ -142,21 +142,30 @@ function describeError(error: unknown): PlanError {
   return new PlanError(String(error), "program");
 }
 
-/** Plans one stack. Call once per process. */
-export async function runOfflinePlan(options: PlanOptions): Promise<PlanResult> {
-  const project = projectName();
-  const configFile = options.configFile ?? join(repoRoot, `Pulumi.${options.stack}.yaml`);
-  const stack = options.stack ?? stackNameOf(configFile);
-  const { config, secretKeys } = loadStackConfig(configFile, project);
-  for (const key of options.secretsToBeSet ?? []) {
-    if (config[key] !== undefined) continue;
-    config[key] = SECRET_PLACEHOLDER;
-    secretKeys.push(key);
-  }
+/** What a program declared under mocks. */
+export interface ProgramRun {
+  resources: InventoryResource[];
+  outputs: Record<string, unknown>;
+}
 
-  const ctx = { project: config["gcp:project"] ?? "unknown-project", region: config["gcp:region"] ?? "unknown-region" };
-  await pulumi.runtime.setMocks(new PlanMocks(ctx), project, stack, false);
-  pulumi.runtime.setAllConfig(config, secretKeys);
+export interface ProgramRunOptions {
+  project: string;
+  stack: string;
+  /** Config as the language host passes it, and the keys that are secrets. */
+  config: Record<string, string>;
+  secretKeys: string[];
+  mocks: pulumi.runtime.Mocks;
+  /** The program's entry file. */
+  program: string;
+}
+
+/**
+ * Runs a Pulumi program under mocks (set, with the config, before the program is imported), records every
+ * registration and resolves the stack outputs. Call once per process.
+ */
+export async function runProgramUnderMocks(options: ProgramRunOptions): Promise<ProgramRun> {
+  await pulumi.runtime.setMocks(options.mocks, options.project, options.stack, false);
+  pulumi.runtime.setAllConfig(options.config, options.secretKeys);
   const resources: InventoryResource[] = [];
   recordRegistrations(pulumi.runtime.getMonitor() as unknown as Monitor, resources);
 
@@ -167,7 +176,7 @@ export async function runOfflinePlan(options: PlanOptions): Promise<PlanResult> 
   try {
     let exports: Record<string, unknown>;
     try {
-      exports = (await import(join(repoRoot, "infra", "index.ts"))) as Record<string, unknown>;
+      exports = (await import(options.program)) as Record<string, unknown>;
     } catch (error) {
       throw describeError(error);
     }
@@ -177,13 +186,35 @@ export async function runOfflinePlan(options: PlanOptions): Promise<PlanResult> 
     const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
     await settings.waitForRPCs();
     if (failures.length > 0) throw describeError(failures[0]);
-
-    const environment = String(outputs.environment ?? "");
-    const violations = await runPolicies(resources, environment);
-    return { stack, project, environment, resources, outputs, violations };
+    return { resources, outputs };
   } finally {
     process.off("unhandledRejection", onRejection);
   }
+}
+
+/** Plans one stack of the pulsura program, policies included. Call once per process. */
+export async function runOfflinePlan(options: PlanOptions): Promise<PlanResult> {
+  const project = projectName();
+  const configFile = options.configFile ?? join(repoRoot, `Pulumi.${options.stack}.yaml`);
+  const stack = options.stack ?? stackNameOf(configFile);
+  const { config, secretKeys } = loadStackConfig(configFile, project);
+  for (const key of options.secretsToBeSet ?? []) {
+    if (config[key] !== undefined) continue;
+    config[key] = SECRET_PLACEHOLDER;
+    secretKeys.push(key);
+  }
+  const ctx = { project: config["gcp:project"] ?? "unknown-project", region: config["gcp:region"] ?? "unknown-region" };
+  const { resources, outputs } = await runProgramUnderMocks({
+    project,
+    stack,
+    config,
+    secretKeys,
+    mocks: new PlanMocks(ctx),
+    program: join(repoRoot, "infra", "index.ts"),
+  });
+  const environment = String(outputs.environment ?? "");
+  const violations = await runPolicies(resources, environment);
+  return { stack, project, environment, resources, outputs, violations };
 }
 
 /** The plan as `npm run plan -- --json` prints it. */

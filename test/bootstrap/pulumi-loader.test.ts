@@ -11,7 +11,7 @@ import { BOOTSTRAP_DIR, planBootstrap } from "./support/plan-bootstrap";
 describe("pulumi up's TypeScript loading path for the bootstrap", () => {
   it("loads and type-checks the program from infra/bootstrap with the root node_modules", async () => {
     const stackFile = join(BOOTSTRAP_DIR, "Pulumi.pulsura.yaml");
-    const run = spawnSync(process.execPath, [join(repoRoot, "test/bootstrap/support/load-like-pulumi.cjs"), repoRoot, stackFile], { encoding: "utf8", timeout: 120_000 });
+    const run = spawnSync(process.execPath, [join(repoRoot, "test/support/load-like-pulumi.cjs"), BOOTSTRAP_DIR, stackFile], { encoding: "utf8", timeout: 120_000 });
     const result = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}") as { error?: string; resources?: number; outputs?: Record<string, unknown>; tsNode?: string };
     expect(result.error).toBeUndefined();
     expect(run.status).toBe(0);

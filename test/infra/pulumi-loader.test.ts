@@ -6,7 +6,7 @@ import { planOf } from "./support/plans";
 
 describe("pulumi up's TypeScript loading path", () => {
   it("loads and type-checks the program with the ts-node that @pulumi/pulumi's run.js registers", () => {
-    const run = spawnSync(process.execPath, [join(repoRoot, "test/infra/support/load-like-pulumi.cjs"), repoRoot, join(repoRoot, "Pulumi.prod.yaml")], {
+    const run = spawnSync(process.execPath, [join(repoRoot, "test/support/load-like-pulumi.cjs"), repoRoot, join(repoRoot, "Pulumi.prod.yaml")], {
       encoding: "utf8",
       timeout: 120_000,
     });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { InventoryResource } from "../../../policy/offline";
 import { PlanMocks } from "../../../scripts/lib/mocks";
-import { presentValue } from "../../../scripts/lib/offline-plan";
+import { runProgramUnderMocks } from "../../../scripts/lib/offline-plan";
 import { loadStackConfig, repoRoot, stackNameOf } from "../../../scripts/lib/stack-files";
 
 export const BOOTSTRAP_DIR = join(repoRoot, "infra", "bootstrap");
@@ -63,20 +63,6 @@ class BootstrapMocks implements pulumi.runtime.Mocks {
   }
 }
 
-interface RegisterRequest {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getCustom(): boolean;
-  getProtect(): boolean | undefined;
-  getDependenciesList(): string[];
-  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
-}
-type Callback = (error: Error | null, response?: { getUrn(): string }) => void;
-interface Monitor {
-  registerResource(request: RegisterRequest, callback: Callback): void;
-}
-
 export interface BootstrapPlan {
   stack: string;
   resources: InventoryResource[];
@@ -87,39 +73,15 @@ export interface BootstrapPlan {
 export async function planBootstrap(configFile: string): Promise<BootstrapPlan> {
   const stack = stackNameOf(configFile);
   const { config, secretKeys } = loadStackConfig(configFile, BOOTSTRAP_PROJECT);
-  await pulumi.runtime.setMocks(new BootstrapMocks({ project: config["gcp:project"] ?? "unknown", region: config["gcp:region"] ?? "unknown" }), BOOTSTRAP_PROJECT, stack, false);
-  pulumi.runtime.setAllConfig(config, secretKeys);
-
-  const resources: InventoryResource[] = [];
-  const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (request, callback) =>
-    register(request, (error, response) => {
-      if (!error && response) {
-        resources.push({
-          urn: response.getUrn(),
-          type: request.getType(),
-          name: request.getName(),
-          parent: request.getParent() || null,
-          inputs: presentValue(request.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
-          dependencies: [...new Set(request.getDependenciesList())].sort(),
-          protect: request.getProtect() === true,
-          custom: request.getCustom(),
-        });
-      }
-      callback(error, response);
-    });
-
-  const exports = (await import(join(BOOTSTRAP_DIR, "index.ts"))) as Record<string, unknown>;
-  const outputs: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(exports)) {
-    if (name === "default" || name === "__esModule") continue;
-    const output = pulumi.output(value as pulumi.Input<unknown>) as pulumi.Output<unknown>;
-    outputs[name] = presentValue(await new Promise<unknown>((resolveValue) => output.apply((v) => resolveValue(v))));
-  }
-  // Pulumi's own way of draining pending registrations; not in the typings.
-  const settings = (await import("@pulumi/pulumi/runtime/settings.js")) as unknown as { waitForRPCs(): Promise<void> };
-  await settings.waitForRPCs();
+  const mocks = new BootstrapMocks({ project: config["gcp:project"] ?? "unknown", region: config["gcp:region"] ?? "unknown" });
+  const { resources, outputs } = await runProgramUnderMocks({
+    project: BOOTSTRAP_PROJECT,
+    stack,
+    config,
+    secretKeys,
+    mocks,
+    program: join(BOOTSTRAP_DIR, "index.ts"),
+  });
   return { stack, resources, outputs };
 }
 

@@ -1,20 +1,22 @@
 /**
- * Loads the bootstrap program the way `pulumi up` in infra/bootstrap does: the Node.js language host's run.js
- * (@pulumi/pulumi/cmd/run/run.js) runs with the Pulumi project directory as its working directory, uses ./tsconfig.json
- * there when it exists (skipProject otherwise), and registers tsutils' ts-node (the vendored ts-node 7 unless the
- * project installs one) with the project's TypeScript and run.js' default compiler options, type-checking on. Then it
- * requires infra/bootstrap/index.ts under Pulumi's mocks with a bootstrap stack file's config.
+ * Loads a Pulumi program the way `pulumi up` does: the Node.js language host's run.js (@pulumi/pulumi/cmd/run/run.js)
+ * runs in the Pulumi project directory, uses ./tsconfig.json there when it exists (skipProject otherwise), and
+ * registers tsutils' ts-node (the vendored ts-node 7 unless the project installs one) with the project's TypeScript
+ * and tsconfig compiler options over run.js' defaults, type-checking on. Then it requires the program named by
+ * Pulumi.yaml's `main` under Pulumi's mocks with the given stack file's config.
  *
  * Prints one JSON line: { resources, outputs, typescript, tsNode, skipProject } or { error }.
- * Usage: node test/bootstrap/support/load-like-pulumi.cjs <repo-root> <bootstrap stack file>
+ * Usage: node test/support/load-like-pulumi.cjs <Pulumi project dir> <stack file>
  */
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
 
+const repoRoot = path.resolve(__dirname, "..", "..");
+
 async function main() {
-  const [root, stackFile] = process.argv.slice(2);
-  process.chdir(path.join(root, "infra", "bootstrap"));
+  const [projectDir, stackFile] = process.argv.slice(2);
+  process.chdir(projectDir);
   const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [process.cwd()] }));
   const tsutils = require(path.join(pulumiDir, "tsutils"));
   const semver = require(require.resolve("semver", { paths: [pulumiDir] }));
@@ -43,9 +45,11 @@ async function main() {
   // --- end of run.js' registration ---
 
   const pulumi = require(pulumiDir);
-  const { PlanMocks } = require(path.join(root, "scripts/lib/mocks.ts"));
-  const { loadStackConfig, stackNameOf } = require(path.join(root, "scripts/lib/stack-files.ts"));
-  const { config, secretKeys } = loadStackConfig(stackFile, "pulsura-bootstrap");
+  const { PlanMocks } = require(path.join(repoRoot, "scripts/lib/mocks.ts"));
+  const { loadStackConfig, projectName, stackNameOf } = require(path.join(repoRoot, "scripts/lib/stack-files.ts"));
+  const { parse } = require("yaml");
+  const project = projectName(process.cwd());
+  const { config, secretKeys } = loadStackConfig(stackFile, project);
   let resources = 0;
   const mocks = new PlanMocks({ project: config["gcp:project"], region: config["gcp:region"] });
   const newResource = mocks.newResource.bind(mocks);
@@ -53,9 +57,10 @@ async function main() {
     resources++;
     return newResource(args);
   };
-  await pulumi.runtime.setMocks(mocks, "pulsura-bootstrap", stackNameOf(stackFile), false);
+  await pulumi.runtime.setMocks(mocks, project, stackNameOf(stackFile), false);
   pulumi.runtime.setAllConfig(config, secretKeys);
-  const program = require(path.resolve("index.ts"));
+  const { main: entry = "index.ts" } = parse(fs.readFileSync("Pulumi.yaml", "utf8"));
+  const program = require(path.resolve(entry));
   const outputs = {};
   for (const [name, value] of Object.entries(program)) {
     outputs[name] = await new Promise((resolve) => pulumi.output(value).apply(resolve));
