@@ -377,7 +377,8 @@ export function formatProblems(stack: string, problems: ConfigProblem[]): string
   return [`Stack "${stack}" has ${problems.length} invalid config value${problems.length === 1 ? "" : "s"}:`, ...lines].join("\n");
 }
 
-function describeValue(value: unknown): string {
+/** A value as a problem message shows it: JSON, cut at 80 characters; "nothing" when missing. */
+export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   const json = JSON.stringify(value);
   return json.length > 80 ? `${json.slice(0, 77)}...` : json;
@@ -420,8 +421,8 @@ function expectedFrom(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** Turns zod issues into problems, resolving unknown keys into one problem each. */
-function problemsFromIssues(namespace: string, input: unknown, issues: z.core.$ZodIssue[]): ConfigProblem[] {
+/** Turns zod issues into problems, resolving unknown keys into one problem each. Shared with infra/bootstrap. */
+export function problemsFromIssues(namespace: string, input: unknown, issues: z.core.$ZodIssue[]): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
@@ -436,7 +437,8 @@ function problemsFromIssues(namespace: string, input: unknown, issues: z.core.$Z
   return problems;
 }
 
-function parseRawValue(raw: string): unknown {
+/** A raw config value: JSON where it parses (objects, lists, numbers, booleans), else the string itself. */
+export function parseRawValue(raw: string): unknown {
   try {
     return JSON.parse(raw);
   } catch {

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { StackConfigError, type ConfigProblem } from "../config";
+import { describeValue, parseRawValue, problemsFromIssues, StackConfigError, type ConfigProblem } from "../config";
 import { DEFAULT_GRANTABLE_PROJECT_ROLES, FORBIDDEN_ROLES } from "./deployer-roles";
 
 /** Config namespace of the bootstrap project (`pulsura-bootstrap:<key>`). */
@@ -30,7 +30,7 @@ const bootstrapInput = z
      * GitHub's numeric id of that repository. When set, the provider also requires it, so a repository deleted and
      * re-created under the same name by someone else cannot use the pool.
      */
-    githubRepositoryId: z.union([z.string().regex(/^\d+$/, "GitHub's numeric repository id"), z.number().int().positive()]),
+    githubRepositoryId: z.union([z.string().regex(/^\d+$/), z.number().int().positive()], { error: "GitHub's numeric repository id" }),
     /** Projects the pulsura stacks deploy into (each `gcp:project` of a `Pulumi.<stack>.yaml`). */
     deployProjects: z.array(projectId).min(1),
     /** Name of the state bucket (globally unique). @default `<gcp:project>-pulumi-state` */
@@ -86,57 +86,6 @@ export interface BootstrapConfig {
 
 /** Raw config as Pulumi hands it to the program: fully-qualified keys, values as strings (objects as JSON). */
 export type RawConfig = Record<string, string>;
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return "nothing";
-  const json = JSON.stringify(value);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
-}
-
-function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let current = root;
-  for (const part of path) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<PropertyKey, unknown>)[part];
-  }
-  return current;
-}
-
-function keyOf(namespace: string, path: ReadonlyArray<PropertyKey>): string {
-  const [head, ...rest] = path;
-  return `${namespace}:${String(head)}${rest.map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`)).join("")}`;
-}
-
-function expectedFrom(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case "invalid_type":
-      return issue.expected === "array" ? "a list" : `a ${issue.expected}`;
-    case "too_small":
-      return issue.origin === "array" ? `at least ${issue.minimum} item${issue.minimum === 1 ? "" : "s"}` : `a number >= ${issue.minimum}`;
-    case "too_big":
-      return `a number <= ${issue.maximum}`;
-    case "invalid_union":
-      return "GitHub's numeric repository id";
-    default:
-      return issue.message;
-  }
-}
-
-function problemsFromIssues(namespace: string, input: unknown, issues: z.core.$ZodIssue[]): ConfigProblem[] {
-  return issues.flatMap((issue) =>
-    issue.code === "unrecognized_keys"
-      ? issue.keys.map((key) => ({ key: keyOf(namespace, [...issue.path, key]), got: describeValue(valueAt(input, [...issue.path, key])), expected: "no such key (unknown setting)" }))
-      : [{ key: keyOf(namespace, issue.path), got: describeValue(valueAt(input, issue.path)), expected: expectedFrom(issue) }],
-  );
-}
-
-function parseRawValue(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
 
 /**
  * Validates raw bootstrap config and fills in defaults.
