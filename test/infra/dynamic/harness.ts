@@ -10,7 +10,10 @@ import type { HealthCheckOptions } from "../../../infra/dynamic/hasura-api";
 import type { MigrationInput } from "../../../infra/dynamic/migrations";
 import { sha256 } from "../../../infra/dynamic/checksum";
 import type { SeedInput } from "../../../infra/dynamic/seeds";
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
+import { migrationsProvider } from "../../../infra/dynamic/migrations";
 import { startHasuraApiStub, type HasuraApiStub } from "../../support/hasura-api-stub";
+import { startPostgres, type TestDatabase } from "../../support/postgres";
 
 /** A Hasura CLI project (config v3) with two migrations, two seeds and metadata tracking both tables. */
 export const fixtureProjectDir = path.join(__dirname, "fixtures", "project");
@@ -67,6 +70,39 @@ export async function startStubbedHasura(serverUrl: string, options: { healthy?:
     },
     close: () => stub.close(),
   };
+}
+
+/**
+ * Registers a provider test file's hooks: one Postgres for the file, a fresh database and stub per test (handed to
+ * `use`), the fixture migrations applied first when `migrated` (as the deploy does: seeds and metadata depend on
+ * migrations), and after each test the check that the admin secret never reached a request line or body.
+ */
+export function useStubbedHasura(use: (hasura: StubbedHasura) => void, options: { migrated?: boolean } = {}): void {
+  let database: TestDatabase;
+  let hasura: StubbedHasura;
+  beforeAll(async () => {
+    database = await startPostgres({ migrate: false });
+  });
+  afterAll(async () => {
+    await database?.stop();
+  });
+  beforeEach(async () => {
+    hasura = await startStubbedHasura(database.url);
+    if (options.migrated) {
+      await migrationsProvider.create({
+        endpoint: hasura.stub.url,
+        adminSecret: hasura.adminSecret,
+        source: "default",
+        migrations: fixtureMigrations(),
+        healthCheck: quickHealthCheck,
+      });
+    }
+    use(hasura);
+  });
+  afterEach(async () => {
+    expect(hasura.stub.logLines.join("\n")).not.toContain(hasura.adminSecret);
+    await hasura.close();
+  });
 }
 
 /** The fixture migrations as the provider receives them (the resource class adds the checksums). */

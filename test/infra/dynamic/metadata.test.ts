@@ -3,45 +3,21 @@
  * (test/support/hasura-api-stub.ts) whose consistency check looks at a real Postgres; and the normalization
  * that makes its diff report a change exactly when Hasura would see one.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { metadataProvider, type HasuraMetadataInputs, type HasuraMetadataOutputs } from "../../../infra/dynamic/metadata";
-import { migrationsProvider } from "../../../infra/dynamic/migrations";
 import { metadataEquivalent } from "../../../infra/dynamic/metadata-normalize";
 import { unknownInputValue } from "../../../infra/dynamic/provider-inputs";
-import { startPostgres, type TestDatabase } from "../../support/postgres";
 import {
   fixtureMetadata,
-  fixtureMigrations,
   quickHealthCheck,
   rejectionOf,
-  startStubbedHasura,
   type StubbedHasura,
+  useStubbedHasura,
 } from "./harness";
 
-let database: TestDatabase;
 let hasura: StubbedHasura;
+useStubbedHasura((stubbed) => (hasura = stubbed), { migrated: true });
 
-beforeAll(async () => {
-  database = await startPostgres({ migrate: false });
-});
-afterAll(async () => {
-  await database?.stop();
-});
-beforeEach(async () => {
-  hasura = await startStubbedHasura(database.url);
-  // The metadata tracks the fixture's tables: migrate first, as the deploy does (dependsOn).
-  await migrationsProvider.create({
-    endpoint: hasura.stub.url,
-    adminSecret: hasura.adminSecret,
-    source: "default",
-    migrations: fixtureMigrations(),
-    healthCheck: quickHealthCheck,
-  });
-});
-afterEach(async () => {
-  expect(hasura.stub.logLines.join("\n")).not.toContain(hasura.adminSecret);
-  await hasura.close();
-});
 
 function inputs(metadata = fixtureMetadata()): HasuraMetadataInputs {
   return { endpoint: hasura.stub.url, adminSecret: hasura.adminSecret, metadata, healthCheck: quickHealthCheck };

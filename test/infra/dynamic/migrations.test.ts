@@ -2,38 +2,23 @@
  * The HasuraMigrations provider's check / diff / create / update / delete against a CONTRACT STUB of Hasura's
  * documented API (test/support/hasura-api-stub.ts) that runs the SQL on a real Postgres.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { migrationsProvider, type HasuraMigrationsInputs, type HasuraMigrationsOutputs } from "../../../infra/dynamic/migrations";
 import { setCatalogState } from "../../../infra/dynamic/hasura-api";
 import { unknownInputValue } from "../../../infra/dynamic/provider-inputs";
-import { startPostgres, type TestDatabase } from "../../support/postgres";
 import {
   fixtureMigrations,
   migrationInput,
   quickHealthCheck,
   rejectionOf,
   sqlRequests,
-  startStubbedHasura,
   type StubbedHasura,
+  useStubbedHasura,
 } from "./harness";
 
-let database: TestDatabase;
 let hasura: StubbedHasura;
+useStubbedHasura((stubbed) => (hasura = stubbed));
 
-beforeAll(async () => {
-  database = await startPostgres({ migrate: false });
-});
-afterAll(async () => {
-  await database?.stop();
-});
-beforeEach(async () => {
-  hasura = await startStubbedHasura(database.url);
-});
-afterEach(async () => {
-  // Whatever happened in the test, the admin secret never reached a request line or body.
-  expect(hasura.stub.logLines.join("\n")).not.toContain(hasura.adminSecret);
-  await hasura.close();
-});
 
 function inputs(migrations = fixtureMigrations()): HasuraMigrationsInputs {
   return { endpoint: hasura.stub.url, adminSecret: hasura.adminSecret, source: "default", migrations, healthCheck: quickHealthCheck };

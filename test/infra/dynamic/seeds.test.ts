@@ -2,44 +2,21 @@
  * The HasuraSeeds provider against a CONTRACT STUB of Hasura's documented run_sql API
  * (test/support/hasura-api-stub.ts) on a real Postgres.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { migrationsProvider } from "../../../infra/dynamic/migrations";
+import { describe, expect, it } from "vitest";
 import { seedsProvider, type HasuraSeedsInputs, type HasuraSeedsOutputs, type SeedInput } from "../../../infra/dynamic/seeds";
-import { startPostgres, type TestDatabase } from "../../support/postgres";
 import {
-  fixtureMigrations,
   fixtureSeeds,
   quickHealthCheck,
   rejectionOf,
   seedInput,
   sqlRequests,
-  startStubbedHasura,
   type StubbedHasura,
+  useStubbedHasura,
 } from "./harness";
 
-let database: TestDatabase;
 let hasura: StubbedHasura;
+useStubbedHasura((stubbed) => (hasura = stubbed), { migrated: true });
 
-beforeAll(async () => {
-  database = await startPostgres({ migrate: false });
-});
-afterAll(async () => {
-  await database?.stop();
-});
-beforeEach(async () => {
-  hasura = await startStubbedHasura(database.url);
-  await migrationsProvider.create({
-    endpoint: hasura.stub.url,
-    adminSecret: hasura.adminSecret,
-    source: "default",
-    migrations: fixtureMigrations(),
-    healthCheck: quickHealthCheck,
-  });
-});
-afterEach(async () => {
-  expect(hasura.stub.logLines.join("\n")).not.toContain(hasura.adminSecret);
-  await hasura.close();
-});
 
 function inputs(seeds: SeedInput[] = fixtureSeeds()): HasuraSeedsInputs {
   return { endpoint: hasura.stub.url, adminSecret: hasura.adminSecret, source: "default", seeds, healthCheck: quickHealthCheck };
