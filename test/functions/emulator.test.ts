@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasuraClaims } from "../../functions/src/claims";
 import { bundleFunctions } from "../../functions/scripts/build";
 import { startHasuraGraphqlStub, type HasuraGraphqlStub, type RecordedGraphqlRequest } from "../support/hasura-graphql-stub";
+import { emulatorFirebaseJson } from "../../scripts/lib/dev/firebase";
 import { freePort } from "../support/ports";
 
 const projectId = "demo-pulsura";
@@ -117,21 +118,8 @@ async function writeProject(): Promise<void> {
     eventarc: await freePort(),
     tasks: await freePort(),
   };
-  const host = "127.0.0.1";
-  const firebaseJson = {
-    functions: [{ source: "functions", codebase: "default" }],
-    emulators: {
-      singleProjectMode: true,
-      ui: { enabled: false },
-      auth: { host, port: ports.auth },
-      functions: { host, port: ports.functions },
-      hub: { host, port: ports.hub },
-      logging: { host, port: ports.logging },
-      eventarc: { host, port: ports.eventarc },
-      tasks: { host, port: ports.tasks },
-    },
-  };
-  await writeFile(path.join(workDir, "firebase.json"), JSON.stringify(firebaseJson, null, 2));
+  // The same emulator project `npm run dev` writes.
+  await writeFile(path.join(workDir, "firebase.json"), JSON.stringify(emulatorFirebaseJson(ports), null, 2));
   await writeFile(path.join(workDir, ".firebaserc"), JSON.stringify({ projects: { default: projectId } }));
 }
 

@@ -130,13 +130,20 @@ export async function startEmulators(options: StartEmulatorsOptions, signal?: Ab
   };
 }
 
-/** Writes firebase.json, .firebaserc and functions/ for this run; returns the export directory. */
-function writeProject(options: StartEmulatorsOptions): string {
-  const { dir, ports } = options;
-  const functionsDir = path.join(dir, "functions");
-  fs.mkdirSync(functionsDir, { recursive: true });
+/** Ports of the Auth + Functions emulators and of the emulator services they start with them. */
+export interface EmulatorPorts {
+  auth: number;
+  functions: number;
+  hub: number;
+  logging: number;
+  eventarc: number;
+  tasks: number;
+}
+
+/** firebase.json for the Auth + Functions emulators on 127.0.0.1, with functions/ as the default codebase. */
+export function emulatorFirebaseJson(ports: EmulatorPorts): object {
   const host = "127.0.0.1";
-  const firebaseJson = {
+  return {
     functions: [{ source: "functions", codebase: "default" }],
     emulators: {
       singleProjectMode: true,
@@ -150,7 +157,14 @@ function writeProject(options: StartEmulatorsOptions): string {
       tasks: { host, port: ports.tasks },
     },
   };
-  fs.writeFileSync(path.join(dir, "firebase.json"), `${JSON.stringify(firebaseJson, null, 2)}\n`);
+}
+
+/** Writes firebase.json, .firebaserc and functions/ for this run; returns the export directory. */
+function writeProject(options: StartEmulatorsOptions): string {
+  const { dir, ports } = options;
+  const functionsDir = path.join(dir, "functions");
+  fs.mkdirSync(functionsDir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "firebase.json"), `${JSON.stringify(emulatorFirebaseJson(ports), null, 2)}\n`);
   fs.writeFileSync(path.join(dir, ".firebaserc"), `${JSON.stringify({ projects: { default: devProjectId } }, null, 2)}\n`);
 
   const source = JSON.parse(fs.readFileSync(path.join(functionsPackageDir, "package.json"), "utf8")) as {
