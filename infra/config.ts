@@ -59,11 +59,6 @@ export function tierMemoryGiB(tier: string): number | undefined {
   return undefined;
 }
 
-/** Whether a tier runs on shared cores (no SLA, not for production). */
-export function isSharedCoreTier(tier: string): boolean {
-  return tier in SHARED_CORE_MEMORY_GIB;
-}
-
 /** Connections the tier allows by default, from {@link CLOUD_SQL_CONNECTION_LIMITS}. */
 export function tierConnectionLimit(tier: string): number | undefined {
   const memory = tierMemoryGiB(tier);

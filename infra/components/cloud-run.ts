@@ -19,11 +19,6 @@ export function deterministicRunUrl(service: string, projectNumber: pulumi.Input
   return pulumi.interpolate`https://${service}-${projectNumber}.${region}.run.app`;
 }
 
-/** Env var name carrying a microservice's base URL to Hasura: PULSURA_SERVICE_<NAME>_URL. */
-export function serviceUrlVariable(service: string): string {
-  return `PULSURA_SERVICE_${service.toUpperCase().replace(/-/g, "_")}_URL`;
-}
-
 /** Probes on /healthz: a startup probe that allows a slow first start, and a liveness probe. */
 export function healthProbes(port: number): Pick<gcp.types.input.cloudrunv2.ServiceTemplateContainer, "startupProbe" | "livenessProbe"> {
   return {

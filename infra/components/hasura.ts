@@ -2,7 +2,9 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { HasuraMetadata, HasuraMigrations, HasuraSeeds } from "../dynamic";
 import type { Migration, Seed } from "../hasura/project";
-import { deterministicRunUrl, healthProbes, plainEnv, runTemplateBase, secretEnv, serviceUrlVariable } from "./cloud-run";
+// The kit owns the name: its drift check and `npm run new` write the same variable into Hasura's metadata.
+import { serviceUrlEnvName } from "../../services/kit/src/drift/metadata";
+import { deterministicRunUrl, healthProbes, plainEnv, runTemplateBase, secretEnv } from "./cloud-run";
 import { PulsuraComponent } from "./component";
 import type { StoredSecret } from "./secrets";
 
@@ -118,7 +120,7 @@ export class Hasura extends PulsuraComponent {
         HASURA_GRAPHQL_PG_CONNECTIONS: String(args.poolSize),
         HASURA_GRAPHQL_SERVER_PORT: String(PORT),
       }),
-      ...plainEnv(Object.fromEntries(Object.entries(args.serviceUrls).map(([service, url]) => [serviceUrlVariable(service), url]))),
+      ...plainEnv(Object.fromEntries(Object.entries(args.serviceUrls).map(([service, url]) => [serviceUrlEnvName(service), url]))),
     ];
     return new gcp.cloudrunv2.Service(
       serviceName,

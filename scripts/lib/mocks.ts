@@ -112,7 +112,6 @@ const invokeResults: Record<string, (inputs: State, ctx: MockContext) => State> 
     name: inputs.projectId ?? ctx.project,
     id: `projects/${inputs.projectId ?? ctx.project}`,
   }),
-  "gcp:organizations/getClientConfig:getClientConfig": (_inputs, ctx) => ({ accessToken: "mock-access-token", project: ctx.project, region: ctx.region, id: ctx.project }),
   "gcp:firebase/getWebAppConfig:getWebAppConfig": (inputs, ctx) => ({
     apiKey: `AIzaSy${shortHash(String(inputs.webAppId), 33)}`,
     authDomain: `${inputs.project ?? ctx.project}.firebaseapp.com`,
