@@ -26,6 +26,7 @@ export {
   type TriggerEvent,
   type TriggerOperation,
 } from "./definitions";
+export { hasuraClaims, hasuraClaimsNamespace, userRoles, type HasuraCustomClaims, type UserRole } from "./claims";
 export { ActionError, hasuraError, unexpectedErrorBody, type HasuraErrorBody } from "./errors";
 export { ConfigError, loadConfig, type ServiceConfig } from "./config";
 export { createLogger, traceFields, type Logger, type LoggerOptions } from "./logger";

@@ -1,19 +1,5 @@
-import { defineEvent } from "@pulsura/kit";
+import { defineEvent, hasuraClaims, userRoles } from "@pulsura/kit";
 import { z } from "zod";
-
-/** Hasura reads the JWT claims under this key (its default claims namespace). */
-export const hasuraClaimsKey = "https://hasura.io/jwt/claims";
-
-const roles = ["user", "admin"] as const;
-
-/** The Hasura claims for a global role: every signed-in user keeps `user`, admins can also act as `admin`. */
-export function hasuraClaimsFor(userId: string, role: (typeof roles)[number]): Record<string, unknown> {
-  return {
-    "x-hasura-default-role": role,
-    "x-hasura-allowed-roles": role === "admin" ? ["user", "admin"] : ["user"],
-    "x-hasura-user-id": userId,
-  };
-}
 
 /**
  * users.role changed: put the new role in the user's Firebase custom claims (keeping their other claims),
@@ -21,7 +7,7 @@ export function hasuraClaimsFor(userId: string, role: (typeof roles)[number]): R
  */
 export default defineEvent({
   table: { schema: "public", name: "users" },
-  row: z.looseObject({ id: z.string().min(1), role: z.enum(roles) }),
+  row: z.looseObject({ id: z.string().min(1), role: z.enum(userRoles) }),
   async handler(event, { auth, log }) {
     const user = event.new;
     if (!user) return { skipped: "row deleted" };
@@ -38,7 +24,7 @@ export default defineEvent({
       }
       throw error;
     }
-    await auth.setCustomUserClaims(user.id, { ...existingClaims, [hasuraClaimsKey]: hasuraClaimsFor(user.id, user.role) });
+    await auth.setCustomUserClaims(user.id, { ...existingClaims, ...hasuraClaims(user.id, user.role) });
     await auth.revokeRefreshTokens(user.id);
     log.info({ userId: user.id, role: user.role }, "updated Hasura claims and revoked refresh tokens");
     return { userId: user.id, role: user.role };
