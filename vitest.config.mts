@@ -3,8 +3,14 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // Plans every Pulumi.<stack>.yaml once for all infra tests.
-    globalSetup: ["test/infra/support/global-plans.ts"],
+    globalSetup: [
+      // First: one temp root (TMPDIR) and pid list for the whole run, swept at its end.
+      "test/support/global-run.ts",
+      // Plans every Pulumi.<stack>.yaml once for all infra tests.
+      "test/infra/support/global-plans.ts",
+    ],
+    // Each file stops what its helpers started, even after a failed or timed-out hook.
+    setupFiles: ["test/support/cleanup-setup.ts"],
     // Infra tests set Pulumi mocks per process, and runtime tests start real servers: isolate each file.
     pool: "forks",
     testTimeout: 60_000,

@@ -35,6 +35,12 @@ export const DEV_EXCEPTIONS: Readonly<Record<string, DevException>> = {
   },
 };
 
+/** Rules that are advisory everywhere because they warn ahead of a mandatory rule, and why. */
+export const EARLY_WARNINGS: Readonly<Record<string, string>> = {
+  "functions-runtime-not-expiring":
+    "it warns months before a runtime's decommission date; on that date the mandatory functions-supported-runtime refuses the runtime",
+};
+
 export function enforcementFor(policy: PulsuraPolicy, environment: string): EnforcementLevel {
   if (environment === "dev" && DEV_EXCEPTIONS[policy.name]) return DEV_EXCEPTIONS[policy.name]!.enforcement;
   return policy.enforcementLevel ?? "mandatory";

@@ -14,9 +14,13 @@ import { build } from "esbuild";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import path from "node:path";
+import { FUNCTION_RUNTIMES, NODE_RUNTIMES } from "../../infra/runtimes";
 
 /** Packages the deployed code may require at runtime; they are the deploy package.json's dependencies. */
 export const runtimePackages = ["firebase-functions", "firebase-admin"] as const;
+
+/** The oldest Node.js any deployed function runs on (1st gen stops earlier than 2nd gen): the bundle's target. */
+export const bundleTargetNode = Math.min(...Object.values(FUNCTION_RUNTIMES).map((id) => NODE_RUNTIMES[id]!.node));
 
 /** The functions package folder (functions/). */
 export const functionsDir = path.resolve(__dirname, "..");
@@ -42,7 +46,7 @@ async function bundleCode(): Promise<string> {
     write: false,
     platform: "node",
     format: "cjs",
-    target: "node20",
+    target: `node${bundleTargetNode}`,
     external: runtimePackages.flatMap((name) => [name, `${name}/*`]),
     // Small but debuggable: no renaming, so stack traces in Cloud Logging still name our functions.
     minifySyntax: true,
@@ -92,7 +96,8 @@ async function deployPackageJson(): Promise<string> {
     version: source.version ?? "0.0.0",
     private: true,
     main: "index.js",
-    engines: { node: "20" },
+    // No "engines": each function's runtime id chooses its Node (1st and 2nd gen share this archive on different
+    // majors, see infra/runtimes.ts), and an engines field could only repeat one of them or disagree with the other.
     dependencies,
   };
   return `${JSON.stringify(deploy, null, 2)}\n`;

@@ -2,11 +2,9 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { FunctionsBundle } from "../../functions/scripts/build";
+import { FUNCTION_RUNTIMES } from "../runtimes";
 import { PulsuraComponent } from "./component";
 import type { StoredSecret } from "./secrets";
-
-/** The runtime every function deploys on. */
-export const FUNCTIONS_RUNTIME = "nodejs20";
 
 export interface AuthFunctionsArgs {
   projectId: string;
@@ -59,7 +57,9 @@ export class AuthFunctions extends PulsuraComponent {
           region: args.region,
           name: `${name}-${fn}`,
           description: `Firebase Auth ${event}: keeps the users table in step (through Hasura)`,
-          runtime: FUNCTIONS_RUNTIME,
+          // 1st gen: Firebase Auth's user.create / user.delete triggers are GA only there; nodejs22 is the newest
+          // runtime 1st gen offers (decommissioned 2027-10-31, infra/runtimes.ts).
+          runtime: FUNCTION_RUNTIMES.gen1,
           entryPoint: fn,
           sourceArchiveBucket: source.bucket,
           sourceArchiveObject: source.object,
@@ -143,7 +143,7 @@ export class AuthFunctions extends PulsuraComponent {
         description: "Identity Platform blocking function: Hasura claims in the first ID token (no network call)",
         labels: args.labels,
         buildConfig: {
-          runtime: FUNCTIONS_RUNTIME,
+          runtime: FUNCTION_RUNTIMES.gen2,
           entryPoint: "beforeUserCreated",
           source: { storageSource: { bucket: source.bucket, object: source.object } },
           serviceAccount: pulumi.interpolate`projects/${args.projectId}/serviceAccounts/${args.buildServiceAccount}`,

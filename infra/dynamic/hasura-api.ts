@@ -7,7 +7,7 @@
  *   (https://hasura.io/docs/latest/api-reference/metadata-api/manage-metadata/) and `get_catalog_state`,
  *   `set_catalog_state` (the store the Hasura CLI keeps its migration state in, see ./migrations.ts).
  *
- * Everything here is a plain function over global `fetch` (Node 20) that references only other functions of
+ * Everything here is a plain function over global `fetch` (Node 18+) that references only other functions of
  * this file and globals: the Pulumi dynamic providers capture these functions, and Pulumi serializes captured
  * functions by value into the resource's `__provider` input (see ./migrations.ts). So no imports here.
  *

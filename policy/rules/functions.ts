@@ -1,17 +1,24 @@
 import * as gcp from "@pulumi/gcp";
 import { validateResourceOfType } from "@pulumi/policy";
+import { DECOMMISSION_WARNING_MONTHS, type FunctionGeneration, NODE_RUNTIMES, runtimeStatus } from "../../infra/runtimes";
 import type { PulsuraPolicy } from ".";
 import { isSecretEnvName } from "./secret-names";
 
 const GEN1 = "gcp:cloudfunctions/function:Function";
 const GEN2 = "gcp:cloudfunctionsv2/function:Function";
-/** Runtimes Google supports and pulsura tests against. */
-const SUPPORTED_RUNTIMES = ["nodejs20", "nodejs22"];
 const DEFAULT_ACCOUNTS = /(-compute@developer\.gserviceaccount\.com|@appspot\.gserviceaccount\.com)$/;
 
 // Policies read plain input values; a loose view keeps the checks short.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = Record<string, any>;
+
+function generationOf(type: string): FunctionGeneration {
+  return type === GEN1 ? "gen1" : "gen2";
+}
+
+function runtimeIds(): string {
+  return Object.keys(NODE_RUNTIMES).join(", ");
+}
 
 /** The settings both generations share, read from either shape. */
 function settingsOf(type: string, props: Loose) {
@@ -31,11 +38,16 @@ function settingsOf(type: string, props: Loose) {
   };
 }
 
-function functionRule(name: string, description: string, check: (settings: ReturnType<typeof settingsOf>, props: Loose, type: string) => string[]): PulsuraPolicy {
+function functionRule(
+  name: string,
+  description: string,
+  check: (settings: ReturnType<typeof settingsOf>, props: Loose, type: string) => string[],
+  enforcementLevel: PulsuraPolicy["enforcementLevel"] = "mandatory",
+): PulsuraPolicy {
   return {
     name,
     description,
-    enforcementLevel: "mandatory",
+    enforcementLevel,
     validateStack: (args, reportViolation) => {
       for (const r of args.resources) {
         if (r.type !== GEN1 && r.type !== GEN2) continue;
@@ -53,8 +65,34 @@ export const functionsPolicies: PulsuraPolicy[] = [
   functionRule("functions-dedicated-service-account", "Every function runs as a dedicated service account, never a default one.", (s) =>
     !s.serviceAccount ? ["no service account set (it would run as a default account)"] : DEFAULT_ACCOUNTS.test(s.serviceAccount) ? [`runs as the default account ${s.serviceAccount}`] : [],
   ),
-  functionRule("functions-supported-runtime", `Functions run on a supported Node.js runtime (${SUPPORTED_RUNTIMES.join(", ")}).`, (s) =>
-    SUPPORTED_RUNTIMES.includes(String(s.runtime)) ? [] : [`runtime ${s.runtime ?? "unset"} is not one of ${SUPPORTED_RUNTIMES.join(", ")}`],
+  functionRule(
+    "functions-supported-runtime",
+    "Functions run on a generally available Node.js runtime that their generation offers and that is not decommissioned (infra/runtimes.ts).",
+    (s, _props, type) => {
+      const status = runtimeStatus(String(s.runtime), generationOf(type));
+      const runtime = `runtime ${s.runtime ?? "unset"}`;
+      switch (status.kind) {
+        case "unknown":
+          return [`${runtime} is not a Node.js runtime of Cloud Run functions (infra/runtimes.ts lists ${runtimeIds()})`];
+        case "wrong-generation":
+          return [`${runtime} is not offered by ${generationOf(type)} functions (only ${status.runtime.generations.join(", ")})`];
+        case "preview":
+          return [`${runtime} is in Preview, without an SLA; use a GA runtime`];
+        case "decommissioned":
+          return [`${runtime} was decommissioned on ${status.decommission}: functions on it can no longer be created or updated`];
+        default:
+          return [];
+      }
+    },
+  ),
+  functionRule(
+    "functions-runtime-not-expiring",
+    `No function runs on a runtime within ${DECOMMISSION_WARNING_MONTHS} months of its decommission date (infra/runtimes.ts).`,
+    (s, _props, type) => {
+      const status = runtimeStatus(String(s.runtime), generationOf(type));
+      return status.kind === "decommission-soon" ? [`runtime ${s.runtime} is decommissioned on ${status.decommission}; move to a newer runtime before then`] : [];
+    },
+    "advisory",
   ),
   functionRule("functions-event-ingress-internal", "Event-triggered gen1 functions accept no HTTP traffic from outside.", (_s, props, type) =>
     type === GEN1 && props.eventTrigger && props.ingressSettings !== "ALLOW_INTERNAL_ONLY" ? [`ingressSettings is ${props.ingressSettings ?? "unset"}; expected ALLOW_INTERNAL_ONLY`] : [],

@@ -10,7 +10,10 @@ import { iamPolicies } from "./iam";
 import { networkPolicies } from "./network";
 import { projectPolicies } from "./project";
 
-/** A rule of the pack. Every rule is mandatory unless policy/environments.ts says otherwise for dev. */
-export type PulsuraPolicy = (ResourceValidationPolicy | StackValidationPolicy) & { enforcementLevel: "mandatory" };
+/**
+ * A rule of the pack. Every rule is mandatory unless policy/environments.ts says otherwise for dev; a rule that only
+ * warns ahead of time (a runtime nearing its decommission date) is advisory everywhere.
+ */
+export type PulsuraPolicy = (ResourceValidationPolicy | StackValidationPolicy) & { enforcementLevel: "mandatory" | "advisory" };
 
 export const policies: readonly PulsuraPolicy[] = [...projectPolicies, ...networkPolicies, ...databasePolicies, ...iamPolicies, ...cloudRunPolicies, ...functionsPolicies];

@@ -61,13 +61,14 @@ describe("bundleFunctions", () => {
     });
   });
 
-  it("writes a minimal deploy package.json: main index.js, Node 20, the two SDKs pinned as in functions/package.json", async () => {
+  it("writes a minimal deploy package.json: main index.js, no engines (each function's runtime id picks its Node), the two SDKs pinned as in functions/package.json", async () => {
     const { packageJson } = await bundleFunctions();
     const source = JSON.parse(await readFile(path.join(functionsDir, "package.json"), "utf8")) as {
       dependencies: Record<string, string>;
     };
     const deploy = JSON.parse(packageJson) as Record<string, unknown>;
-    expect(deploy).toMatchObject({ main: "index.js", engines: { node: "20" }, private: true });
+    expect(deploy).toMatchObject({ main: "index.js", private: true });
+    expect(deploy).not.toHaveProperty("engines");
     expect(deploy.dependencies).toStrictEqual({
       "firebase-functions": source.dependencies["firebase-functions"],
       "firebase-admin": source.dependencies["firebase-admin"],

@@ -19,6 +19,7 @@ import { hasuraClaims } from "../../functions/src/claims";
 import { bundleFunctions } from "../../functions/scripts/build";
 import { startHasuraGraphqlStub, type HasuraGraphqlStub, type RecordedGraphqlRequest } from "../support/hasura-graphql-stub";
 import { emulatorFirebaseJson } from "../../scripts/lib/dev/firebase";
+import { trackProcess } from "../support/cleanup";
 import { freePort } from "../support/ports";
 
 const projectId = "demo-pulsura";
@@ -143,6 +144,7 @@ async function startEmulators(): Promise<void> {
     },
   );
   process.once("exit", killOnExit);
+  trackProcess(emulators, "Firebase Auth and Functions emulators", { group: true });
   const append = (chunk: Buffer) => {
     output += stripVTControlCharacters(chunk.toString("utf8"));
     outputEvents.emit("data");

@@ -3,6 +3,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ENVIRONMENT_DEFAULTS } from "../../infra/config";
+import { FUNCTION_RUNTIMES } from "../../infra/runtimes";
 import { onlyResourceOfType, planOf, plannedStacks, resourcesOfType } from "./support/plans";
 
 const GEN1 = "gcp:cloudfunctions/function:Function";
@@ -18,7 +19,7 @@ describe.each(plannedStacks())("stack %s", (stack) => {
     for (const [entryPoint, event] of [["onUserCreated", "user.create"], ["onUserDeleted", "user.delete"]] as const) {
       const fn = gen1(entryPoint);
       expect(fn.inputs).toMatchObject({
-        runtime: "nodejs20",
+        runtime: FUNCTION_RUNTIMES.gen1,
         ingressSettings: "ALLOW_INTERNAL_ONLY",
         eventTrigger: { eventType: `providers/firebase.auth/eventTypes/${event}`, resource: `projects/${project}`, failurePolicy: { retry: true } },
         minInstances: ENVIRONMENT_DEFAULTS[environment()].functions.minInstances,
@@ -44,7 +45,7 @@ describe.each(plannedStacks())("stack %s", (stack) => {
 
   it("registers the gen2 blocking function in Identity Platform and makes only it public", () => {
     const blocking = onlyResourceOfType(plan(), GEN2);
-    expect(blocking.inputs).toMatchObject({ buildConfig: { runtime: "nodejs20", entryPoint: "beforeUserCreated" }, serviceConfig: { ingressSettings: "ALLOW_ALL" } });
+    expect(blocking.inputs).toMatchObject({ buildConfig: { runtime: FUNCTION_RUNTIMES.gen2, entryPoint: "beforeUserCreated" }, serviceConfig: { ingressSettings: "ALLOW_ALL" } });
     const identity = onlyResourceOfType(plan(), "gcp:identityplatform/config:Config");
     expect(identity.inputs.blockingFunctions).toEqual({ triggers: [{ eventType: "beforeCreate", functionUri: plan().outputs.blockingFunctionUri }] });
     const publicInvokers = resourcesOfType(plan(), "gcp:cloudrunv2/serviceIamMember:ServiceIamMember").filter((b) => b.inputs.member === "allUsers").map((b) => b.inputs.name);

@@ -1,19 +1,20 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEV_EXCEPTIONS, policyPackConfig } from "../../policy/environments";
+import { DEV_EXCEPTIONS, EARLY_WARNINGS, policyPackConfig } from "../../policy/environments";
 import { policies } from "../../policy/rules";
 import { repoRoot } from "../../scripts/lib/stack-files";
 
 describe("policy pack", () => {
-  it("gives every rule a unique name, a description and mandatory enforcement", () => {
+  it("gives every rule a unique name, a description and mandatory enforcement (advisory only as a written early warning)", () => {
     const names = policies.map((p) => p.name);
     expect(new Set(names).size).toBe(names.length);
     for (const p of policies) {
       expect(p.name).toMatch(/^[a-z0-9-]+$/);
       expect(p.description.length).toBeGreaterThan(20);
-      expect(p.enforcementLevel).toBe("mandatory");
+      expect(p.enforcementLevel, p.name).toBe(EARLY_WARNINGS[p.name] ? "advisory" : "mandatory");
     }
+    for (const name of Object.keys(EARLY_WARNINGS)) expect(names).toContain(name);
   });
 
   it("relaxes a rule in dev only with a written reason, and only for rules that exist", () => {

@@ -2,7 +2,7 @@
  * Every rule of the policy pack, with a passing and a failing inventory each. The last test makes sure no rule is
  * left without its cases.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runPolicies } from "../../policy/offline";
 import { policies } from "../../policy/rules";
 import { cloudRunCases } from "./cases/cloudrun";
@@ -15,20 +15,28 @@ import type { PolicyCases } from "./cases/types";
 
 const allCases: PolicyCases = { ...projectCases, ...networkCases, ...databaseCases, ...iamCases, ...cloudRunCases, ...functionsCases };
 
-for (const [name, { pass, fail, message }] of Object.entries(allCases)) {
+for (const [name, { pass, fail, message, enforcement = "mandatory", today }] of Object.entries(allCases)) {
   describe(name, () => {
     const rule = policies.filter((p) => p.name === name);
+    if (today) {
+      beforeEach(() => {
+        vi.useFakeTimers({ now: new Date(`${today}T12:00:00Z`), toFake: ["Date"] });
+      });
+      afterEach(() => {
+        vi.useRealTimers();
+      });
+    }
 
     it("passes a compliant inventory", async () => {
       expect(rule).toHaveLength(1);
       expect(await runPolicies(pass, "prod", rule)).toEqual([]);
     });
 
-    it("reports a non-compliant one as mandatory in prod", async () => {
+    it(`reports a non-compliant one as ${enforcement} in prod`, async () => {
       const violations = await runPolicies(fail, "prod", rule);
       expect(violations.length).toBeGreaterThan(0);
       for (const v of violations) {
-        expect(v).toMatchObject({ policy: name, enforcement: "mandatory" });
+        expect(v).toMatchObject({ policy: name, enforcement });
         expect(v.message).toMatch(message);
         expect(fail.map((r) => r.urn)).toContain(v.urn);
       }

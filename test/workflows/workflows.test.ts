@@ -150,7 +150,8 @@ describe("pull-request.yml", () => {
   it("installs with the npm cache, then lints and tests", () => {
     const checks = wf().jobs.checks!;
     const setupNode = checks.steps.find((s) => usesAction(s, "actions/setup-node"));
-    expect(setupNode?.with).toMatchObject({ "node-version": 20, cache: "npm" });
+    // The Node of .nvmrc, which test/infra/runtimes.test.ts keeps equal to package.json's engines.
+    expect(setupNode?.with).toMatchObject({ "node-version-file": ".nvmrc", cache: "npm" });
     const runs = checks.steps.map((s) => s.run).filter(Boolean);
     expect(runs.indexOf("npm ci")).toBeLessThan(runs.indexOf("npm run lint"));
     expect(runs.indexOf("npm run lint")).toBeLessThan(runs.indexOf("npm test"));

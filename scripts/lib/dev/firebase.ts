@@ -9,6 +9,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { FUNCTION_RUNTIMES } from "../../../infra/runtimes";
 import { devProjectId, repoRoot } from "./options";
 import type { ResolvedPorts } from "./ports";
 import { exitedEarly, printLine, startProcess, type ManagedProcess } from "./processes";
@@ -144,7 +145,9 @@ export interface EmulatorPorts {
 export function emulatorFirebaseJson(ports: EmulatorPorts): object {
   const host = "127.0.0.1";
   return {
-    functions: [{ source: "functions", codebase: "default" }],
+    // The emulator runs every function on the local Node; the runtime only satisfies the CLI, which needs one
+    // (the deploy package.json has no "engines", see functions/scripts/build.ts).
+    functions: [{ source: "functions", codebase: "default", runtime: FUNCTION_RUNTIMES.gen2 }],
     emulators: {
       singleProjectMode: true,
       // The Emulator UI is downloaded on first use: not offline, and not needed.
@@ -170,13 +173,11 @@ function writeProject(options: StartEmulatorsOptions): string {
   const source = JSON.parse(fs.readFileSync(path.join(functionsPackageDir, "package.json"), "utf8")) as {
     name?: string;
     dependencies?: Record<string, string>;
-    engines?: Record<string, string>;
   };
   const packageJson = {
     name: source.name ?? "functions",
     private: true,
     main: "index.js",
-    engines: source.engines ?? { node: "20" },
     dependencies: source.dependencies ?? {},
   };
   fs.writeFileSync(path.join(functionsDir, "package.json"), `${JSON.stringify(packageJson, null, 2)}\n`);

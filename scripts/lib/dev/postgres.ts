@@ -4,12 +4,11 @@
  * so it gets its own process group and is stopped after the services that use it.
  */
 import { randomBytes } from "node:crypto";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { hasuraProjectDir, readMigrations, readSeeds } from "../../../infra/hasura/project";
+import { assertReachableByPostgres, postgresBinariesDir, postgresRunAs } from "../postgres-user";
 import { applyPending, type MigrationReport } from "./migrate";
 import { printLine, startProcess, type ManagedProcess } from "./processes";
 
@@ -46,13 +45,14 @@ export interface StartDevPostgresOptions {
 
 /** Initialises the cluster on first use, starts it, creates the databases, and applies pending migrations and seeds. */
 export async function startDevPostgres(options: StartDevPostgresOptions, signal?: AbortSignal): Promise<DevPostgres> {
-  const runAs = os.userInfo().uid === 0 ? postgresUserIds() : undefined;
+  const runAs = postgresRunAs();
   const dataDir = path.join(options.dir, "data");
   fs.mkdirSync(options.dir, { recursive: true });
   // initdb and postgres refuse to run as root; they run as `postgres`, which must own the cluster's parent dir
   // and be able to reach it.
   if (runAs) {
-    assertReachable(path.dirname(options.dir), runAs);
+    assertReachableByPostgres(postgresBinariesDir, runAs, "clone the repository where the postgres user can reach it");
+    assertReachableByPostgres(path.dirname(options.dir), runAs, "pick another --data-dir");
     fs.chownSync(options.dir, runAs.uid, runAs.gid);
   }
   const password = readOrCreatePassword(path.join(options.dir, "password"));
@@ -233,30 +233,4 @@ function readOrCreatePassword(file: string): string {
   const password = randomBytes(18).toString("base64url");
   fs.writeFileSync(file, `${password}\n`, { mode: 0o600 });
   return password;
-}
-
-/** Fails clearly when a directory on the way to the cluster is closed to the `postgres` user (e.g. a mkdtemp dir). */
-function assertReachable(dir: string, runAs: { uid: number; gid: number }): void {
-  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    const stat = fs.statSync(current);
-    const searchable =
-      stat.uid === runAs.uid ? (stat.mode & 0o100) !== 0 : stat.gid === runAs.gid ? (stat.mode & 0o010) !== 0 : (stat.mode & 0o001) !== 0;
-    if (!searchable) {
-      throw new Error(
-        `Postgres runs as the postgres user, which cannot enter ${current} (mode ${(stat.mode & 0o777).toString(8)}): ` +
-          `allow it (chmod o+x ${current}) or pick another --data-dir`,
-      );
-    }
-    if (current === path.dirname(current)) return;
-  }
-}
-
-function postgresUserIds(): { uid: number; gid: number } {
-  try {
-    const uid = Number(execFileSync("id", ["-u", user], { encoding: "utf8" }).trim());
-    const gid = Number(execFileSync("id", ["-g", user], { encoding: "utf8" }).trim());
-    return { uid, gid };
-  } catch {
-    throw new Error("Running as root, but there is no `postgres` system user to run Postgres as (create one, or run as a normal user)");
-  }
 }

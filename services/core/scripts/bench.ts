@@ -213,7 +213,7 @@ async function main(): Promise<void> {
         outfile: path.join(work, "bare-server.js"),
         bundle: true,
         platform: "node",
-        target: "node20",
+        target: "node24",
         minify: true,
         external: ["pg-native"],
         logLevel: "warning",

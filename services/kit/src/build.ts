@@ -103,7 +103,7 @@ function lazyFirebaseAdmin(serviceDir: string): Plugin {
           },
           bundle: true,
           platform: "node",
-          target: "node20",
+          target: "node24",
           format: "cjs",
           minify: true,
           write: false,
@@ -153,7 +153,7 @@ export interface BuildResult {
 }
 
 /**
- * Bundles a service into one CommonJS file for Node 20 plus a source map. The handler files are found
+ * Bundles a service into one CommonJS file for Node 24 plus a source map. The handler files are found
  * now and imported statically by a generated entry (so the bundle needs no file system scan at start-up),
  * and the Hasura metadata the drift check needs is embedded as JSON.
  */
@@ -175,7 +175,7 @@ export async function buildService(options: BuildServiceOptions): Promise<BuildR
     outfile,
     bundle: true,
     platform: "node",
-    target: "node20",
+    target: "node24",
     format: "cjs",
     minify: options.minify ?? true,
     sourcemap: "linked",

@@ -6,7 +6,7 @@ const GEN2 = "gcp:cloudfunctionsv2/function:Function";
 
 function gen1(change: (props: Record<string, any>) => void = () => {}) {
   const props: Record<string, any> = {
-    runtime: "nodejs20",
+    runtime: "nodejs22",
     serviceAccountEmail: "pulsura-functions@p.iam.gserviceaccount.com",
     eventTrigger: { eventType: "providers/firebase.auth/eventTypes/user.create", resource: "projects/p", failurePolicy: { retry: true } },
     ingressSettings: "ALLOW_INTERNAL_ONLY",
@@ -20,7 +20,7 @@ function gen1(change: (props: Record<string, any>) => void = () => {}) {
 function gen2(change: (props: Record<string, any>) => void = () => {}) {
   const props: Record<string, any> = {
     name: "pulsura-before-user-created",
-    buildConfig: { runtime: "nodejs20", entryPoint: "beforeUserCreated" },
+    buildConfig: { runtime: "nodejs24", entryPoint: "beforeUserCreated" },
     serviceConfig: { serviceAccountEmail: "pulsura-functions@p.iam.gserviceaccount.com", ingressSettings: "ALLOW_ALL", environmentVariables: { GCLOUD_PROJECT: "p" } },
   };
   change(props);
@@ -39,9 +39,25 @@ export const functionsCases: PolicyCases = {
     message: /runs as the default account|no service account set/,
   },
   "functions-supported-runtime": {
-    pass: [gen1(), gen2((p) => (p.buildConfig.runtime = "nodejs22"))],
-    fail: [gen1((p) => (p.runtime = "nodejs16")), gen2((p) => (p.buildConfig.runtime = "python312"))],
-    message: /is not one of nodejs20, nodejs22/,
+    pass: [gen1(), gen2(), gen2((p) => (p.buildConfig.runtime = "nodejs22"))],
+    fail: [
+      // Decommissioned on 2026-10-30 (infra/runtimes.ts): creating or updating a function on it fails.
+      gen1((p) => (p.runtime = "nodejs20")),
+      gen2((p) => (p.buildConfig.runtime = "nodejs18")),
+      // 2nd gen only: 1st gen refuses it.
+      gen1((p) => (p.runtime = "nodejs24")),
+      gen2((p) => (p.buildConfig.runtime = "nodejs26")),
+      gen2((p) => (p.buildConfig.runtime = "python312")),
+    ],
+    message: /was decommissioned on 2026-10-30|was decommissioned on 2025-10-30|is not offered by gen1 functions|is in Preview|is not a Node.js runtime of Cloud Run functions/,
+  },
+  "functions-runtime-not-expiring": {
+    // A day in the six months before nodejs22's decommission (2027-10-31); on it nodejs24 is still fine.
+    today: "2027-06-01",
+    enforcement: "advisory",
+    pass: [gen2(), gen1((p) => (p.runtime = "nodejs20"))],
+    fail: [gen1(), gen2((p) => (p.buildConfig.runtime = "nodejs22"))],
+    message: /runtime nodejs22 is decommissioned on 2027-10-31; move to a newer runtime before then/,
   },
   "functions-event-ingress-internal": {
     pass: [gen1(), gen2()],

@@ -7,6 +7,7 @@ import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
+import { onCleanup, trackProcess } from "../../support/cleanup";
 import { freePort } from "../../support/ports";
 
 const firebaseCli = path.resolve(__dirname, "../../../node_modules/firebase-tools/lib/bin/firebase.js");
@@ -34,20 +35,35 @@ export async function startAuthEmulator(projectId = "demo-pulsura-services"): Pr
     }),
   );
 
+  // Its own process group, so whatever the CLI starts is stopped with it.
   const child: ChildProcess = spawn(process.execPath, [firebaseCli, "emulators:start", "--only", "auth", "--project", projectId], {
     cwd: workDir,
-    env: { ...process.env, CI: "true", FIREBASE_CLI_DISABLE_UPDATE_CHECK: "true" },
+    detached: true,
+    // The CLI's config store goes into the work dir, not the user's home.
+    env: { ...process.env, CI: "true", FIREBASE_CLI_DISABLE_UPDATE_CHECK: "true", XDG_CONFIG_HOME: path.join(workDir, ".config") },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  trackProcess(child, `Firebase Auth emulator (${projectId})`, { group: true });
   let output = "";
   const stopChild = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = once(child, "exit");
       child.kill("SIGINT");
+      // The CLI shuts down gracefully on SIGINT; one that hangs is killed with its group.
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          // Exited meanwhile.
+        }
+      }, 10_000);
       await exited;
+      clearTimeout(timer);
     }
     await rm(workDir, { recursive: true, force: true });
+    cleanupDone();
   };
+  const cleanupDone = onCleanup(`Firebase Auth emulator (${projectId})`, stopChild);
 
   try {
     await new Promise<void>((resolve, reject) => {

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter, once } from "node:events";
 import { createInterface } from "node:readline";
+import { onCleanup, trackProcess } from "../../support/cleanup";
 
 export interface ChildService {
   child: ChildProcess;
@@ -25,6 +26,7 @@ export function spawnService(bundle: string, env: Record<string, string>): Child
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  trackProcess(child, `service ${bundle}`);
   const logs: Record<string, unknown>[] = [];
   const events = new EventEmitter();
   let stderr = "";
@@ -38,7 +40,13 @@ export function spawnService(bundle: string, env: Record<string, string>): Child
     }
   });
   const exited = once(child, "exit").then(([code]) => code as number | null);
-  void exited.then(() => events.emit("exit"));
+  const cleanupDone = onCleanup(`service ${bundle}`, () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  void exited.then(() => {
+    cleanupDone();
+    events.emit("exit");
+  });
 
   const waitForLog: ChildService["waitForLog"] = (predicate, description) =>
     new Promise((resolve, reject) => {
