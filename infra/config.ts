@@ -7,7 +7,10 @@
  * Validation collects every problem at once and throws a single `pulumi.RunError` that names each bad key, the value
  * it got and what it expects, so `pulumi up` prints one readable message and no stack trace.
  */
-import * as pulumi from "@pulumi/pulumi";
+// Types only, and RunError from its own module: the CLIs (tenant, flutter:configure, deploy:web) validate config
+// without loading the whole Pulumi SDK (about 0.6 s per start). infra/stack-config.ts reads it from the runtime.
+import type * as pulumi from "@pulumi/pulumi";
+import { RunError } from "@pulumi/pulumi/errors";
 import { z } from "zod";
 
 /** Config namespace of this project (`pulsura:<key>`). */
@@ -357,7 +360,7 @@ export interface ConfigProblem {
 }
 
 /** Thrown when the stack config is invalid; `pulumi up` prints its message without a stack trace. */
-export class StackConfigError extends pulumi.RunError {
+export class StackConfigError extends RunError {
   constructor(
     readonly stackName: string,
     readonly problems: ConfigProblem[],
@@ -591,13 +594,4 @@ export function parseStackConfig(
       onUserDeleted: input.auth?.onUserDeleted ?? defaults.auth.onUserDeleted,
     },
   };
-}
-
-/** Reads this stack's config from the Pulumi runtime, once. */
-export function loadStackConfig(): StackConfig {
-  const config = new pulumi.Config(CONFIG_NAMESPACE);
-  const raw = pulumi.runtime.allConfig();
-  return parseStackConfig(pulumi.getStack(), raw, (key) =>
-    `${CONFIG_NAMESPACE}:${key}` in raw ? config.requireSecret(key) : undefined,
-  );
 }

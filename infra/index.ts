@@ -14,7 +14,8 @@ import { Microservice } from "./components/microservice";
 import { Network } from "./components/network";
 import { Project, type GoogleApi } from "./components/project";
 import { Secrets, type SecretArgs } from "./components/secrets";
-import { loadStackConfig, type StackConfig } from "./config";
+import type { StackConfig } from "./config";
+import { loadStackConfig } from "./stack-config";
 import { hasuraProjectDir, isDemoSeed, readMetadata, readMigrations, readSeeds } from "./hasura/project";
 
 const config = loadStackConfig();

@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { repoRoot } from "../../scripts/lib/stack-files";
+import { trackProcess } from "./cleanup";
 
 export interface ScriptRun {
   exitCode: number;
@@ -17,6 +18,7 @@ const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
 export function runScript(script: string, args: string[]): Promise<ScriptRun> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(tsx, [join(repoRoot, "scripts", script), ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+    trackProcess(child, `tsx scripts/${script}`);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -7,6 +7,7 @@ import { EventEmitter, once } from "node:events";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stripVTControlCharacters } from "node:util";
+import { onCleanup, trackProcess } from "../../support/cleanup";
 
 export const repoRoot = path.resolve(__dirname, "..", "..", "..");
 const tsxCli = path.join(repoRoot, "node_modules", "tsx", "dist", "cli.mjs");
@@ -31,6 +32,7 @@ export function startDev(args: string[], env: NodeJS.ProcessEnv = {}): DevRun {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, FORCE_COLOR: "0", ...env },
   });
+  trackProcess(child, "npm run dev (scripts/dev.ts)", { group: true });
   let output = "";
   const events = new EventEmitter();
   events.setMaxListeners(50);
@@ -40,11 +42,14 @@ export function startDev(args: string[], env: NodeJS.ProcessEnv = {}): DevRun {
   };
   child.stdout?.on("data", append);
   child.stderr?.on("data", append);
+  // If the test file ends with it still running, everything it started goes with it.
+  const cleanupDone = onCleanup("npm run dev (scripts/dev.ts)", () => killEverything(run));
   const exited = once(child, "exit").then(([code, signal]) => {
+    cleanupDone();
     events.emit("exit");
     return { code: code as number | null, signal: signal as NodeJS.Signals | null };
   });
-  return {
+  const run: DevRun = {
     child,
     output: () => output,
     exited,
@@ -79,6 +84,7 @@ export function startDev(args: string[], env: NodeJS.ProcessEnv = {}): DevRun {
       });
     },
   };
+  return run;
 }
 
 /** Parsed `[dev] processes {...}` line. */

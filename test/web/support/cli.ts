@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../../../scripts/lib/stack-files";
+import { trackProcess } from "../../support/cleanup";
 
 export interface CliRun {
   exitCode: number;
@@ -25,6 +26,7 @@ export function runCli(script: string, args: string[], env: NodeJS.ProcessEnv = 
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
+    trackProcess(child, `tsx scripts/${script}`);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
