@@ -1,6 +1,6 @@
 # Puts a Node.js that satisfies package.json's "engines" first on PATH, for this shell.
 #
-#   source scripts/use-node.sh        # bash or zsh, from the repository root or anywhere inside it
+#   source scripts/use-node.sh        # bash or zsh, from any directory (give the path to this file)
 #
 # If the Node on PATH already satisfies the range below, nothing changes. Otherwise the Node the project needs is
 # taken from the npm registry, which serves Node itself as a package (node-<os>-<arch>: its tarball holds bin/node,
@@ -18,9 +18,16 @@ pulsura_node_ok() {
   "$1" -e "const [a,b]=process.versions.node.split('.').map(Number);process.exit(a===${PULSURA_NODE_MAJOR}&&b>=${PULSURA_NODE_MIN_MINOR}?0:1)" 2>/dev/null
 }
 
+# This file's own path (bash, or zsh through its %x prompt escape), so it works from any directory.
+if [ -n "${BASH_SOURCE:-}" ]; then
+  PULSURA_USE_NODE_SELF="${BASH_SOURCE[0]}"
+else
+  PULSURA_USE_NODE_SELF="$(eval 'echo ${(%):-%x}')"
+fi
+
 pulsura_use_node() {
   local root dir os arch pkg tarball version
-  root="$(git rev-parse --show-toplevel 2>/dev/null || pwd)"
+  root="$(cd "$(dirname "$PULSURA_USE_NODE_SELF")/.." && pwd)"
   if command -v node >/dev/null 2>&1 && pulsura_node_ok node; then
     return 0
   fi
