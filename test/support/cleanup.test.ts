@@ -10,20 +10,17 @@ import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../../scripts/lib/stack-files";
+import { processState } from "./cleanup";
 import { startPostgres } from "./postgres";
-import setupRun from "./global-run";
+import { createRunRoot } from "./global-run";
 
 const tsxCli = path.join(repoRoot, "node_modules", "tsx", "dist", "cli.mjs");
 const worker = path.join(__dirname, "fixtures", "cleanup-worker.ts");
 
+/** Running, that is: present and not a zombie (an exited process not yet reaped). */
 function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // An exited child not yet reaped shows as a zombie.
-  return !/^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+  const state = processState(pid);
+  return state !== undefined && state !== "Z";
 }
 
 async function waitUntil(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
@@ -50,16 +47,16 @@ describe("the test run's temp root", () => {
 
   it("kills listed processes that are still alive and removes the root at the end of a run", async () => {
     const saved = { TMPDIR: process.env.TMPDIR, PULSURA_TEST_RUN_DIR: process.env.PULSURA_TEST_RUN_DIR };
-    let teardown: (() => void) | undefined;
     const sleeper = spawn("sleep", ["600"], { stdio: "ignore" });
     try {
-      teardown = setupRun();
-      const root = process.env.PULSURA_TEST_RUN_DIR!;
+      const { root, sweep } = createRunRoot();
       fs.writeFileSync(path.join(root, "pids", String(sleeper.pid)), JSON.stringify({ pid: sleeper.pid, group: false, label: "sleep 600" }));
       fs.writeFileSync(path.join(process.env.TMPDIR!, "left-behind"), "x");
       const exited = once(sleeper, "exit");
-      teardown();
+      const report: string[] = [];
+      sweep((line) => report.push(line));
       await exited;
+      expect(report).toEqual([`test run: stopping sleep 600 (pid ${sleeper.pid}), which a test file left running`]);
       expect(fs.existsSync(root)).toBe(false);
     } finally {
       sleeper.kill("SIGKILL");

@@ -112,6 +112,16 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
+/** The state letter of a process from /proc (R, S, Z for a zombie, …), or undefined when it is gone. */
+export function processState(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+  } catch {
+    return undefined;
+  }
+}
+
 function killNow(entry: Tracked, signal: NodeJS.Signals): void {
   try {
     process.kill(entry.group ? -entry.pid : entry.pid, signal);

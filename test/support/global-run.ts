@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { processStartTime } from "./cleanup";
+import { processStartTime, processState } from "./cleanup";
 
 interface Listed {
   pid: number;
@@ -23,7 +23,9 @@ function alive(entry: Listed): boolean {
   } catch {
     return false;
   }
-  // The same pid with another start time is another process: leave it alone.
+  // A zombie has exited (it only awaits reaping by a parent that may never come); the same pid with another start
+  // time is another process: leave both alone.
+  if (processState(entry.pid) === "Z") return false;
   return entry.startedAt === undefined || processStartTime(entry.pid) === entry.startedAt;
 }
 
@@ -60,7 +62,11 @@ function sweep(root: string, report: (line: string) => void): void {
   }
 }
 
-export default function setup(): () => void {
+/**
+ * Makes a run root (with pids/ and tmp/) and points TMPDIR and PULSURA_TEST_RUN_DIR at it; `sweep(report)` kills what
+ * is still listed and removes the root.
+ */
+export function createRunRoot(): { root: string; sweep: (report: (line: string) => void) => void } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "pulsura-test-run-"));
   // Postgres runs as the postgres user when tests run as root: it must be able to enter the root.
   fs.chmodSync(root, 0o755);
@@ -70,12 +76,16 @@ export default function setup(): () => void {
   fs.chmodSync(tmp, 0o1777);
   process.env.TMPDIR = tmp;
   process.env.PULSURA_TEST_RUN_DIR = root;
+  return { root, sweep: (report) => sweep(root, report) };
+}
 
+export default function setup(): () => void {
+  const run = createRunRoot();
   let swept = false;
   const teardown = () => {
     if (swept) return;
     swept = true;
-    sweep(root, (line) => process.stderr.write(`${line}\n`));
+    run.sweep((line) => process.stderr.write(`${line}\n`));
   };
   // Vitest handles Ctrl-C itself (and ends with "exit"); for a signal nobody else handles, sweep and end as the
   // signal would have.
