@@ -14,7 +14,6 @@ import { processState } from "./cleanup";
 import { startPostgres } from "./postgres";
 import { createRunRoot } from "./global-run";
 
-const tsxCli = path.join(repoRoot, "node_modules", "tsx", "dist", "cli.mjs");
 const worker = path.join(__dirname, "fixtures", "cleanup-worker.ts");
 
 /** Running, that is: present and not a zombie (an exited process not yet reaped). */
@@ -32,7 +31,9 @@ async function waitUntil(condition: () => boolean, what: string, timeoutMs = 20_
 }
 
 function startWorker(mode: string, env: NodeJS.ProcessEnv = process.env) {
-  const child = spawn(process.execPath, [tsxCli, worker, mode], { stdio: ["ignore", "pipe", "inherit"], env });
+  // tsx as a loader of this very process (not tsx's CLI, which would run the worker in a child and relay signals):
+  // the signal reaches the worker itself, as it reaches a vitest worker.
+  const child = spawn(process.execPath, ["--import", "tsx", worker, mode], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], env });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async () => JSON.parse(((await lines.next()).value as string | undefined) ?? "null") as Record<string, number | boolean>;
   return { child, next };

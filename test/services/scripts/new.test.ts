@@ -47,7 +47,7 @@ beforeAll(() => {
       recursive: true,
       filter: (source) => !/[/\\](dist|node_modules)$/.test(source),
     });
-  for (const relative of ["hasura", "services/core", "test/support", "test/services/support", "infra/hasura"]) copyTree(relative);
+  for (const relative of ["hasura", "services/core", "test/support", "test/services/support", "infra/hasura", "scripts/lib/postgres-user.ts"]) copyTree(relative);
   // Generated code imports @pulsura/kit, zod and vitest: resolve them from the real installation.
   fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(copy, "node_modules"), "dir");
 });
