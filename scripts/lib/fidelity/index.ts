@@ -5,6 +5,7 @@
  */
 import { artifactRegistryRules } from "./artifactregistry";
 import { computeRules } from "./compute";
+import { firebaseRules } from "./firebase";
 import { functionsRules } from "./functions";
 import { iamRules } from "./iam";
 import { labelRules } from "./labels";
@@ -28,6 +29,7 @@ export const fidelityRules: readonly FidelityRule[] = [
   ...functionsRules,
   ...computeRules,
   ...sqlRules,
+  ...firebaseRules,
   ...labelRules,
 ];
 

@@ -252,6 +252,12 @@ export const ruleCases: Record<string, RuleCase> = {
     ],
     message: /RandomPassword "pw".*special: false/,
   },
+  // firebase
+  "firebase/hosting-site-id": {
+    pass: [res("gcp:firebase/hostingSite:HostingSite", "site", { siteId: "northwind-traders-intl-prod-01-app" })],
+    fail: [res("gcp:firebase/hostingSite:HostingSite", "site", { siteId: "pulsura_dev_app" })],
+    message: /pulsura_dev_app/,
+  },
   // labels
   "labels/key-value-format": {
     pass: [res(T.secret, "s", { labels: { environment: "dev", "managed-by": "pulsura" } })],
