@@ -8,6 +8,7 @@ import { computeRules } from "./compute";
 import { firebaseRules } from "./firebase";
 import { functionsRules } from "./functions";
 import { iamRules } from "./iam";
+import { identityPlatformRules } from "./identityplatform";
 import { labelRules } from "./labels";
 import type { FidelityContext, FidelityRule, FidelityViolation, PlannedResource } from "./rule";
 import { runRules } from "./run";
@@ -30,6 +31,7 @@ export const fidelityRules: readonly FidelityRule[] = [
   ...computeRules,
   ...sqlRules,
   ...firebaseRules,
+  ...identityPlatformRules,
   ...labelRules,
 ];
 

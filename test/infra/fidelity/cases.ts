@@ -258,6 +258,17 @@ export const ruleCases: Record<string, RuleCase> = {
     fail: [res("gcp:firebase/hostingSite:HostingSite", "site", { siteId: "pulsura_dev_app" })],
     message: /pulsura_dev_app/,
   },
+  // identityplatform
+  "identityplatform/idp-id": {
+    pass: [res("gcp:identityplatform/defaultSupportedIdpConfig:DefaultSupportedIdpConfig", "idp", { idpId: "apple.com" })],
+    fail: [res("gcp:identityplatform/defaultSupportedIdpConfig:DefaultSupportedIdpConfig", "idp", { idpId: "apple" })],
+    message: /"apple"/,
+  },
+  "identityplatform/blocking-event": {
+    pass: [res("gcp:identityplatform/config:Config", "c", { blockingFunctions: { triggers: [{ eventType: "beforeCreate", functionUri: "https://t-before-user-created-abc-ew.a.run.app" }] } })],
+    fail: [res("gcp:identityplatform/config:Config", "c", { blockingFunctions: { triggers: [{ eventType: "beforeUserCreated", functionUri: "https://x" }] } })],
+    message: /beforeUserCreated/,
+  },
   // labels
   "labels/key-value-format": {
     pass: [res(T.secret, "s", { labels: { environment: "dev", "managed-by": "pulsura" } })],
