@@ -69,7 +69,7 @@ describe("npm run plan", () => {
     expect(run.stdout).toBe("");
     expect(run.stderr).toMatch(/^error: Stack "refused-by-google" declares \d+ resource inputs that Google Cloud refuses \(pulumi up would fail\):$/m);
     const instance = 'gcp:sql/databaseInstance:DatabaseInstance "refused-instance"';
-    const pitr = `${instance} settings.backupConfiguration.transactionLogRetentionDays: got 14 on ENTERPRISE (at most 7); expected 1-7 days on Enterprise, 1-35 on Enterprise Plus [sql/pitr-retention] (https://cloud.google.com/sql/docs/postgres/backup-recovery/pitr#log-retention)`;
+    const pitr = `${instance} settings.backupConfiguration.transactionLogRetentionDays: got 14 on ENTERPRISE (at most 7); expected 1-7 days on Enterprise, 1-35 on Enterprise Plus [sql/pitr-retention] (https://cloud.google.com/sql/docs/postgres/backup-recovery/configure-pitr)`;
     const tier = `${instance} settings.tier: got "db-custom-3-3840": 3 vCPUs (1 or an even number up to 96)`;
     expect(run.stderr).toContain(pitr);
     expect(run.stderr).toContain(tier);

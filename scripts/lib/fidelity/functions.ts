@@ -37,6 +37,8 @@ export const functionsRules: FidelityRule[] = [
     max: 63,
     read: (r) => nameOf(r),
   }),
+  // One namespace per project and region for both generations: the v2 API lists and manages 1st-gen functions too
+  // (Function.environment GEN_1 / GEN_2).
   uniqueRule({
     id: "functions/name-unique",
     types: [GEN1, GEN2],

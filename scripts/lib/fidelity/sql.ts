@@ -101,14 +101,14 @@ export const sqlRules: FidelityRule[] = [
       return tier === undefined ? [] : tierProblems(tier, editionOf(instance));
     },
   },
-  // "you can set the retention ... from 1 to 7 days for Cloud SQL Enterprise edition ... and from 1 to 35 days for Cloud
-  // SQL Enterprise Plus edition" (PITR log retention).
+  // "the number of days to retain logs, from 1-35 for Cloud SQL Enterprise Plus edition, or 1-7 for Cloud SQL Enterprise
+  // edition" (Configure PITR); the PITR page says the same of transactionLogRetentionDays.
   {
     id: "sql/pitr-retention",
     types: [INSTANCE],
     field: "settings.backupConfiguration.transactionLogRetentionDays",
     constraint: "1-7 days on Enterprise, 1-35 on Enterprise Plus",
-    source: "https://cloud.google.com/sql/docs/postgres/backup-recovery/pitr#log-retention",
+    source: "https://cloud.google.com/sql/docs/postgres/backup-recovery/configure-pitr",
     check(instance) {
       const days = valueAt(instance.inputs, "settings.backupConfiguration.transactionLogRetentionDays");
       if (days === undefined) return [];

@@ -3,7 +3,7 @@
  * the registry is left without its cases.
  */
 import { describe, expect, it } from "vitest";
-import { fidelityRules, judge, type FidelityContext, type FidelityRule, type PlannedResource } from "../../../scripts/lib/fidelity";
+import { fidelityRules, formatViolations, judge, type FidelityContext, type FidelityRule, type PlannedResource } from "../../../scripts/lib/fidelity";
 import { ruleCases } from "./cases";
 
 const CONTEXT: FidelityContext = { projectNumber: "123456789012", today: "2026-12-01" };
@@ -38,6 +38,13 @@ for (const rule of fidelityRules) {
 describe("the fidelity rules", () => {
   it("each have cases", () => {
     expect(Object.keys(ruleCases).sort()).toEqual(fidelityRules.map((r) => r.id).sort());
+  });
+
+  it("are reported in the same order whatever order the resources registered in", () => {
+    const resources = [...ruleCases["iam/service-account-id"]!.fail, ...ruleCases["sql/pitr-retention"]!.fail, ...ruleCases["run/ingress"]!.fail];
+    const violations = resources.flatMap((r) => fidelityRules.filter((rule) => rule.types.includes(r.type)).flatMap((rule) => judge(r, [], CONTEXT, [rule])));
+    expect(violations.length).toBeGreaterThanOrEqual(3);
+    expect(formatViolations("s", [...violations].reverse())).toBe(formatViolations("s", violations));
   });
 
   it("each name an https source and have a unique id", () => {
