@@ -5,8 +5,8 @@
  * --inventory prints the full plan record (with each resource's dependencies and protect flag) as one JSON line.
  *
  * Plans a stack offline: the real program under Pulumi's mocks with the stack file's config, then the policy pack.
- * Exit codes: 0 clean or advisory violations only; 1 invalid config, bad arguments or a program error; 2 a mandatory
- * policy is violated.
+ * Exit codes: 0 clean or advisory violations only; 1 invalid config, bad arguments, a program error, or resource inputs
+ * Google Cloud would refuse (the strict mocks' fidelity rules, all listed at once); 2 a mandatory policy is violated.
  */
 import { parseArgs } from "node:util";
 import { PlanError, planExitCode, planJson, planTree, runOfflinePlan } from "./lib/offline-plan";

@@ -4,8 +4,10 @@
  */
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { judge, type FidelityViolation, type PlannedResource } from "./fidelity";
+import { revealSecrets } from "./fidelity/rule";
 
-const PROJECT_NUMBER = "123456789012";
+export const PROJECT_NUMBER = "123456789012";
 
 function shortHash(text: string, length = 7): string {
   return createHash("sha256").update(text).digest("hex").slice(0, length);
@@ -126,15 +128,31 @@ const invokeResults: Record<string, (inputs: State, ctx: MockContext) => State> 
   "gcp:compute/getZones:getZones": (_inputs, ctx) => ({ names: ["b", "c", "d"].map((z) => `${ctx.region}-${z}`) }),
 };
 
-/** Pulumi mocks for planning a pulsura stack offline. */
+/**
+ * Pulumi mocks for planning a pulsura stack offline. Strict: every resource is judged by the fidelity rules of its
+ * type (scripts/lib/fidelity) before the mock answers; what Google Cloud would refuse is kept in `violations` for the
+ * plan to report all at once.
+ */
 export class PlanMocks implements pulumi.runtime.Mocks {
+  /** Resources answered so far, in registration order (uniqueness and relations are judged against them). */
+  private readonly planned: PlannedResource[] = [];
+  readonly violations: FidelityViolation[] = [];
+
   constructor(private readonly ctx: MockContext) {}
 
   newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
     const computed = computedOutputs[args.type]?.(args.name, args.inputs as State, this.ctx) ?? {};
     const id = (computed.id as string | undefined) ?? `${args.name}-id`;
     const withName = args.type.startsWith("gcp:") && args.inputs.name === undefined ? { name: `${args.name}-${shortHash(args.name)}` } : {};
-    return { id, state: { ...withName, ...args.inputs, ...computed } };
+    const state = { ...withName, ...args.inputs, ...computed };
+    // Only Google's and random's resources are judged or related; dynamic resources carry large payloads, left as they are.
+    const judged = args.type.startsWith("gcp:") || args.type.startsWith("random:");
+    const resource = judged
+      ? { type: args.type, name: args.name, inputs: revealSecrets(args.inputs) as State, state: revealSecrets(state) as State }
+      : { type: args.type, name: args.name, inputs: args.inputs as State, state };
+    this.violations.push(...judge(resource, this.planned, { projectNumber: PROJECT_NUMBER, today: new Date().toISOString().slice(0, 10) }));
+    this.planned.push(resource);
+    return { id, state };
   }
 
   call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {

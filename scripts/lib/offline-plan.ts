@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { runPolicies, type InventoryResource, type Violation } from "../../policy/offline";
+import { formatViolations } from "./fidelity";
 import { PlanMocks } from "./mocks";
 import { loadStackConfig, projectName, repoRoot, SECRET_PLACEHOLDER, stackNameOf } from "./stack-files";
 
@@ -204,14 +205,17 @@ export async function runOfflinePlan(options: PlanOptions): Promise<PlanResult> 
     secretKeys.push(key);
   }
   const ctx = { project: config["gcp:project"] ?? "unknown-project", region: config["gcp:region"] ?? "unknown-region" };
+  const mocks = new PlanMocks(ctx);
   const { resources, outputs } = await runProgramUnderMocks({
     project,
     stack,
     config,
     secretKeys,
-    mocks: new PlanMocks(ctx),
+    mocks,
     program: join(repoRoot, "infra", "index.ts"),
   });
+  // What Google Cloud would refuse is an error, not a policy finding: `pulumi up` would fail on it.
+  if (mocks.violations.length > 0) throw new PlanError(formatViolations(stack, mocks.violations), "program");
   const environment = String(outputs.environment ?? "");
   const violations = await runPolicies(resources, environment);
   return { stack, project, environment, resources, outputs, violations };

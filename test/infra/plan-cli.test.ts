@@ -63,6 +63,23 @@ describe("npm run plan", () => {
     expect(run.stderr).toContain("at most 40 = 50 allowed by tier db-g1-small minus 10 headroom");
   });
 
+  it("exits 1 for inputs Google Cloud refuses, naming every resource, field, constraint and source in a stable order", async () => {
+    const run = await runPlanCli(["--config-file", fixture("Pulumi.refused-by-google.yaml")]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^error: Stack "refused-by-google" declares \d+ resource inputs that Google Cloud refuses \(pulumi up would fail\):$/m);
+    const instance = 'gcp:sql/databaseInstance:DatabaseInstance "refused-instance"';
+    const pitr = `${instance} settings.backupConfiguration.transactionLogRetentionDays: got 14 on ENTERPRISE (at most 7); expected 1-7 days on Enterprise, 1-35 on Enterprise Plus [sql/pitr-retention] (https://cloud.google.com/sql/docs/postgres/backup-recovery/configure-pitr)`;
+    const tier = `${instance} settings.tier: got "db-custom-3-3840": 3 vCPUs (1 or an even number up to 96)`;
+    expect(run.stderr).toContain(pitr);
+    expect(run.stderr).toContain(tier);
+    // Every violation at once, sorted by resource and rule, whatever order the registrations completed in.
+    const lines = run.stderr.split("\n").filter((line) => line.startsWith("  - "));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines.findIndex((l) => l.includes("[sql/pitr-retention]"))).toBeLessThan(lines.findIndex((l) => l.includes("[sql/tier-for-edition]")));
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+
   it("exits 2 when a prod stack violates a mandatory policy", async () => {
     const run = await runPlanCli(["--config-file", fixture("Pulumi.prod-unprotected.yaml"), "--json"]);
     expect(run.exitCode).toBe(2);

@@ -8,8 +8,9 @@
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { InventoryResource } from "../../../policy/offline";
+import { formatViolations, type FidelityViolation } from "../../../scripts/lib/fidelity";
 import { PlanMocks } from "../../../scripts/lib/mocks";
-import { runProgramUnderMocks } from "../../../scripts/lib/offline-plan";
+import { PlanError, runProgramUnderMocks } from "../../../scripts/lib/offline-plan";
 import { loadStackConfig, repoRoot, stackNameOf } from "../../../scripts/lib/stack-files";
 
 export const BOOTSTRAP_DIR = join(repoRoot, "infra", "bootstrap");
@@ -28,6 +29,11 @@ class BootstrapMocks implements pulumi.runtime.Mocks {
 
   constructor(private readonly ctx: { project: string; region: string }) {
     this.base = new PlanMocks(ctx);
+  }
+
+  /** What the strict base mocks found Google Cloud would refuse (types answered here have no fidelity rules). */
+  get violations(): readonly FidelityViolation[] {
+    return this.base.violations;
   }
 
   private computed(type: string, inputs: State): State | undefined {
@@ -82,6 +88,7 @@ export async function planBootstrap(configFile: string): Promise<BootstrapPlan> 
     mocks,
     program: join(BOOTSTRAP_DIR, "index.ts"),
   });
+  if (mocks.violations.length > 0) throw new PlanError(formatViolations(stack, mocks.violations), "program");
   return { stack, resources, outputs };
 }
 

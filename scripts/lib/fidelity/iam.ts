@@ -1,0 +1,123 @@
+/**
+ * IAM: service-account ids, principals, and which roles exist and can be granted on which resource types.
+ */
+import { patternRule, projectScope, show, stringAt, uniqueRule, type FidelityRule } from "./rule";
+
+const ACCOUNT = "gcp:serviceaccount/account:Account";
+
+/**
+ * Resource types an IAM member resource grants on. A role can always be granted on the project (or higher); below
+ * the project only on the resource types IAM lists as the role's "lowest-level resources".
+ */
+export const IAM_MEMBER_TARGETS: Readonly<Record<string, string>> = {
+  "gcp:projects/iAMMember:IAMMember": "project",
+  "gcp:secretmanager/secretIamMember:SecretIamMember": "secretmanager.secret",
+  "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": "run.service",
+  "gcp:storage/bucketIAMMember:BucketIAMMember": "storage.bucket",
+  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": "artifactregistry.repository",
+  "gcp:serviceaccount/iAMMember:IAMMember": "iam.serviceAccount",
+  "gcp:cloudfunctions/functionIamMember:FunctionIamMember": "cloudfunctions.function",
+  "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": "cloudkms.cryptoKey",
+};
+
+/** The day {@link GRANTABLE_ROLES} was read from IAM's role reference. */
+export const ROLES_READ_ON = "2026-12-01";
+
+/** Where a role's lowest-level resources are listed: IAM's role reference, one page per service. */
+const rolesPage = (service: string) => `https://cloud.google.com/iam/docs/roles-permissions/${service}`;
+
+/**
+ * The predefined roles the program and the bootstrap grant, with the resource types below the project each can be
+ * granted on ("Lowest-level resources where you can grant this role" on the role's page; what one resource accepts:
+ * https://cloud.google.com/iam/docs/viewing-grantable-roles). Read on {@link ROLES_READ_ON}. The stored copies of the
+ * role pages keep the headings but not always the resource lists, so only the levels the program grants below the
+ * project are recorded, each from Google's own description of the role; `below: undefined` means "granted on the
+ * project only by pulsura, lower levels not recorded": granting such a role lower fails here until the level is looked
+ * up and added. A role the program starts to grant must be added, with its page.
+ */
+export const GRANTABLE_ROLES: Readonly<Record<string, { below?: readonly string[]; source: string }>> = {
+  // "Can invoke Cloud Run services and execute Cloud Run jobs."
+  "roles/run.invoker": { below: ["run.service", "run.job"], source: rolesPage("run") },
+  "roles/run.admin": { source: rolesPage("run") },
+  "roles/secretmanager.secretAccessor": { below: ["secretmanager.secret"], source: rolesPage("secretmanager") },
+  "roles/secretmanager.admin": { source: rolesPage("secretmanager") },
+  "roles/storage.objectViewer": { below: ["storage.bucket", "storage.managedFolder"], source: rolesPage("storage") },
+  "roles/storage.objectAdmin": { below: ["storage.bucket", "storage.managedFolder"], source: rolesPage("storage") },
+  "roles/storage.admin": { source: rolesPage("storage") },
+  "roles/artifactregistry.writer": { below: ["artifactregistry.repository"], source: rolesPage("artifactregistry") },
+  "roles/artifactregistry.reader": { below: ["artifactregistry.repository"], source: rolesPage("artifactregistry") },
+  "roles/artifactregistry.admin": { source: rolesPage("artifactregistry") },
+  "roles/logging.logWriter": { source: rolesPage("logging") },
+  "roles/firebaseauth.admin": { source: rolesPage("firebaseauth") },
+  "roles/firebase.admin": { source: rolesPage("firebase") },
+  "roles/identitytoolkit.admin": { source: rolesPage("identitytoolkit") },
+  "roles/iam.serviceAccountUser": { below: ["iam.serviceAccount"], source: rolesPage("iam") },
+  "roles/iam.serviceAccountAdmin": { source: rolesPage("iam") },
+  // Workload Identity Federation: granted on the service account that the federated identity impersonates.
+  "roles/iam.workloadIdentityUser": { below: ["iam.serviceAccount"], source: rolesPage("iam") },
+  "roles/cloudfunctions.invoker": { below: ["cloudfunctions.function"], source: rolesPage("cloudfunctions") },
+  "roles/cloudfunctions.admin": { source: rolesPage("cloudfunctions") },
+  "roles/cloudsql.admin": { source: rolesPage("cloudsql") },
+  "roles/compute.networkAdmin": { source: rolesPage("compute") },
+  "roles/compute.securityAdmin": { source: rolesPage("compute") },
+  "roles/resourcemanager.projectIamAdmin": { source: rolesPage("resourcemanager") },
+  "roles/servicenetworking.networksAdmin": { source: rolesPage("servicenetworking") },
+  "roles/serviceusage.serviceUsageAdmin": { source: rolesPage("serviceusage") },
+  "roles/cloudkms.cryptoKeyEncrypterDecrypter": { below: ["cloudkms.cryptoKey"], source: rolesPage("cloudkms") },
+};
+
+// Source: https://cloud.google.com/iam/docs/principal-identifiers (allow-policy principal formats).
+const PRINCIPAL = /^(allUsers|allAuthenticatedUsers|(user|serviceAccount|group|domain|principal|principalSet):[^\s]+)$/;
+
+export const iamRules: FidelityRule[] = [
+  // Source: https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/create ("accountId ... must be
+  // 6-30 characters long, and match the regular expression [a-z]([-a-z0-9]*[a-z0-9])"); the provider validates the
+  // same (verify.ServiceAccountNameRegex, google/verify/validation.go).
+  patternRule({
+    id: "iam/service-account-id",
+    types: [ACCOUNT],
+    field: "accountId",
+    constraint: "6-30 characters matching ^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$",
+    source: "https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/create",
+    pattern: /^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/,
+    min: 6,
+    max: 30,
+  }),
+  // Same page: the account id is unique within the project (the email is <accountId>@<project>.iam.gserviceaccount.com).
+  uniqueRule({
+    id: "iam/service-account-id-unique",
+    types: [ACCOUNT],
+    field: "accountId",
+    source: "https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/create",
+    read: (r) => stringAt(r.inputs, "accountId"),
+    scope: projectScope,
+    scopeName: "project",
+  }),
+  {
+    id: "iam/role-grantable",
+    types: Object.keys(IAM_MEMBER_TARGETS),
+    field: "role",
+    constraint: `a predefined role (table read on ${ROLES_READ_ON}) that can be granted on the resource type`,
+    source: "https://cloud.google.com/iam/docs/viewing-grantable-roles",
+    check(resource) {
+      const role = stringAt(resource.inputs, "role");
+      if (role === undefined) return [];
+      const target = IAM_MEMBER_TARGETS[resource.type]!;
+      const grantable = GRANTABLE_ROLES[role];
+      if (!grantable) return [`got ${show(role)}, not in the table of roles (add it with its IAM page, or fix the name)`];
+      if (target !== "project" && !grantable.below?.includes(target)) {
+        const levels = grantable.below ? `the project or ${grantable.below.join(", ")}` : "the project (lower levels not recorded: look them up and add them)";
+        return [`got ${show(role)} on a ${target}; the table lets it be granted on ${levels} (${grantable.source})`];
+      }
+      return [];
+    },
+  },
+  patternRule({
+    id: "iam/member-format",
+    types: Object.keys(IAM_MEMBER_TARGETS),
+    field: "member",
+    constraint: "allUsers, allAuthenticatedUsers or <kind>:<identifier> (user, serviceAccount, group, domain, principal, principalSet)",
+    source: "https://cloud.google.com/iam/docs/principal-identifiers",
+    pattern: PRINCIPAL,
+  }),
+];

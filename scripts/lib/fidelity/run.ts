@@ -1,0 +1,83 @@
+/**
+ * Cloud Run (Admin API v2): service names, the deterministic run.app URL the program builds itself, enums, timeout.
+ */
+import { enumRule, nameOf, patternRule, projectLocationScope, show, stringAt, uniqueRule, type FidelityRule } from "./rule";
+
+const SERVICE = "gcp:cloudrunv2/service:Service";
+const CREATE_SOURCE = "https://cloud.google.com/run/docs/reference/rest/v2/projects.locations.services/create";
+
+/**
+ * Cloud Run's deterministic URL (https://<service>-<project number>.<region>.run.app) exists only when its DNS
+ * segment, "<service>-<project number>" (plus any traffic tag), is at most 63 characters. With a 12-digit project
+ * number that allows 50 characters, so today the < 50 rule on names is the tighter one; the check stays because the
+ * program derives URLs (Hasura's, the services') from it instead of reading them from the API.
+ */
+export const DNS_LABEL_MAX = 63;
+
+export const runRules: FidelityRule[] = [
+  // serviceId: "must begin with letter, and cannot end with hyphen; must contain fewer than 50 characters"; the
+  // characters are lowercase letters, digits and hyphens (the service becomes a DNS label).
+  patternRule({
+    id: "run/service-name",
+    types: [SERVICE],
+    field: "name",
+    constraint: "1-49 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen",
+    source: CREATE_SOURCE,
+    pattern: /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/,
+    min: 1,
+    max: 49,
+    read: (r) => nameOf(r),
+  }),
+  {
+    id: "run/deterministic-url",
+    types: [SERVICE],
+    field: "name",
+    constraint: `"<name>-<project number>" at most ${DNS_LABEL_MAX} characters, or the service has no deterministic run.app URL`,
+    source: "https://cloud.google.com/run/docs/triggering/https-request#deterministic",
+    check(resource, _earlier, ctx) {
+      const name = nameOf(resource);
+      if (name === undefined) return [];
+      const segment = `${name}-${ctx.projectNumber}`;
+      return segment.length > DNS_LABEL_MAX ? [`got ${show(name)}: "${segment}" is ${segment.length} characters`] : [];
+    },
+  },
+  uniqueRule({
+    id: "run/service-name-unique",
+    types: [SERVICE],
+    field: "name",
+    source: CREATE_SOURCE,
+    read: (r) => nameOf(r),
+    scope: projectLocationScope,
+    scopeName: "project and region",
+  }),
+  // The provider's enum (resource_cloud_run_v2_service.go, `ingress`) and the API's Service.ingress.
+  enumRule({
+    id: "run/ingress",
+    types: [SERVICE],
+    field: "ingress",
+    source: "https://cloud.google.com/run/docs/reference/rest/v2/projects.locations.services#ingresstraffic",
+    values: ["INGRESS_TRAFFIC_ALL", "INGRESS_TRAFFIC_INTERNAL_ONLY", "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"],
+  }),
+  enumRule({
+    id: "run/vpc-egress",
+    types: [SERVICE],
+    field: "template.vpcAccess.egress",
+    source: "https://cloud.google.com/run/docs/reference/rest/v2/VpcAccess#vpcegress",
+    values: ["ALL_TRAFFIC", "PRIVATE_RANGES_ONLY"],
+  }),
+  // "The timeout is set by default to 5 minutes (300 seconds) and can be extended up to 60 minutes (3600 seconds)";
+  // the provider takes a Duration string ("300s", validated by ^[0-9]+(?:\.[0-9]{1,9})?s$).
+  {
+    id: "run/request-timeout",
+    types: [SERVICE],
+    field: "template.timeout",
+    constraint: 'a duration such as "300s", at most 3600s',
+    source: "https://cloud.google.com/run/docs/configuring/request-timeout",
+    check(resource) {
+      const timeout = stringAt(resource.inputs, "template.timeout");
+      if (timeout === undefined) return [];
+      const match = /^([0-9]+(?:\.[0-9]{1,9})?)s$/.exec(timeout);
+      return match && Number(match[1]) <= 3600 ? [] : [`got ${show(timeout)}`];
+    },
+  },
+];

@@ -1,0 +1,283 @@
+/**
+ * A compliant and a non-compliant set of resources for every fidelity rule, keyed by rule id. Resources are judged in
+ * order, each against the ones before it (as the mocks register them).
+ */
+import type { FidelityContext, PlannedResource } from "../../../scripts/lib/fidelity";
+
+export interface RuleCase {
+  pass: PlannedResource[];
+  fail: PlannedResource[];
+  /** What the failing case's problem says. */
+  message: RegExp;
+  ctx?: Partial<FidelityContext>;
+}
+
+type State = Record<string, unknown>;
+
+/** A planned resource; the mock's state is the inputs plus `state`. */
+const res = (type: string, name: string, inputs: State, state: State = {}): PlannedResource => ({ type, name, inputs, state: { ...inputs, ...state } });
+
+const T = {
+  account: "gcp:serviceaccount/account:Account",
+  projectMember: "gcp:projects/iAMMember:IAMMember",
+  secretMember: "gcp:secretmanager/secretIamMember:SecretIamMember",
+  runMember: "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+  run: "gcp:cloudrunv2/service:Service",
+  connector: "gcp:vpcaccess/connector:Connector",
+  repository: "gcp:artifactregistry/repository:Repository",
+  secret: "gcp:secretmanager/secret:Secret",
+  bucket: "gcp:storage/bucket:Bucket",
+  gen1: "gcp:cloudfunctions/function:Function",
+  gen2: "gcp:cloudfunctionsv2/function:Function",
+  network: "gcp:compute/network:Network",
+  subnet: "gcp:compute/subnetwork:Subnetwork",
+  instance: "gcp:sql/databaseInstance:DatabaseInstance",
+  user: "gcp:sql/user:User",
+  password: "random:index/randomPassword:RandomPassword",
+} as const;
+
+const account = (name: string, accountId: string) => res(T.account, name, { project: "p-one", accountId });
+const run = (name: string, inputs: State) => res(T.run, name, { project: "p-one", location: "europe-west1", ...inputs });
+const instance = (settings: State, databaseVersion = "POSTGRES_17") => res(T.instance, "db", { databaseVersion, settings: { edition: "ENTERPRISE", ...settings } }, { name: "db-1234567" });
+const policy = { enablePasswordPolicy: true, complexity: "COMPLEXITY_DEFAULT", minLength: 20 };
+const generator = (name: string, inputs: State, result: string) => res(T.password, name, inputs, { result });
+const user = (password: string) => res(T.user, "db-user", { instance: "db-1234567", name: "app", password });
+const guaranteed = { length: 32, minLower: 1, minUpper: 1, minNumeric: 1, minSpecial: 1, overrideSpecial: "-_.~" };
+
+export const ruleCases: Record<string, RuleCase> = {
+  // iam
+  "iam/service-account-id": {
+    pass: [account("a", "pulsura-functions-build")],
+    fail: [account("a", "abcdefghij-klmnopqrstu-functions")],
+    message: /32 characters/,
+  },
+  "iam/service-account-id-unique": {
+    pass: [account("a", "tenant-functions"), account("b", "tenant-functions-b")],
+    // What `${name}-${id}`.slice(0, 30) makes of `…-functions` and `…-functions-build` on a long tenant name.
+    fail: [account("a", "abcdefghij-klmnopqr-functions"), account("b", "abcdefghij-klmnopqr-functions")],
+    message: /already used by gcp:serviceaccount\/account:Account "a"/,
+  },
+  "iam/role-grantable": {
+    pass: [
+      res(T.projectMember, "m1", { project: "p-one", role: "roles/logging.logWriter", member: "serviceAccount:a@p-one.iam.gserviceaccount.com" }),
+      res(T.secretMember, "m2", { secretId: "s", role: "roles/secretmanager.secretAccessor", member: "serviceAccount:a@p-one.iam.gserviceaccount.com" }),
+    ],
+    fail: [res(T.secretMember, "m", { secretId: "s", role: "roles/run.invoker", member: "allUsers" })],
+    message: /on a secretmanager\.secret/,
+  },
+  "iam/member-format": {
+    pass: [res(T.runMember, "m", { name: "svc", role: "roles/run.invoker", member: "allUsers" })],
+    fail: [res(T.runMember, "m", { name: "svc", role: "roles/run.invoker", member: "a@p-one.iam.gserviceaccount.com" })],
+    message: /got "a@p-one/,
+  },
+  // run
+  "run/service-name": {
+    pass: [run("s", { name: "abcdefghij-klmnopqrstu-abcdefghij-klmnopqrstu" })],
+    fail: [run("s", { name: "abcdefghij-klmnopqrstu-abcdefghij-klmnopqrstu-hasura" })],
+    message: /52 characters/,
+  },
+  "run/deterministic-url": {
+    pass: [run("s", { name: "pulsura-hasura" })],
+    // With a 12-digit project number the < 50 rule is binding; a longer number shows the DNS-label limit on its own.
+    fail: [run("s", { name: "abcdefghij-klmnopqrstu-abcdefghij-klmnopq" })],
+    ctx: { projectNumber: "1234567890123456789012" },
+    message: /is 64 characters/,
+  },
+  "run/service-name-unique": {
+    pass: [run("a", { name: "t-core" }), run("b", { name: "t-hasura" })],
+    fail: [run("a", { name: "t-core" }), run("b", { name: "t-core" })],
+    message: /already used/,
+  },
+  "run/ingress": {
+    pass: [run("s", { ingress: "INGRESS_TRAFFIC_INTERNAL_ONLY" })],
+    fail: [run("s", { ingress: "INTERNAL_ONLY" })],
+    message: /"INTERNAL_ONLY"/,
+  },
+  "run/vpc-egress": {
+    pass: [run("s", { template: { vpcAccess: { egress: "ALL_TRAFFIC" } } })],
+    fail: [run("s", { template: { vpcAccess: { egress: "ALL" } } })],
+    message: /"ALL"/,
+  },
+  "run/request-timeout": {
+    pass: [run("s", { template: { timeout: "3600s" } })],
+    fail: [run("s", { template: { timeout: "3601s" } })],
+    message: /3601s/,
+  },
+  // vpcaccess
+  "vpcaccess/connector-name": {
+    pass: [res(T.connector, "c", { name: "abcdefghij-klmnopqrstu-co" })],
+    fail: [res(T.connector, "c", { name: "abcdefghij-klmnopqrstu-conn" })],
+    message: /27 characters/,
+  },
+  "vpcaccess/connector-name-unique": {
+    pass: [res(T.connector, "a", { name: "t-conn" }), res(T.connector, "b", { name: "t-conn-2" })],
+    fail: [res(T.connector, "a", { name: "t-conn" }), res(T.connector, "b", { name: "t-conn" })],
+    message: /already used/,
+  },
+  "vpcaccess/connector-range": {
+    pass: [res(T.connector, "c", { ipCidrRange: "10.8.0.0/28" })],
+    fail: [res(T.connector, "c", { ipCidrRange: "10.8.0.0/24" })],
+    message: /\/24/,
+  },
+  "vpcaccess/connector-instances": {
+    pass: [res(T.connector, "c", { minInstances: 2, maxInstances: 3 })],
+    fail: [res(T.connector, "c", { minInstances: 1, maxInstances: 3 })],
+    message: /minInstances 1/,
+  },
+  // artifactregistry
+  "artifactregistry/repository-id": {
+    pass: [res(T.repository, "r", { repositoryId: "pulsura-dockerhub" })],
+    fail: [res(T.repository, "r", { repositoryId: "Pulsura_dockerhub" })],
+    message: /Pulsura_dockerhub/,
+  },
+  "artifactregistry/repository-id-unique": {
+    pass: [res(T.repository, "a", { repositoryId: "t-core", location: "europe-west1" }), res(T.repository, "b", { repositoryId: "t-core", location: "us-east1" })],
+    fail: [res(T.repository, "a", { repositoryId: "t-core", location: "europe-west1" }), res(T.repository, "b", { repositoryId: "t-core", location: "europe-west1" })],
+    message: /already used/,
+  },
+  "artifactregistry/mode": {
+    pass: [res(T.repository, "r", { mode: "REMOTE_REPOSITORY" })],
+    fail: [res(T.repository, "r", { mode: "REMOTE" })],
+    message: /"REMOTE"/,
+  },
+  // secretmanager
+  "secretmanager/secret-id": {
+    pass: [res(T.secret, "s", { secretId: "pulsura-db_core-password" })],
+    fail: [res(T.secret, "s", { secretId: "pulsura.db.core" })],
+    message: /pulsura\.db\.core/,
+  },
+  "secretmanager/secret-id-unique": {
+    pass: [res(T.secret, "a", { project: "p-one", secretId: "x" }), res(T.secret, "b", { project: "p-two", secretId: "x" })],
+    fail: [res(T.secret, "a", { project: "p-one", secretId: "x" }), res(T.secret, "b", { project: "p-one", secretId: "x" })],
+    message: /already used/,
+  },
+  // storage
+  "storage/bucket-name": {
+    // No name input: judged by the autoname the mock answered with.
+    pass: [res(T.bucket, "pulsura-source", {}, { name: "pulsura-source-1a2b3c4" })],
+    fail: [res(T.bucket, "b", { name: "google-pulsura-source" })],
+    message: /google/,
+  },
+  "storage/bucket-name-unique": {
+    pass: [res(T.bucket, "a", { name: "t-source" }), res(T.bucket, "b", { name: "t-files" })],
+    fail: [res(T.bucket, "a", { name: "t-source" }), res(T.bucket, "b", { name: "t-source" })],
+    message: /already used/,
+  },
+  // functions
+  "functions/gen1-name": {
+    pass: [res(T.gen1, "f", { name: "pulsura-onUserCreated" })],
+    fail: [res(T.gen1, "f", { name: "9-onUserCreated" })],
+    message: /9-onUserCreated/,
+  },
+  "functions/gen2-name": {
+    pass: [res(T.gen2, "f", { name: "pulsura-before-user-created" })],
+    fail: [res(T.gen2, "f", { name: "pulsura-beforeUserCreated" })],
+    message: /beforeUserCreated/,
+  },
+  "functions/name-unique": {
+    pass: [res(T.gen1, "a", { name: "t-on-user", region: "europe-west1" }), res(T.gen2, "b", { name: "t-before-user", location: "europe-west1" })],
+    fail: [res(T.gen1, "a", { name: "t-on-user", region: "europe-west1" }), res(T.gen2, "b", { name: "t-on-user", location: "europe-west1" })],
+    message: /already used/,
+  },
+  "functions/runtime": {
+    pass: [res(T.gen1, "a", { runtime: "nodejs22" }), res(T.gen2, "b", { buildConfig: { runtime: "nodejs24" } })],
+    fail: [res(T.gen1, "a", { runtime: "nodejs24" }), res(T.gen2, "b", { buildConfig: { runtime: "nodejs20" } }), res(T.gen2, "c", { buildConfig: { runtime: "nodejs99" } })],
+    ctx: { today: "2026-12-01" },
+    message: /gen1 does not offer|decommissioned on 2026-10-30|not in infra\/runtimes\.ts/,
+  },
+  "functions/gen1-ingress-settings": {
+    pass: [res(T.gen1, "f", { ingressSettings: "ALLOW_INTERNAL_ONLY" })],
+    fail: [res(T.gen1, "f", { ingressSettings: "INTERNAL_ONLY" })],
+    message: /INTERNAL_ONLY/,
+  },
+  "functions/gen2-ingress-settings": {
+    pass: [res(T.gen2, "f", { serviceConfig: { ingressSettings: "ALLOW_ALL" } })],
+    fail: [res(T.gen2, "f", { serviceConfig: { ingressSettings: "ALL" } })],
+    message: /"ALL"/,
+  },
+  "functions/gen1-timeout": {
+    pass: [res(T.gen1, "f", { timeout: 540 })],
+    fail: [res(T.gen1, "f", { timeout: 600 })],
+    message: /600/,
+  },
+  // compute
+  "compute/resource-name": {
+    pass: [res(T.subnet, "s", {}, { name: "abcdefghij-klmnopqrstu-private-services-range-1a2b3c4" })],
+    fail: [res(T.network, "n", { name: "Pulsura_vpc" })],
+    message: /Pulsura_vpc/,
+  },
+  "compute/resource-name-unique": {
+    pass: [res(T.network, "a", { name: "t-vpc" }), res(T.subnet, "b", { name: "t-vpc", region: "europe-west1" })],
+    fail: [res(T.network, "a", { name: "t-vpc" }), res(T.network, "b", { name: "t-vpc" })],
+    message: /already used/,
+  },
+  // sql
+  "sql/edition": {
+    pass: [instance({ edition: "ENTERPRISE_PLUS", tier: "db-perf-optimized-N-2" })],
+    fail: [instance({ edition: "ENTERPRISE_PLUS_PLUS" })],
+    message: /ENTERPRISE_PLUS_PLUS/,
+  },
+  "sql/availability-type": {
+    pass: [instance({ availabilityType: "REGIONAL" })],
+    fail: [instance({ availabilityType: "MULTI_REGIONAL" })],
+    message: /MULTI_REGIONAL/,
+  },
+  "sql/tier-for-edition": {
+    pass: [instance({ tier: "db-g1-small" }), instance({ tier: "db-custom-2-7680" }), instance({ edition: "ENTERPRISE_PLUS", tier: "db-perf-optimized-N-8" })],
+    fail: [
+      instance({ edition: "ENTERPRISE_PLUS", tier: "db-g1-small" }),
+      // No edition on PostgreSQL 17: the API's default, Enterprise Plus, has no shared-core tiers.
+      instance({ edition: undefined, tier: "db-f1-micro" }),
+      instance({ tier: "db-custom-3-3840" }),
+    ],
+    message: /Enterprise Plus takes db-perf-optimized|3 vCPUs/,
+  },
+  "sql/pitr-retention": {
+    pass: [instance({ backupConfiguration: { transactionLogRetentionDays: 7 } }), instance({ edition: "ENTERPRISE_PLUS", backupConfiguration: { transactionLogRetentionDays: 35 } })],
+    fail: [instance({ backupConfiguration: { transactionLogRetentionDays: 14 } })],
+    message: /got 14 on ENTERPRISE \(at most 7\)/,
+  },
+  "sql/password-policy": {
+    pass: [instance({ passwordValidationPolicy: policy })],
+    fail: [instance({ passwordValidationPolicy: { ...policy, complexity: "COMPLEXITY_STRONG", minLength: -1 } })],
+    message: /complexity "COMPLEXITY_STRONG"|minLength -1/,
+  },
+  "sql/user-password-policy": {
+    pass: [instance({ passwordValidationPolicy: policy }), generator("pw", guaranteed, "mock-good"), user("mock-good")],
+    fail: [
+      instance({ passwordValidationPolicy: policy }),
+      // Today's generators: no special characters at all against COMPLEXITY_DEFAULT.
+      generator("pw", { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 }, "mock-bad"),
+      user("mock-bad"),
+    ],
+    message: /RandomPassword "pw".*special: false/,
+  },
+  // firebase
+  "firebase/hosting-site-id": {
+    pass: [res("gcp:firebase/hostingSite:HostingSite", "site", { siteId: "northwind-traders-intl-prod-01-app" })],
+    fail: [res("gcp:firebase/hostingSite:HostingSite", "site", { siteId: "pulsura_dev_app" })],
+    message: /pulsura_dev_app/,
+  },
+  // identityplatform
+  "identityplatform/idp-id": {
+    pass: [res("gcp:identityplatform/defaultSupportedIdpConfig:DefaultSupportedIdpConfig", "idp", { idpId: "apple.com" })],
+    fail: [res("gcp:identityplatform/defaultSupportedIdpConfig:DefaultSupportedIdpConfig", "idp", { idpId: "apple" })],
+    message: /"apple"/,
+  },
+  "identityplatform/blocking-event": {
+    pass: [res("gcp:identityplatform/config:Config", "c", { blockingFunctions: { triggers: [{ eventType: "beforeCreate", functionUri: "https://t-before-user-created-abc-ew.a.run.app" }] } })],
+    fail: [res("gcp:identityplatform/config:Config", "c", { blockingFunctions: { triggers: [{ eventType: "beforeUserCreated", functionUri: "https://x" }] } })],
+    message: /beforeUserCreated/,
+  },
+  // labels
+  "labels/key-value-format": {
+    pass: [res(T.secret, "s", { labels: { environment: "dev", "managed-by": "pulsura" } })],
+    fail: [res(T.secret, "s", { labels: { Environment: "Dev" } })],
+    message: /key "Environment"/,
+  },
+  "labels/count": {
+    pass: [res(T.bucket, "b", { labels: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, "v"])) })],
+    fail: [res(T.bucket, "b", { labels: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, "v"])) })],
+    message: /65 labels/,
+  },
+};
