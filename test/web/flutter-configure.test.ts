@@ -348,6 +348,8 @@ describe("sign-in methods of a stack config", () => {
         "config:",
         "  gcp:project: acme-dev",
         "  gcp:region: europe-west1",
+        "  gcp:userProjectOverride: true",
+        "  gcp:billingProject: acme-dev",
         "  pulsura:environment: dev",
         "  pulsura:tenant: acme",
         "  pulsura:auth:",
