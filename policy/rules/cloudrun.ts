@@ -86,10 +86,17 @@ export const cloudRunPolicies: PulsuraPolicy[] = [
   },
   {
     name: "cloudrun-no-public-invoker",
-    description: "No Cloud Run service grants run.invoker to allUsers or allAuthenticatedUsers, except the Hasura API and the Identity Platform blocking function (explicit exceptions).",
+    description:
+      "No Cloud Run service grants run.invoker to allUsers or allAuthenticatedUsers or disables the invoker IAM check, except the Hasura API and the Identity Platform blocking function (explicit exceptions).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
       for (const r of args.resources) {
+        // invokerIamDisabled with ingress from the internet is public without an allUsers binding
+        // (https://cloud.google.com/run/docs/authenticating/public); behind internal-only ingress it is not.
+        const props = r.props as Loose;
+        if (r.type === CLOUD_RUN && props.invokerIamDisabled === true && props.ingress !== "INGRESS_TRAFFIC_INTERNAL_ONLY" && !isPublicApi(r)) {
+          reportViolation(`${r.name} disables the invoker IAM check with ingress ${props.ingress ?? "unset (all traffic)"} (public)`, r.urn);
+        }
         if (!/^gcp:cloudrunv2\/service(IamMember|IamBinding|IamPolicy):/.test(r.type)) continue;
         const members = [r.props.member, ...((r.props.members as string[] | undefined) ?? [])].filter(Boolean) as string[];
         const open = members.filter((m) => PUBLIC_MEMBERS.includes(m));
