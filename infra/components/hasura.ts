@@ -139,7 +139,7 @@ export class Hasura extends PulsuraComponent {
         description: "Hasura GraphQL Engine: the stack's public API",
         // The public API: reachable from the internet, authenticated by Hasura (JWT / admin secret).
         ingress: "INGRESS_TRAFFIC_ALL",
-        // Policy exception `cloudrun-no-public-invoker`: anyone may invoke the public GraphQL API, and Hasura
+        // Policy exception `cloudrun-no-public-invoker-check`: anyone may invoke the public GraphQL API, and Hasura
         // authenticates every request itself. Disabling the invoker check instead of binding allUsers is Google's
         // recommended way, and the one that works under domain restricted sharing
         // (https://cloud.google.com/run/docs/authenticating/public).

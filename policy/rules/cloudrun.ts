@@ -87,22 +87,28 @@ export const cloudRunPolicies: PulsuraPolicy[] = [
   {
     name: "cloudrun-no-public-invoker",
     description:
-      "No Cloud Run service grants run.invoker to allUsers or allAuthenticatedUsers or disables the invoker IAM check, except the Hasura API and the Identity Platform blocking function (explicit exceptions).",
+      "No Cloud Run service grants run.invoker to allUsers or allAuthenticatedUsers, except the Hasura API and the Identity Platform blocking function (explicit exceptions).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
       for (const r of args.resources) {
-        // invokerIamDisabled with ingress from the internet is public without an allUsers binding
-        // (https://cloud.google.com/run/docs/authenticating/public); behind internal-only ingress it is not.
-        const props = r.props as Loose;
-        if (r.type === CLOUD_RUN && props.invokerIamDisabled === true && props.ingress !== "INGRESS_TRAFFIC_INTERNAL_ONLY" && !isPublicApi(r)) {
-          reportViolation(`${r.name} disables the invoker IAM check with ingress ${props.ingress ?? "unset (all traffic)"} (public)`, r.urn);
-        }
         if (!/^gcp:cloudrunv2\/service(IamMember|IamBinding|IamPolicy):/.test(r.type)) continue;
         const members = [r.props.member, ...((r.props.members as string[] | undefined) ?? [])].filter(Boolean) as string[];
         const open = members.filter((m) => PUBLIC_MEMBERS.includes(m));
         if (open.length > 0 && !isPublicApi(r) && !isBlockingFunctionInvoker(r, args.resources)) reportViolation(`${r.name} makes a service public to ${open.join(", ")}`, r.urn);
       }
     },
+  },
+  {
+    name: "cloudrun-no-public-invoker-check",
+    description:
+      "No Cloud Run service reachable from the internet disables the invoker IAM check (public without an allUsers binding), except the Hasura API; behind internal-only ingress it may.",
+    enforcementLevel: "mandatory",
+    validateStack: eachService((service, report) => {
+      // https://cloud.google.com/run/docs/authenticating/public: invokerIamDisabled makes a service public.
+      const props = service.props as Loose;
+      if (props.invokerIamDisabled !== true || isPublicApi(service) || props.ingress === "INGRESS_TRAFFIC_INTERNAL_ONLY") return;
+      report(`disables the invoker IAM check with ingress ${props.ingress ?? "unset (all traffic)"} (public)`);
+    }),
   },
   {
     name: "cloudrun-dedicated-service-account",
