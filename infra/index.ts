@@ -179,7 +179,8 @@ const microservices = config.services.map(
         deletionProtection,
         labels,
       },
-      { dependsOn: [...cloudRunApis, secrets] },
+      // Its project roles (core: Firebase Auth admin) are granted before its first revision serves.
+      { dependsOn: [...cloudRunApis, secrets, ...identities.projectGrants(serviceWorkload(service.name))] },
     ),
 );
 

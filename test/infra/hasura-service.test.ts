@@ -103,6 +103,15 @@ describe.each(plannedStacks())("stack %s", (stack) => {
     expect(templateOf(hasura()).timeout).toBe("3600s");
   });
 
+  it("orders each service account's project role grants before the Cloud Run service that runs as it", () => {
+    const grants = resourcesOfType(plan(), "gcp:projects/iAMMember:IAMMember");
+    for (const service of resourcesOfType(plan(), RUN)) {
+      const account = `serviceAccount:${templateOf(service).serviceAccount}`;
+      for (const grant of grants.filter((g) => g.inputs.member === account)) expect(service.dependencies, `${service.name} waits for ${grant.name}`).toContain(grant.urn);
+    }
+    expect(grants.some((g) => microservices().some((s) => g.inputs.member === `serviceAccount:${templateOf(s).serviceAccount}`))).toBe(true);
+  });
+
   it("orders every secret accessor grant before the Cloud Run service that reads the secret", () => {
     const grants = resourcesOfType(plan(), "gcp:secretmanager/secretIamMember:SecretIamMember");
     for (const service of resourcesOfType(plan(), RUN)) {
