@@ -63,6 +63,9 @@ describe("npm run tenant -- new", () => {
     expect(run.code).toBe(0);
     const written = parse(readFileSync(join(root, "Pulumi.beta.yaml"), "utf8")) as { config: Record<string, unknown> };
     expect(written.config).toMatchObject({ "gcp:userProjectOverride": true, "gcp:billingProject": "beta-dev-42" });
+    // The plan's next steps: what the offline plan cannot check for the new project.
+    expect(run.stdout).toContain("Before the first pulumi up:");
+    expect(run.stdout).toContain("pulsura:firebase.adoptExisting");
   });
 
   it("never copies encrypted values or the source's encryption settings, and lists the secrets to set", async () => {
