@@ -80,8 +80,9 @@ export function connectionHeadroom(limit: number): number {
 // 1st-gen Cloud Functions (the Firebase Auth user.create / user.delete triggers) is the most restrictive product:
 // https://cloud.google.com/functions/1stgendocs/locations lists these 23 regions (Tier 1 and Tier 2), and every one of
 // them is a Cloud Run region (https://cloud.google.com/run/docs/locations), so 2nd-gen functions and the Cloud Run
-// services are offered there too. Cloud SQL, Artifact Registry and Secret Manager (user-managed replication) are
-// regional in all of them. Refresh with `gcloud functions regions list`.
+// services are offered there too. Cloud SQL and Artifact Registry were not checked region by region (their locations
+// pages: https://cloud.google.com/sql/docs/postgres/locations, https://cloud.google.com/artifact-registry/docs/repositories/repo-locations).
+// Refresh with `gcloud functions regions list`.
 // ---------------------------------------------------------------------------------------------------------------------
 
 /** Regions a stack may deploy into (`gcp:region`). */
@@ -112,8 +113,9 @@ export const SUPPORTED_REGIONS = [
 ] as const;
 
 /**
- * Direct VPC egress reserves addresses in blocks of 16 (/28) per scale-up and Google recommends a subnet of at least
- * /26 (https://cloud.google.com/run/docs/configuring/vpc-direct-vpc): the subnet's prefix may be at most 26.
+ * "Cloud Run reserves IP addresses in blocks of 16 (28 subnet mask) at a time" for Direct VPC egress
+ * (https://cloud.google.com/run/docs/configuring/vpc-direct-vpc), so a subnet needs room for several blocks: at least
+ * a /26 (the prefix may be at most 26). The page's own minimum could not be read offline (stored copies are cut).
  */
 export const MAX_SUBNET_PREFIX_LENGTH = 26;
 
@@ -275,7 +277,7 @@ const gcpInput = z
     project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project id: 6-30 characters, lower-case letters, digits and dashes"),
     region: z.enum(SUPPORTED_REGIONS, {
       error: () =>
-        `a region where 1st-gen Cloud Functions, Cloud Run and Cloud SQL are all offered: ${SUPPORTED_REGIONS.join(", ")} (https://cloud.google.com/functions/1stgendocs/locations)`,
+        `a region where 1st-gen Cloud Functions (the stack's most restrictive product) and Cloud Run are offered: ${SUPPORTED_REGIONS.join(", ")} (https://cloud.google.com/functions/1stgendocs/locations)`,
     }),
     // Identity Platform and Firebase bill their quota to the caller's project unless the provider names the stack's
     // project (X-Goog-User-Project): https://registry.terraform.io/providers/hashicorp/google/latest/docs/guides/provider_reference#user_project_override

@@ -77,7 +77,7 @@ describe("stack config", () => {
     const problems = problemsOf({ "gcp:region": "mars", "gcp:userProjectOverride": "true", "gcp:billingProject": "x", "pulsura:databse": '{"tier":"db-g1-small"}', "pulsura:services": '[{"name":"core","maxInstance":3}]' });
     expect(problems).toEqual([
       "gcp:project: got nothing, expected a string",
-      `gcp:region: got "mars", expected a region where 1st-gen Cloud Functions, Cloud Run and Cloud SQL are all offered: ${SUPPORTED_REGIONS.join(", ")} (https://cloud.google.com/functions/1stgendocs/locations)`,
+      `gcp:region: got "mars", expected a region where 1st-gen Cloud Functions (the stack's most restrictive product) and Cloud Run are offered: ${SUPPORTED_REGIONS.join(", ")} (https://cloud.google.com/functions/1stgendocs/locations)`,
       "pulsura:services[0].maxInstance: got 3, expected no such key (unknown setting)",
       'pulsura:databse: got {"tier":"db-g1-small"}, expected no such key (unknown setting)',
     ]);
