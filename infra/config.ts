@@ -17,7 +17,7 @@ import { z } from "zod";
 export const CONFIG_NAMESPACE = "pulsura";
 
 /** Stack config keys whose values must be Pulumi secrets (`pulumi config set --secret`). */
-export const SECRET_CONFIG_KEYS = ["googleClientSecret", "facebookClientSecret", "appleClientSecret"] as const;
+export const SECRET_CONFIG_KEYS = ["googleClientSecret", "facebookClientSecret", "appleClientSecret", "dockerHubPassword"] as const;
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 /** Maps an OAuth provider to the secret config key holding its client secret. */
@@ -78,6 +78,51 @@ export function connectionHeadroom(limit: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
+// Regions where every product the stack uses is offered.
+//
+// 1st-gen Cloud Functions (the Firebase Auth user.create / user.delete triggers) is the most restrictive product:
+// https://cloud.google.com/functions/1stgendocs/locations lists these 23 regions (Tier 1 and Tier 2), and every one of
+// them is a Cloud Run region (https://cloud.google.com/run/docs/locations), so 2nd-gen functions and the Cloud Run
+// services are offered there too. Cloud SQL and Artifact Registry were not checked region by region (their locations
+// pages: https://cloud.google.com/sql/docs/postgres/locations, https://cloud.google.com/artifact-registry/docs/repositories/repo-locations).
+// Refresh with `gcloud functions regions list`.
+// ---------------------------------------------------------------------------------------------------------------------
+
+/** Regions a stack may deploy into (`gcp:region`). */
+export const SUPPORTED_REGIONS = [
+  "asia-east1",
+  "asia-east2",
+  "asia-northeast1",
+  "asia-northeast2",
+  "asia-northeast3",
+  "asia-south1",
+  "asia-southeast1",
+  "asia-southeast2",
+  "australia-southeast1",
+  "europe-central2",
+  "europe-west1",
+  "europe-west2",
+  "europe-west3",
+  "europe-west6",
+  "northamerica-northeast1",
+  "southamerica-east1",
+  "us-central1",
+  "us-east1",
+  "us-east4",
+  "us-west1",
+  "us-west2",
+  "us-west3",
+  "us-west4",
+] as const;
+
+/**
+ * "Cloud Run reserves IP addresses in blocks of 16 (28 subnet mask) at a time" for Direct VPC egress
+ * (https://cloud.google.com/run/docs/configuring/vpc-direct-vpc), so a subnet needs room for several blocks: at least
+ * a /26 (the prefix may be at most 26). The page's own minimum could not be read offline (stored copies are cut).
+ */
+export const MAX_SUBNET_PREFIX_LENGTH = 26;
+
+// ---------------------------------------------------------------------------------------------------------------------
 // Schema of what a stack file may say. Every field is optional here: defaults per environment fill the rest.
 // ---------------------------------------------------------------------------------------------------------------------
 
@@ -96,7 +141,13 @@ const memory = z.string().regex(/^\d+(Mi|Gi)$/, "a Cloud Run memory size such as
 const networkInput = z
   .object({
     /** Primary range of the regional subnet that Cloud Run egresses through. */
-    subnetCidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "an IPv4 CIDR such as 10.10.0.0/20"),
+    subnetCidr: z
+      .string()
+      .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "an IPv4 CIDR such as 10.10.0.0/20")
+      .refine(
+        (cidr) => Number(cidr.split("/")[1]) <= MAX_SUBNET_PREFIX_LENGTH,
+        `an IPv4 CIDR of at least /${MAX_SUBNET_PREFIX_LENGTH} (64 addresses) for Direct VPC egress, such as 10.10.0.0/20 (https://cloud.google.com/run/docs/configuring/vpc-direct-vpc)`,
+      ),
     /** Size of the private services access range reserved for Cloud SQL. */
     privateServicesPrefixLength: z.number().int().min(16).max(24),
     /** Cloud Router + Cloud NAT for outbound internet from VPC egress. */
@@ -140,6 +191,11 @@ const hasuraInput = z
     concurrency: z.number().int().min(1).max(1000),
     /** `HASURA_GRAPHQL_PG_CONNECTIONS`: connections per instance. */
     poolSize: z.number().int().min(1).max(100),
+    /**
+     * Docker Hub user the image proxy authenticates as (anonymous pulls are rate-limited); its password or access
+     * token is the secret config key `dockerHubPassword`, stored in Secret Manager.
+     */
+    dockerHubUsername: z.string().regex(/^[a-z0-9]{4,30}$/, "a Docker Hub username (4-30 lower-case letters and digits)"),
   })
   .partial()
   .strict();
@@ -187,6 +243,16 @@ const authInput = z
     smsRegions: z.array(z.string().regex(/^[A-Z]{2}$/, "an ISO 3166-1 alpha-2 region code such as US")),
     /** What removing a Firebase user does to its row. */
     onUserDeleted: z.enum(["delete", "anonymize"]),
+    /** Identity Platform is already enabled on the project: import its config instead of initializing it. */
+    adoptExisting: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+const firebaseInput = z
+  .object({
+    /** Firebase was already added to the project (console, CLI, another tool): import it instead of adding it. */
+    adoptExisting: z.boolean(),
   })
   .partial()
   .strict();
@@ -203,6 +269,7 @@ const stackInput = z
     hasura: hasuraInput,
     services: z.array(serviceInput).min(1),
     functions: functionsInput,
+    firebase: firebaseInput,
     auth: authInput,
   })
   .partial()
@@ -211,7 +278,14 @@ const stackInput = z
 const gcpInput = z
   .object({
     project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project id: 6-30 characters, lower-case letters, digits and dashes"),
-    region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, "a GCP region such as europe-west1"),
+    region: z.enum(SUPPORTED_REGIONS, {
+      error: () =>
+        `a region where 1st-gen Cloud Functions (the stack's most restrictive product) and Cloud Run are offered: ${SUPPORTED_REGIONS.join(", ")} (https://cloud.google.com/functions/1stgendocs/locations)`,
+    }),
+    // Identity Platform and Firebase bill their quota to the caller's project unless the provider names the stack's
+    // project (X-Goog-User-Project): https://registry.terraform.io/providers/hashicorp/google/latest/docs/guides/provider_reference#user_project_override
+    userProjectOverride: z.literal("true", { error: () => 'true (quota and billing of Identity Platform and Firebase calls go to the stack\'s project)' }),
+    billingProject: z.string(),
   })
   .required();
 
@@ -241,7 +315,7 @@ export interface StackConfig {
   stack: string;
   environment: Environment;
   tenant: string;
-  gcp: { project: string; region: string };
+  gcp: { project: string; region: string; userProjectOverride: "true"; billingProject: string };
   domains: string[];
   /** Origins allowed by Hasura's CORS: https://<domain> for each domain, plus localhost in dev. */
   corsOrigins: string[];
@@ -266,7 +340,19 @@ export interface StackConfig {
     /** Connections the instance accepts: the flag or the tier's default. */
     connectionLimit: number;
   };
-  hasura: { version: string; minInstances: number; maxInstances: number; cpu: string; memory: string; concurrency: number; poolSize: number };
+  hasura: {
+    version: string;
+    minInstances: number;
+    maxInstances: number;
+    cpu: string;
+    memory: string;
+    concurrency: number;
+    poolSize: number;
+    /** Docker Hub credentials of the image proxy, when config gives them (else anonymous pulls). */
+    dockerHub?: { username: string; password: pulumi.Output<string> };
+  };
+  /** Import Firebase / Identity Platform instead of creating them (they can be created only once per project). */
+  adoptExisting: { firebase: boolean; identityPlatform: boolean };
   services: ServiceConfig[];
   functions: { minInstances: number; maxInstances: number };
   auth: {
@@ -403,6 +489,8 @@ function expectedFrom(issue: z.core.$ZodIssue): string {
     case "invalid_type":
       return issue.expected === "object" ? "an object" : issue.expected === "array" ? "a list" : `a ${issue.expected}`;
     case "invalid_value":
+      // A schema's own message (e.g. the supported regions with their source) says more than the bare list.
+      if (issue.message && !issue.message.startsWith("Invalid")) return issue.message;
       return `one of ${issue.values.map((v) => JSON.stringify(v)).join(" | ")}`;
     case "too_small":
       if (issue.origin === "array") return `at least ${issue.minimum} item${issue.minimum === 1 ? "" : "s"}`;
@@ -455,7 +543,7 @@ function splitRawConfig(raw: RawConfig): { pulsura: Record<string, unknown>; gcp
       // Strings that look like numbers stay strings unless the schema wants a number: JSON.parse handles objects, lists,
       // numbers and booleans the way `pulumi config set --path` stores them.
       pulsura[key] = parseRawValue(rawValue);
-    } else if (namespace === "gcp" && (key === "project" || key === "region")) {
+    } else if (namespace === "gcp" && (key === "project" || key === "region" || key === "userProjectOverride" || key === "billingProject")) {
       gcp[key] = rawValue;
     }
   }
@@ -467,7 +555,7 @@ function mergeService(defaults: (typeof ENVIRONMENT_DEFAULTS)[Environment]["serv
 }
 
 /** Checks that the connection pools fit in the database, naming the numbers to change when they do not. */
-function checkConnectionBudget(config: Omit<StackConfig, "auth">): ConfigProblem[] {
+function checkConnectionBudget(config: Omit<StackConfig, "auth" | "adoptExisting">): ConfigProblem[] {
   const limit = config.database.connectionLimit;
   const headroom = connectionHeadroom(limit);
   const budget = limit - headroom;
@@ -532,10 +620,12 @@ export function parseStackConfig(
   const duplicate = services.map((s) => s.name).find((name, i, all) => all.indexOf(name) !== i);
   if (duplicate) problems.push({ key: "pulsura:services", got: `two services named "${duplicate}"`, expected: "unique service names" });
 
+  // The Docker Hub user travels with its password (below), not with Hasura's scaling settings.
+  const { dockerHubUsername, ...hasuraSettings } = input.hasura ?? {};
   const domains = input.domains ?? [];
   const corsOrigins = [...domains.map((d) => `https://${d}`), ...(environment === "dev" ? ["http://localhost:*"] : [])];
 
-  const resolved: Omit<StackConfig, "auth"> = {
+  const resolved: Omit<StackConfig, "auth" | "adoptExisting"> = {
     stack,
     environment,
     tenant,
@@ -546,7 +636,7 @@ export function parseStackConfig(
     demoData: input.demoData ?? defaults.demoData,
     network: { ...defaults.network, ...input.network },
     database: { ...database, connectionLimit: connectionLimit ?? 0 },
-    hasura: { ...defaults.hasura, ...input.hasura },
+    hasura: { ...defaults.hasura, ...hasuraSettings },
     services,
     functions: { ...defaults.functions, ...input.functions },
   };
@@ -565,10 +655,39 @@ export function parseStackConfig(
   }
   if (connectionLimit !== undefined) problems.push(...checkConnectionBudget(resolved));
 
+  if (gcpResult.data.billingProject !== gcpResult.data.project) {
+    problems.push({
+      key: "gcp:billingProject",
+      got: describeValue(gcpResult.data.billingProject),
+      expected: `the stack's project ${JSON.stringify(gcpResult.data.project)} (Identity Platform and Firebase quota is billed there)`,
+    });
+  }
+  if (input.auth?.apple) {
+    problems.push({
+      key: "pulsura:auth.apple",
+      got: describeValue(input.auth.apple),
+      expected:
+        "no auth.apple: Sign in with Apple needs Identity Platform's appleSignInConfig (team id, key id, private key), which the Pulumi gcp " +
+        "provider's DefaultSupportedIdpConfig does not expose (only clientId/clientSecret); enable Apple in the Firebase console instead",
+    });
+  }
+  let dockerHub: StackConfig["hasura"]["dockerHub"];
+  if (dockerHubUsername) {
+    const password = readSecret("dockerHubPassword");
+    if (password) dockerHub = { username: dockerHubUsername, password };
+    else {
+      problems.push({
+        key: "pulsura:dockerHubPassword",
+        got: "nothing",
+        expected: `the Docker Hub password or access token of hasura.dockerHubUsername, set with: pulumi config set --secret dockerHubPassword <value> --stack ${stack}`,
+      });
+    }
+  }
+
   const oauth: StackConfig["auth"]["oauth"] = {};
   for (const provider of Object.keys(OAUTH_CLIENT_SECRET_KEYS) as OAuthProviderName[]) {
     const providerInput = input.auth?.[provider];
-    if (!providerInput) continue;
+    if (!providerInput || provider === "apple") continue;
     const secretKey = OAUTH_CLIENT_SECRET_KEYS[provider];
     const clientSecret = readSecret(secretKey);
     if (!clientSecret) {
@@ -586,6 +705,8 @@ export function parseStackConfig(
 
   return {
     ...resolved,
+    hasura: { ...resolved.hasura, ...(dockerHub ? { dockerHub } : {}) },
+    adoptExisting: { firebase: input.firebase?.adoptExisting ?? false, identityPlatform: input.auth?.adoptExisting ?? false },
     auth: {
       phone: { ...defaults.auth.phone, ...input.auth?.phone },
       email: { ...defaults.auth.email, ...input.auth?.email },

@@ -2,6 +2,7 @@
  * The pulsura Pulumi program: reads and validates the stack config once, then composes the components.
  */
 import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
 import { bundleFunctions } from "../functions/scripts/build";
 import { AuthFunctions } from "./components/auth-functions";
 import { Authentication } from "./components/authentication";
@@ -63,8 +64,15 @@ const project = new Project(name, { projectId, apis: requiredApis(config) });
 const workloads: Record<string, WorkloadIdentityArgs> = {
   hasura: { displayName: "Hasura GraphQL Engine" },
   functions: { displayName: "Firebase Auth user-sync functions" },
-  // Cloud Build runs the functions' builds as this account rather than the default compute account.
-  "functions-build": { displayName: "Builds of the user-sync functions", projectRoles: ["roles/logging.logWriter", "roles/artifactregistry.writer"] },
+  // Cloud Build runs the functions' builds as this account rather than the default compute account. The roles a custom
+  // build account needs: Logs Writer (build logs), Artifact Registry Writer (images) and Storage Object Admin (source
+  // and build artifacts in the buckets Cloud Functions manages, gcf-*), per https://cloud.google.com/functions/1stgendocs/securing/build-custom-sa
+  // and https://cloud.google.com/run/docs/configuring/services/build-service-account. Object Viewer on the source
+  // bucket is granted by AuthFunctions.
+  "functions-build": {
+    displayName: "Builds of the user-sync functions",
+    projectRoles: ["roles/logging.logWriter", "roles/artifactregistry.writer", "roles/storage.objectAdmin"],
+  },
 };
 for (const service of config.services) {
   workloads[serviceWorkload(service.name)] = { displayName: `Microservice ${service.name}`, projectRoles: SERVICE_PROJECT_ROLES[service.name] ?? [] };
@@ -80,6 +88,7 @@ const network = new Network(
     subnetCidr: config.network.subnetCidr,
     privateServicesPrefixLength: config.network.privateServicesPrefixLength,
     nat: config.network.nat,
+    keepPeeringOnDestroy: config.database.deletionProtection,
     connectorCidr: config.network.connector ? config.network.connectorCidr : undefined,
     labels,
   },
@@ -112,6 +121,11 @@ for (const service of config.services) {
   serviceSecrets[`db-${service.name}-url`] = { value: database.url(user, undefined, "node-postgres"), accessors: { [service.name]: email(serviceWorkload(service.name)) } };
   serviceSecrets[`db-${service.name}-password`] = { value: database.users[user]!.password, accessors: {} };
 }
+if (config.hasura.dockerHub) {
+  // The Artifact Registry service agent reads the upstream password when the Docker Hub proxy pulls.
+  const artifactRegistryAgent = pulumi.interpolate`service-${projectNumber}@gcp-sa-artifactregistry.iam.gserviceaccount.com`;
+  serviceSecrets["docker-hub-password"] = { value: config.hasura.dockerHub.password, accessors: { "artifact-registry": artifactRegistryAgent } };
+}
 const everyService = Object.fromEntries(config.services.map((s) => [s.name, email(serviceWorkload(s.name))]));
 const secrets = new Secrets(
   name,
@@ -131,7 +145,8 @@ const secrets = new Secrets(
       ...serviceSecrets,
     },
   },
-  { dependsOn: project.apis("secretmanager.googleapis.com") },
+  // The Artifact Registry service agent (a reader of the Docker Hub password) exists once its API is on.
+  { dependsOn: project.apis("secretmanager.googleapis.com", ...(config.hasura.dockerHub ? (["artifactregistry.googleapis.com"] as const) : [])) },
 );
 
 const cloudRunApis = project.apis("run.googleapis.com", "artifactregistry.googleapis.com");
@@ -165,13 +180,14 @@ const microservices = config.services.map(
         deletionProtection,
         labels,
       },
-      { dependsOn: [...cloudRunApis, secrets] },
+      // Its project roles (core: Firebase Auth admin) are granted before its first revision serves.
+      { dependsOn: [...cloudRunApis, secrets, ...identities.projectGrants(serviceWorkload(service.name))] },
     ),
 );
 
 const firebase = new Firebase(
   name,
-  { projectId, hostingSiteId: `${projectId}-app`, displayName: `pulsura ${config.tenant} (${config.environment})` },
+  { projectId, hostingSiteId: `${projectId}-app`, displayName: `pulsura ${config.tenant} (${config.environment})`, adoptExisting: config.adoptExisting.firebase },
   { dependsOn: project.apis("firebase.googleapis.com", "firebasehosting.googleapis.com") },
 );
 
@@ -182,6 +198,7 @@ const hasura = new Hasura(
     projectNumber,
     region,
     ...config.hasura,
+    dockerHub: config.hasura.dockerHub ? { username: config.hasura.dockerHub.username, password: secrets.get("docker-hub-password") } : undefined,
     serviceAccountEmail: email("hasura"),
     secrets: {
       adminSecret: secrets.get("hasura-admin-secret"),
@@ -214,16 +231,24 @@ const authFunctions = new AuthFunctions(
     bundle: bundleFunctions(),
     serviceAccountEmail: email("functions"),
     buildServiceAccount: email("functions-build"),
+    buildServiceAccountGrants: identities.projectGrants("functions-build"),
     minInstances: config.functions.minInstances,
     maxInstances: config.functions.maxInstances,
     secrets: { hasuraGraphqlUrl: secrets.get("hasura-graphql-url"), hasuraAdminSecret: secrets.get("hasura-admin-secret") },
     onUserDeleted: config.auth.onUserDeleted,
     labels,
   },
-  { dependsOn: [...project.apis("cloudfunctions.googleapis.com", "cloudbuild.googleapis.com", "run.googleapis.com", "storage.googleapis.com"), firebase, secrets] },
+  // Builds push images to Artifact Registry (https://cloud.google.com/run/docs/deploy-functions lists its API).
+  {
+    dependsOn: [
+      ...project.apis("cloudfunctions.googleapis.com", "cloudbuild.googleapis.com", "artifactregistry.googleapis.com", "run.googleapis.com", "storage.googleapis.com"),
+      firebase,
+      secrets,
+    ],
+  },
 );
 
-new Authentication(
+const authentication = new Authentication(
   name,
   {
     projectId,
@@ -231,8 +256,9 @@ new Authentication(
     email: config.auth.email,
     oauth: config.auth.oauth,
     smsRegions: config.auth.smsRegions,
-    authorizedDomains: [...firebase.hostingDomains, ...config.domains, ...(config.environment === "dev" ? ["localhost"] : [])],
+    authorizedDomains: [...firebase.authDomains, ...config.domains, ...(config.environment === "dev" ? ["localhost"] : [])],
     beforeCreateUri: authFunctions.blockingFunctionUri,
+    adoptExisting: config.adoptExisting.identityPlatform,
   },
   { dependsOn: [...project.apis("identitytoolkit.googleapis.com"), firebase] },
 );
@@ -260,4 +286,35 @@ export const signInProviders = [
   ...(["google", "facebook", "apple"] as const).filter((provider) => config.auth.oauth[provider]),
 ];
 export const serviceImages = Object.fromEntries(config.services.map((s, i) => [s.name, microservices[i]!.image]));
+/** Quota and billing project of the provider's calls (stack config gcp:userProjectOverride + gcp:billingProject). */
+export const quotaProject = { userProjectOverride: config.gcp.userProjectOverride === "true", billingProject: config.gcp.billingProject };
+export const nextSteps = deploySteps(config);
+/** Resources adopted with Pulumi's `import` option instead of created (pulsura:firebase.adoptExisting, pulsura:auth.adoptExisting). */
+export const importedResources = {
+  ...(firebase.projectImportId ? { firebaseProject: firebase.projectImportId } : {}),
+  ...(authentication.configImportId ? { identityPlatformConfig: authentication.configImportId } : {}),
+};
 export const secretIds = Object.fromEntries(["hasura-admin-secret", "event-secret"].map((key) => [key, secrets.get(key).secretId]));
+
+/**
+ * What a person must check or do around `pulumi up` that the offline plan cannot see (org policies, terms of service,
+ * one-time project state), shown as the `nextSteps` output of the plan and of `pulumi up`.
+ */
+function deploySteps(stack: StackConfig): string[] {
+  const project = stack.gcp.project;
+  return [
+    `Firebase terms of service: accept them once for ${project}'s account (open https://console.firebase.google.com and add Firebase to a project once); ` +
+      `until then adding Firebase fails with HTTP 403 "The caller does not have permission" even with roles/firebase.admin.`,
+    stack.adoptExisting.firebase
+      ? `pulsura:firebase.adoptExisting is on: Firebase on ${project} is imported (projects/${project}), not added.`
+      : `Firebase already on ${project} (added in the console or by the CLI)? Set pulsura:firebase.adoptExisting to true, or adding it fails with HTTP 409.`,
+    stack.adoptExisting.identityPlatform
+      ? `pulsura:auth.adoptExisting is on: Identity Platform on ${project} is imported (projects/${project}/config); its settings must match the stack's or the import stops with the differences.`
+      : `Identity Platform already enabled on ${project}? Set pulsura:auth.adoptExisting to true, or initializing it fails ("Identity Platform has already been enabled").`,
+    `Domain restricted sharing (constraints/iam.allowedPolicyMemberDomains) cannot be read offline: if it applies to ${project}, the blocking function's ` +
+      `allUsers invoker (the stack's one allUsers binding) is refused half-way through the first deploy. Check with ` +
+      `\`gcloud resource-manager org-policies describe iam.allowedPolicyMemberDomains --project ${project} --effective\` and exempt the project first.`,
+    `OAuth providers: register https://${project}.firebaseapp.com/__/auth/handler as the redirect URI with each provider.`,
+    `A first deploy may meet IAM propagation (grants take about 2 minutes, sometimes 7 or more): if a revision or function fails reading a secret, run \`pulumi up\` again.`,
+  ];
+}

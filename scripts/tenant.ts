@@ -56,6 +56,9 @@ async function fork(tenant: string | undefined, values: Record<string, string | 
     `Next: add ${values.project} to deployProjects in infra/bootstrap/Pulumi.<org>.yaml and re-run the bootstrap, ` +
       `create the GitHub environment "${tenant}" with required reviewers, then: pulumi stack init ${tenant} && pulumi up --stack ${tenant}\n`,
   );
+  // What the offline plan cannot check (terms of service, org policy, Firebase already on the project).
+  const steps = Array.isArray(plan.outputs.nextSteps) ? (plan.outputs.nextSteps as unknown[]).map(String) : [];
+  if (steps.length > 0) process.stdout.write(`Before the first pulumi up:\n${steps.map((step) => `  - ${step}\n`).join("")}`);
   return planExitCode(plan);
 }
 

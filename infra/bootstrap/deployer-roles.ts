@@ -25,7 +25,8 @@ export interface DeployerRole {
 export const DEPLOYER_PROJECT_ROLES: readonly DeployerRole[] = [
   {
     role: "roles/serviceusage.serviceUsageAdmin",
-    reason: "enables the Google APIs the stack uses (the program never disables them)",
+    reason:
+      "enables the Google APIs the stack uses (the program never disables them), and serviceusage.services.use for the quota project the provider names (gcp:userProjectOverride + gcp:billingProject)",
     neededFor: ["gcp:projects/service:Service"],
   },
   {
@@ -59,6 +60,11 @@ export const DEPLOYER_PROJECT_ROLES: readonly DeployerRole[] = [
     role: "roles/compute.securityAdmin",
     reason: "firewall rules of the VPC (compute.networkAdmin excludes them)",
     neededFor: ["gcp:compute/firewall:Firewall"],
+  },
+  {
+    role: "roles/vpcaccess.admin",
+    reason: "the optional Serverless VPC Access connector (pulsura:network.connector true)",
+    neededFor: ["gcp:vpcaccess/"],
   },
   {
     role: "roles/servicenetworking.networksAdmin",
@@ -111,7 +117,13 @@ export const DEPLOYER_PROJECT_ROLES: readonly DeployerRole[] = [
  * Project roles the pulsura program itself grants to its workloads (gcp.projects.IAMMember). The deployer's
  * projectIamAdmin binding is conditioned on exactly these. A test keeps this list equal to the roles the program grants.
  */
-export const DEFAULT_GRANTABLE_PROJECT_ROLES: readonly string[] = ["roles/artifactregistry.writer", "roles/firebaseauth.admin", "roles/logging.logWriter"];
+export const DEFAULT_GRANTABLE_PROJECT_ROLES: readonly string[] = [
+  "roles/artifactregistry.writer",
+  "roles/firebaseauth.admin",
+  "roles/logging.logWriter",
+  // The functions' custom build account (https://cloud.google.com/run/docs/configuring/services/build-service-account).
+  "roles/storage.objectAdmin",
+];
 
 /**
  * Roles the deployer must never hold or be able to grant: basic roles, and roles that can rewrite a project's IAM

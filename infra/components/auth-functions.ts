@@ -6,6 +6,13 @@ import { FUNCTION_RUNTIMES } from "../runtimes";
 import { PulsuraComponent } from "./component";
 import type { StoredSecret } from "./secrets";
 
+/** The uploaded source archive and the build account's read grant on it. */
+interface FunctionsSource {
+  bucket: pulumi.Output<string>;
+  object: pulumi.Output<string>;
+  buildReader: gcp.storage.BucketIAMMember;
+}
+
 export interface AuthFunctionsArgs {
   projectId: string;
   region: string;
@@ -15,6 +22,11 @@ export interface AuthFunctionsArgs {
   serviceAccountEmail: pulumi.Input<string>;
   /** Identity Cloud Build uses to build the functions (instead of the default compute account). */
   buildServiceAccount: pulumi.Input<string>;
+  /**
+   * The build account's project role grants: each function waits for them, since Cloud Build uses the account on the
+   * function's first deploy. @default []
+   */
+  buildServiceAccountGrants?: pulumi.Resource[];
   /** Warm instances of each function. @default dev 0, prod 1 (from config) */
   minInstances: number;
   maxInstances: number;
@@ -40,14 +52,19 @@ export class AuthFunctions extends PulsuraComponent {
   constructor(name: string, args: AuthFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulsura:auth:AuthFunctions", name, opts);
     const source = this.uploadSource(name, args);
+    // Cloud Build acts as the build account on each function's first deploy: its grants come first.
+    const afterBuildGrants = this.childOptions({ dependsOn: [...(args.buildServiceAccountGrants ?? []), source.buildReader] });
     const environment = {
       // The Firebase CLI sets these on deploy; firebase-functions and firebase-admin need them at runtime.
       GCLOUD_PROJECT: args.projectId,
       FIREBASE_CONFIG: JSON.stringify({ projectId: args.projectId }),
     };
+    // No projectId: the secrets live in the function's own project, and the API stores a project NUMBER there, so a
+    // project id would show a diff and redeploy on every `pulumi up`
+    // (https://github.com/hashicorp/terraform-provider-google/issues/11383).
     const secretEnvironmentVariables = [
-      { key: "HASURA_GRAPHQL_URL", projectId: args.projectId, secret: args.secrets.hasuraGraphqlUrl.secretId, version: args.secrets.hasuraGraphqlUrl.version },
-      { key: "HASURA_GRAPHQL_ADMIN_SECRET", projectId: args.projectId, secret: args.secrets.hasuraAdminSecret.secretId, version: args.secrets.hasuraAdminSecret.version },
+      { key: "HASURA_GRAPHQL_URL", secret: args.secrets.hasuraGraphqlUrl.secretId, version: args.secrets.hasuraGraphqlUrl.version },
+      { key: "HASURA_GRAPHQL_ADMIN_SECRET", secret: args.secrets.hasuraAdminSecret.secretId, version: args.secrets.hasuraAdminSecret.version },
     ];
     const userEvent = (fn: string, event: "user.create" | "user.delete") =>
       new gcp.cloudfunctions.Function(
@@ -82,17 +99,17 @@ export class AuthFunctions extends PulsuraComponent {
           secretEnvironmentVariables,
           labels: args.labels,
         },
-        this.childOptions(),
+        afterBuildGrants,
       );
     this.onUserCreated = userEvent("onUserCreated", "user.create");
     this.onUserDeleted = userEvent("onUserDeleted", "user.delete");
-    this.beforeUserCreated = this.createBlockingFunction(name, args, source, environment);
+    this.beforeUserCreated = this.createBlockingFunction(name, args, source, environment, afterBuildGrants);
     this.blockingFunctionUri = this.beforeUserCreated.url;
     this.registerOutputs({ blockingFunctionUri: this.blockingFunctionUri });
   }
 
   /** A private bucket with the source archive; the object name carries the content hash, so changes redeploy. */
-  private uploadSource(name: string, args: AuthFunctionsArgs): { bucket: pulumi.Output<string>; object: pulumi.Output<string> } {
+  private uploadSource(name: string, args: AuthFunctionsArgs): FunctionsSource {
     const bucket = new gcp.storage.Bucket(
       `${name}-source`,
       {
@@ -107,7 +124,8 @@ export class AuthFunctions extends PulsuraComponent {
       },
       this.childOptions(),
     );
-    new gcp.storage.BucketIAMMember(
+    // roles/storage.objectViewer on the source bucket: https://cloud.google.com/functions/1stgendocs/securing/build-custom-sa
+    const buildReader = new gcp.storage.BucketIAMMember(
       `${name}-source-build-reader`,
       { bucket: bucket.name, role: "roles/storage.objectViewer", member: pulumi.interpolate`serviceAccount:${args.buildServiceAccount}` },
       this.childOptions(),
@@ -124,14 +142,15 @@ export class AuthFunctions extends PulsuraComponent {
       },
       this.childOptions(),
     );
-    return { bucket: bucket.name, object: object.name };
+    return { bucket: bucket.name, object: object.name, buildReader };
   }
 
   private createBlockingFunction(
     name: string,
     args: AuthFunctionsArgs,
-    source: { bucket: pulumi.Output<string>; object: pulumi.Output<string> },
+    source: FunctionsSource,
     environment: Record<string, string>,
+    afterBuildGrants: pulumi.CustomResourceOptions,
   ): gcp.cloudfunctionsv2.Function {
     const functionName = `${name}-before-user-created`;
     const blocking = new gcp.cloudfunctionsv2.Function(
@@ -160,11 +179,15 @@ export class AuthFunctions extends PulsuraComponent {
           environmentVariables: environment,
         },
       },
-      this.childOptions(),
+      afterBuildGrants,
     );
     // Policy exception `functions-no-public-invoker`: Identity Platform invokes blocking functions without Google
-    // credentials, so the function is invocable by allUsers; firebase-functions rejects any request whose
-    // Identity Platform JWT does not verify. No other function is public.
+    // credentials, so the function is invocable by allUsers (the Firebase CLI makes every auth blocking function
+    // public, firebase-tools src/deploy/functions/release/fabricator.ts); firebase-functions rejects any request whose
+    // Identity Platform JWT does not verify. No other function is public. This is the stack's one allUsers binding:
+    // under the organization policy constraints/iam.allowedPolicyMemberDomains (domain restricted sharing) it fails,
+    // which the offline plan cannot see (org policy is not readable offline); the plan's nextSteps output and the
+    // README say to check it, or to exempt the project, before the first `pulumi up`.
     new gcp.cloudrunv2.ServiceIamMember(
       `${name}-beforeUserCreated-invoker`,
       { project: args.projectId, location: args.region, name: blocking.name, role: "roles/run.invoker", member: "allUsers" },

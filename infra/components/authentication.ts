@@ -14,10 +14,19 @@ export interface AuthenticationArgs {
   oauth: Partial<Record<keyof typeof IDP_IDS, { clientId: string; clientSecret: pulumi.Input<string> }>>;
   /** Regions allowed to receive sign-in SMS; empty leaves Identity Platform's default. */
   smsRegions: string[];
-  /** Domains allowed for sign-in redirects (hosting domains, custom domains, localhost in dev). */
+  /**
+   * Domains allowed for sign-in redirects. The list REPLACES Identity Platform's (update mask authorizedDomains), so it
+   * must carry the defaults Firebase sets itself: `<project>.firebaseapp.com`, `<project>.web.app`, and localhost
+   * (dev only here). Hosting domains and custom domains too.
+   */
   authorizedDomains: string[];
   /** URL of the gen2 blocking function called before a user is created. */
   beforeCreateUri: pulumi.Input<string>;
+  /**
+   * Identity Platform is already enabled on the project: import its config (`projects/<project>/config`) instead of
+   * initializing it, which fails once it is enabled. @default false
+   */
+  adoptExisting: boolean;
 }
 
 /**
@@ -26,9 +35,12 @@ export interface AuthenticationArgs {
  */
 export class Authentication extends PulsuraComponent {
   readonly config: gcp.identityplatform.Config;
+  /** The id the Identity Platform config is imported by, when adopted (Pulumi's `import` option). */
+  readonly configImportId?: string;
 
   constructor(name: string, args: AuthenticationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulsura:auth:Authentication", name, opts);
+    this.configImportId = args.adoptExisting ? `projects/${args.projectId}/config` : undefined;
     this.config = new gcp.identityplatform.Config(
       `${name}-identity`,
       {
@@ -42,7 +54,9 @@ export class Authentication extends PulsuraComponent {
         ...(args.smsRegions.length > 0 ? { smsRegionConfig: { allowlistOnly: { allowedRegions: args.smsRegions } } } : {}),
         blockingFunctions: { triggers: [{ eventType: "beforeCreate", functionUri: args.beforeCreateUri }] },
       },
-      this.childOptions(),
+      // Identity Platform is initialized once per project and "cannot be deleted": adopt an existing one by import
+      // (https://www.pulumi.com/docs/iac/concepts/resources/options/import/), and never delete it.
+      this.childOptions(this.configImportId ? { import: this.configImportId, retainOnDelete: true } : {}),
     );
     for (const [provider, settings] of Object.entries(args.oauth) as Array<[keyof typeof IDP_IDS, { clientId: string; clientSecret: pulumi.Input<string> }]>) {
       new gcp.identityplatform.DefaultSupportedIdpConfig(

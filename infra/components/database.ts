@@ -36,6 +36,23 @@ export interface DatabaseArgs {
   labels: Record<string, string>;
 }
 
+/**
+ * How database passwords are generated. The instance's password policy is COMPLEXITY_DEFAULT, "a combination of
+ * lowercase, uppercase, numeric, and non-alphanumeric characters" (https://cloud.google.com/sql/docs/postgres/built-in-authentication),
+ * with at least `minLength` 20 characters. The special characters are RFC 3986's unreserved ones (`- . _ ~`,
+ * https://www.rfc-editor.org/rfc/rfc3986#section-2.3), so the password stands unescaped in the userinfo of the
+ * postgres:// URLs built by `url()`.
+ */
+export const DATABASE_PASSWORD_POLICY = {
+  length: 32,
+  special: true,
+  overrideSpecial: "-_.~",
+  minUpper: 2,
+  minLower: 2,
+  minNumeric: 2,
+  minSpecial: 2,
+} as const satisfies random.RandomPasswordArgs;
+
 /** The app database's name. */
 export const APP_DATABASE = "app";
 /** Hasura's metadata catalogue lives in its own database. */
@@ -144,7 +161,7 @@ export class Database extends PulsuraComponent {
   }
 
   private createUser(name: string, user: string, args: DatabaseArgs): DatabaseUser {
-    const password = new random.RandomPassword(`${name}-user-${user}-password`, { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 }, this.childOptions());
+    const password = new random.RandomPassword(`${name}-user-${user}-password`, DATABASE_PASSWORD_POLICY, this.childOptions());
     const sqlUser = new gcp.sql.User(
       `${name}-user-${user}`,
       {

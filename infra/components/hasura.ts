@@ -40,6 +40,11 @@ export interface HasuraArgs {
   /** VPC and subnet for Direct VPC egress (private Cloud SQL IP, internal services). */
   network: pulumi.Input<string>;
   subnet: pulumi.Input<string>;
+  /**
+   * Docker Hub account the image proxy pulls as (anonymous pulls are rate-limited); the password is a stored secret
+   * that the Artifact Registry service agent may read. @default undefined (anonymous)
+   */
+  dockerHub?: { username: string; password: StoredSecret };
   /** Blocks deleting the Cloud Run service (prod). @default false */
   deletionProtection: boolean;
   /** The Hasura CLI project applied at deploy time. */
@@ -65,7 +70,6 @@ export class Hasura extends PulsuraComponent {
     const serviceName = `${name}-hasura`;
     const image = this.createImageSource(name, args);
     this.service = this.createService(serviceName, image, args);
-    this.grantPublicAccess(name, args);
 
     this.url = deterministicRunUrl(serviceName, args.projectNumber, args.region);
     this.graphqlUrl = pulumi.interpolate`${this.url}/v1/graphql`;
@@ -85,7 +89,11 @@ export class Hasura extends PulsuraComponent {
         format: "DOCKER",
         mode: "REMOTE_REPOSITORY",
         description: "Proxy of Docker Hub for pinned third-party images (Hasura)",
-        remoteRepositoryConfig: { description: "Docker Hub", dockerRepository: { publicRepository: "DOCKER_HUB" } },
+        remoteRepositoryConfig: {
+          description: "Docker Hub",
+          dockerRepository: { publicRepository: "DOCKER_HUB" },
+          ...(args.dockerHub ? { upstreamCredentials: { usernamePasswordCredentials: dockerHubCredentials(args.projectId, args.dockerHub) } } : {}),
+        },
         labels: args.labels,
       },
       this.childOptions(),
@@ -131,10 +139,18 @@ export class Hasura extends PulsuraComponent {
         description: "Hasura GraphQL Engine: the stack's public API",
         // The public API: reachable from the internet, authenticated by Hasura (JWT / admin secret).
         ingress: "INGRESS_TRAFFIC_ALL",
+        // Policy exception `cloudrun-no-public-invoker-check`: anyone may invoke the public GraphQL API, and Hasura
+        // authenticates every request itself. Disabling the invoker check instead of binding allUsers is Google's
+        // recommended way, and the one that works under domain restricted sharing
+        // (https://cloud.google.com/run/docs/authenticating/public).
+        invokerIamDisabled: true,
         deletionProtection: args.deletionProtection,
         labels: args.labels,
         template: {
           ...runTemplateBase(args),
+          // GraphQL subscriptions are WebSockets, which Cloud Run ends at the request timeout: the maximum, 60 minutes
+          // (https://cloud.google.com/run/docs/configuring/request-timeout, /run/docs/triggering/websockets).
+          timeout: "3600s",
           containers: [
             {
               image,
@@ -151,18 +167,6 @@ export class Hasura extends PulsuraComponent {
     );
   }
 
-  /**
-   * Policy exception `cloudrun-no-public-invoker`: this is the public GraphQL API, so anyone may invoke it; Hasura
-   * authenticates every request itself. No other service gets this binding.
-   */
-  private grantPublicAccess(name: string, args: HasuraArgs): void {
-    new gcp.cloudrunv2.ServiceIamMember(
-      `${name}-hasura-public`,
-      { project: args.projectId, location: args.region, name: this.service.name, role: "roles/run.invoker", member: "allUsers" },
-      this.childOptions(),
-    );
-  }
-
   /** Migrations, then seeds and metadata, through Hasura's API once the service runs. */
   private applyProject(name: string, args: HasuraArgs): void {
     const connection = { endpoint: this.url, adminSecret: args.secrets.adminSecret.value };
@@ -172,4 +176,13 @@ export class Hasura extends PulsuraComponent {
     if (args.project.seeds.length > 0) new HasuraSeeds(`${name}-seeds`, { ...connection, seeds: args.project.seeds }, afterMigrations);
     new HasuraMetadata(`${name}-metadata`, { ...connection, metadata: args.project.metadata }, afterMigrations);
   }
+}
+
+/** Upstream credentials of the Docker Hub proxy: the username and the password's pinned Secret Manager version. */
+function dockerHubCredentials(projectId: string, dockerHub: { username: string; password: StoredSecret }) {
+  return {
+    username: dockerHub.username,
+    // "projects/{project}/secrets/{secret}/versions/{version}" (artifactregistry Repository upstreamCredentials).
+    passwordSecretVersion: pulumi.interpolate`projects/${projectId}/secrets/${dockerHub.password.secretId}/versions/${dockerHub.password.version}`,
+  };
 }

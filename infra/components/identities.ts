@@ -1,6 +1,26 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import { PulsuraComponent } from "./component";
+
+/** Service account ids: 6-30 characters, `^[a-z]([-a-z0-9]*[a-z0-9])?$` (provider's ValidateRFC1035Name(6, 30)). */
+const ACCOUNT_ID_MAX = 30;
+
+/**
+ * The account id of a workload: `<name>-<workload>` when that fits in 30 characters. Else the name is cut and a
+ * 4-character hash of the whole id goes between name and workload (`<name cut>-<hash>-<workload>`), so ids that share
+ * a long prefix (`…-functions`, `…-functions-build`) stay apart and still say whose account it is.
+ */
+export function serviceAccountId(name: string, workload: string): string {
+  const full = `${name}-${workload}`;
+  if (full.length <= ACCOUNT_ID_MAX) return full;
+  const hash = createHash("sha256").update(full).digest("hex").slice(0, 4);
+  const room = ACCOUNT_ID_MAX - hash.length - 2;
+  // At least 3 characters of the name stay (it starts with the letter an id must start with).
+  const workloadPart = workload.slice(0, room - 3);
+  const namePart = name.slice(0, room - workloadPart.length).replace(/-+$/, "");
+  return `${namePart}-${hash}-${workloadPart}`.replace(/-+$/, "");
+}
 
 export interface WorkloadIdentityArgs {
   /** Shown in the console next to the account. */
@@ -24,6 +44,8 @@ export interface IdentitiesArgs {
  */
 export class Identities extends PulsuraComponent {
   readonly accounts: Readonly<Record<string, gcp.serviceaccount.Account>>;
+  /** Project role grants per workload, for `dependsOn` of whatever first acts with them. */
+  private readonly grants: Record<string, gcp.projects.IAMMember[]> = {};
 
   constructor(name: string, args: IdentitiesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulsura:iam:Identities", name, opts);
@@ -33,24 +55,30 @@ export class Identities extends PulsuraComponent {
         `${name}-sa-${id}`,
         {
           project: args.projectId,
-          // Account ids are 6-30 characters.
-          accountId: `${name}-${id}`.slice(0, 30).replace(/-+$/, ""),
+          accountId: serviceAccountId(name, id),
           displayName: workload.displayName,
           description: `pulsura workload identity: ${id}`,
         },
         this.childOptions(),
       );
-      for (const role of workload.projectRoles ?? []) {
-        new gcp.projects.IAMMember(
-          `${name}-sa-${id}-${role.replace(/^roles\//, "").replace(/\./g, "-")}`,
-          { project: args.projectId, role, member: account.member },
-          this.childOptions(),
-        );
-      }
+      this.grants[id] = (workload.projectRoles ?? []).map(
+        (role) =>
+          new gcp.projects.IAMMember(
+            `${name}-sa-${id}-${role.replace(/^roles\//, "").replace(/\./g, "-")}`,
+            { project: args.projectId, role, member: account.member },
+            this.childOptions(),
+          ),
+      );
       accounts[id] = account;
     }
     this.accounts = accounts;
     this.registerOutputs({ emails: Object.fromEntries(Object.entries(accounts).map(([id, a]) => [id, a.email])) });
+  }
+
+  /** The project role grants of a workload (empty when it has none); fails loudly for an unknown id. */
+  projectGrants(id: string): gcp.projects.IAMMember[] {
+    this.account(id);
+    return this.grants[id] ?? [];
   }
 
   /** The account of a workload; fails loudly for an unknown id. */

@@ -13,6 +13,11 @@ export interface NetworkArgs {
   nat: boolean;
   /** CIDR of a Serverless VPC Access connector, or undefined for none (Cloud Run uses Direct VPC egress). @default undefined */
   connectorCidr?: string;
+  /**
+   * Leave the private services peering in place on destroy (prod: the database is protected anyway). When false,
+   * `pulumi destroy` deletes it. @default dev false, prod true (the database's deletion protection)
+   */
+  keepPeeringOnDestroy: boolean;
   /** Labels for resources that take them. */
   labels: Record<string, string>;
 }
@@ -78,8 +83,13 @@ export class Network extends PulsuraComponent {
         network: this.network.id,
         service: "servicenetworking.googleapis.com",
         reservedPeeringRanges: [privateServicesRange.name],
-        // Removing the peering while Cloud SQL still uses it fails; leave it to be cleaned up with the VPC.
-        deletionPolicy: "ABANDON",
+        // ABANDON only forgets the connection: its VPC peering stays and the VPC then cannot be deleted, so a destroy
+        // never finishes (https://github.com/hashicorp/terraform-provider-google/issues/16275,
+        // https://github.com/GoogleCloudPlatform/magic-modules/pull/18476). DELETE removes the peering; right after the
+        // Cloud SQL instance is deleted the API may still refuse ("Producer services ... are still using this
+        // connection") until Cloud SQL lets go: run `pulumi destroy` again later (README, "Destroying a stack").
+        // Protected stacks keep the peering, as they keep their database.
+        deletionPolicy: args.keepPeeringOnDestroy ? "ABANDON" : "DELETE",
       },
       this.childOptions(),
     );

@@ -1,7 +1,9 @@
 /**
  * A small client for the parts of Hasura's HTTP API the deploy-time resources use:
  *
- * - `GET /healthz` (https://hasura.io/docs/latest/api-reference/health/)
+ * - `GET /hasura/healthz` (https://hasura.io/docs/latest/api-reference/health/: "/hasura/healthz ... mirrors
+ *   /healthz completely"). Not `/healthz`: Cloud Run's front end reserves some paths ending in `z` and answers a bare
+ *   `/healthz` itself with a Google 404 (https://cloud.google.com/run/docs/known-issues#ah)
  * - `POST /v2/query` `run_sql` (https://hasura.io/docs/latest/api-reference/schema-api/run-sql/)
  * - `POST /v1/metadata` `replace_metadata`, `export_metadata`
  *   (https://hasura.io/docs/latest/api-reference/metadata-api/manage-metadata/) and `get_catalog_state`,
@@ -29,7 +31,7 @@ export interface HasuraConnection {
   requestTimeoutMs?: number;
 }
 
-/** How long and how often `waitForHealthy` polls `/healthz`. */
+/** How long and how often `waitForHealthy` polls `/hasura/healthz`. */
 export interface HealthCheckOptions {
   /**
    * Give up after this long (a poll under way at the deadline still gets up to 5 s for its answer). Cloud Run
@@ -135,13 +137,15 @@ export function normalizeEndpoint(endpoint: string): string {
 }
 
 /**
- * Polls `GET <endpoint>/healthz` until it answers 200 (`OK`, or `WARN: inconsistent objects in schema`,
+ * Polls `GET <endpoint>/hasura/healthz` (Hasura's mirror of `/healthz`, which Cloud Run's front end reserves) until it answers 200 (`OK`, or `WARN: inconsistent objects in schema`,
  * which still means the API serves requests), waiting with exponential backoff between polls.
  *
  * @throws when the deadline passes, with the last answer (HTTP status or network error) in the message
  */
 export async function waitForHealthy(endpoint: string, options: HealthCheckOptions = {}): Promise<void> {
   const base = normalizeEndpoint(endpoint);
+  // Cloud Run's front end answers a bare /healthz itself (reserved paths ending in z); Hasura's mirror reaches Hasura.
+  const HEALTH_PATH = "/hasura/healthz";
   const timeoutMs = options.timeoutMs ?? 300_000;
   const maxDelayMs = Math.max(1, options.maxDelayMs ?? 10_000);
   let delayMs = Math.min(Math.max(1, options.initialDelayMs ?? 500), maxDelayMs);
@@ -150,7 +154,7 @@ export async function waitForHealthy(endpoint: string, options: HealthCheckOptio
   for (;;) {
     try {
       // Each poll gets a few seconds even near the deadline, so the last answer is Hasura's, not our impatience.
-      const response = await fetch(`${base}/healthz`, {
+      const response = await fetch(`${base}${HEALTH_PATH}`, {
         method: "GET",
         signal: AbortSignal.timeout(Math.min(Math.max(deadline - Date.now(), 5_000), 30_000)),
       });
@@ -164,7 +168,7 @@ export async function waitForHealthy(endpoint: string, options: HealthCheckOptio
     if (left <= 0) {
       throw new Error(
         `Hasura at ${base} did not become healthy within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`} ` +
-          `(last /healthz answer: ${lastAnswer})`,
+          `(last ${HEALTH_PATH} answer: ${lastAnswer})`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(delayMs, left)));

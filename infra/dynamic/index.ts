@@ -1,7 +1,7 @@
 /**
  * Deploy-time apply of the Hasura CLI project through Hasura's own API, as Pulumi dynamic resources:
  * `HasuraMigrations` (run_sql + the CLI's catalog state), `HasuraMetadata` (replace_metadata v2) and
- * `HasuraSeeds` (run_sql). Each waits for `/healthz` first. Typical wiring:
+ * `HasuraSeeds` (run_sql). Each waits for `/hasura/healthz` first. Typical wiring:
  *
  *   const migrations = new HasuraMigrations("hasura-migrations", { endpoint, adminSecret, migrations: readMigrations(dir) });
  *   const seeds = new HasuraSeeds("hasura-seeds", { endpoint, adminSecret, seeds: readSeeds(dir) }, { dependsOn: [migrations] });

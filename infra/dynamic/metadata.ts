@@ -81,7 +81,7 @@ export interface HasuraMetadataArgs {
   adminSecret: pulumi.Input<string>;
   /** The full v3 metadata object, e.g. `readMetadata(hasuraProjectDir)`. */
   metadata: Record<string, unknown>;
-  /** How long to wait for `/healthz` before applying. @default 5 minutes, backoff 0.5 s doubling up to 10 s */
+  /** How long to wait for `/hasura/healthz` before applying. @default 5 minutes, backoff 0.5 s doubling up to 10 s */
   healthCheck?: HealthCheckOptions;
 }
 

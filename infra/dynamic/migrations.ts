@@ -284,7 +284,7 @@ export interface HasuraMigrationsArgs {
   migrations: ReadonlyArray<Pick<Migration, "version" | "name" | "up">>;
   /** The Hasura database source the migrations belong to. @default "default" */
   source?: string;
-  /** How long to wait for `/healthz` before applying. @default 5 minutes, backoff 0.5 s doubling up to 10 s */
+  /** How long to wait for `/hasura/healthz` before applying. @default 5 minutes, backoff 0.5 s doubling up to 10 s */
   healthCheck?: HealthCheckOptions;
 }
 

@@ -145,7 +145,7 @@ export interface HasuraSeedsArgs {
   seeds: ReadonlyArray<Seed>;
   /** The Hasura database source the seeds belong to. @default "default" */
   source?: string;
-  /** How long to wait for `/healthz` before applying. @default 5 minutes, backoff 0.5 s doubling up to 10 s */
+  /** How long to wait for `/hasura/healthz` before applying. @default 5 minutes, backoff 0.5 s doubling up to 10 s */
   healthCheck?: HealthCheckOptions;
 }
 

@@ -86,7 +86,8 @@ export const cloudRunPolicies: PulsuraPolicy[] = [
   },
   {
     name: "cloudrun-no-public-invoker",
-    description: "No Cloud Run service grants run.invoker to allUsers or allAuthenticatedUsers, except the Hasura API and the Identity Platform blocking function (explicit exceptions).",
+    description:
+      "No Cloud Run service grants run.invoker to allUsers or allAuthenticatedUsers, except the Hasura API and the Identity Platform blocking function (explicit exceptions).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
       for (const r of args.resources) {
@@ -96,6 +97,18 @@ export const cloudRunPolicies: PulsuraPolicy[] = [
         if (open.length > 0 && !isPublicApi(r) && !isBlockingFunctionInvoker(r, args.resources)) reportViolation(`${r.name} makes a service public to ${open.join(", ")}`, r.urn);
       }
     },
+  },
+  {
+    name: "cloudrun-no-public-invoker-check",
+    description:
+      "No Cloud Run service reachable from the internet disables the invoker IAM check (public without an allUsers binding), except the Hasura API; behind internal-only ingress it may.",
+    enforcementLevel: "mandatory",
+    validateStack: eachService((service, report) => {
+      // https://cloud.google.com/run/docs/authenticating/public: invokerIamDisabled makes a service public.
+      const props = service.props as Loose;
+      if (props.invokerIamDisabled !== true || isPublicApi(service) || props.ingress === "INGRESS_TRAFFIC_INTERNAL_ONLY") return;
+      report(`disables the invoker IAM check with ingress ${props.ingress ?? "unset (all traffic)"} (public)`);
+    }),
   },
   {
     name: "cloudrun-dedicated-service-account",

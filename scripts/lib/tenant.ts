@@ -120,6 +120,9 @@ export function forkStack(options: ForkOptions): ForkResult {
   const secretKeys = dropSecureValues(document);
   document.setIn(["config", "gcp:project"], options.project);
   if (options.region) document.setIn(["config", "gcp:region"], options.region);
+  // Identity Platform and Firebase must bill quota to the tenant's project, not to the deployer's home project.
+  document.setIn(["config", "gcp:userProjectOverride"], true);
+  document.setIn(["config", "gcp:billingProject"], options.project);
   document.setIn(["config", "pulsura:tenant"], tenant);
   // The source's domains serve the source stack; the tenant gets its own or none.
   document.setIn(["config", "pulsura:domains"], document.createNode(options.domain ? [options.domain] : []));

@@ -140,7 +140,7 @@ describe("the deployer service account", () => {
     expect(iamAdmin).toHaveLength(DEPLOY_PROJECTS.length);
     const expression = grantLimitExpression(DEFAULT_GRANTABLE_PROJECT_ROLES);
     expect(expression).toBe(
-      "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(['roles/artifactregistry.writer', 'roles/firebaseauth.admin', 'roles/logging.logWriter'])",
+      "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(['roles/artifactregistry.writer', 'roles/firebaseauth.admin', 'roles/logging.logWriter', 'roles/storage.objectAdmin'])",
     );
     for (const g of iamAdmin) expect(g.inputs.condition).toMatchObject({ expression });
     const others = ofType(plan, "gcp:projects/iAMMember:IAMMember").filter((g) => g.inputs.role !== "roles/resourcemanager.projectIamAdmin");

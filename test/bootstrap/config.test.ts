@@ -31,7 +31,7 @@ describe("bootstrap config", () => {
       kms: { location: "europe-west1", keyRingName: "pulumi", cryptoKeyName: "pulumi-secrets", rotationDays: 90 },
       workloadIdentity: { poolId: "github", providerId: "github-actions" },
       deployerAccountId: "pulumi-deployer",
-      grantableProjectRoles: ["roles/artifactregistry.writer", "roles/firebaseauth.admin", "roles/logging.logWriter"],
+      grantableProjectRoles: ["roles/artifactregistry.writer", "roles/firebaseauth.admin", "roles/logging.logWriter", "roles/storage.objectAdmin"],
     });
   });
 

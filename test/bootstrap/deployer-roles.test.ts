@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULT_GRANTABLE_PROJECT_ROLES, DEPLOYER_PROJECT_ROLES, FORBIDDEN_ROLES, matchesResourceType } from "../../infra/bootstrap/deployer-roles";
 import { listStackFiles, repoRoot } from "../../scripts/lib/stack-files";
-import { planOf, plannedStacks } from "../infra/support/plans";
+import { fixturePlanOf, planOf, plannedStacks } from "../infra/support/plans";
 import { BOOTSTRAP_DIR } from "./support/plan-bootstrap";
 
 /** Custom resources that call no Google Cloud API, so need no role. */
@@ -19,10 +19,16 @@ const NO_CLOUD_API: Array<{ prefix: string; reason: string }> = [
   { prefix: "pulumi:providers:", reason: "provider instances, configured with the deployer's own credentials" },
 ];
 
+/** Every stack file's plan, and the fixture with every optional part on (VPC connector, OAuth, Docker Hub, adoption). */
+function plans() {
+  return [...plannedStacks().map((stack) => planOf(stack)), fixturePlanOf("everything")];
+}
+
 function plannedTypes(): Map<string, string[]> {
   const types = new Map<string, string[]>();
-  for (const stack of plannedStacks()) {
-    for (const r of planOf(stack).resources) {
+  for (const plan of plans()) {
+    const stack = plan.stack;
+    for (const r of plan.resources) {
       if (!r.custom || NO_CLOUD_API.some((e) => r.type.startsWith(e.prefix))) continue;
       types.set(r.type, [...new Set([...(types.get(r.type) ?? []), stack])]);
     }
@@ -34,6 +40,13 @@ describe("the deployer's roles on deploy projects", () => {
   it("cover every Google Cloud resource type that any stack declares", () => {
     const uncovered = [...plannedTypes().keys()].filter((type) => !DEPLOYER_PROJECT_ROLES.some((r) => r.neededFor.some((p) => matchesResourceType(p, type))));
     expect(uncovered, "add the role that manages these types to infra/bootstrap/deployer-roles.ts").toEqual([]);
+  });
+
+  it("cover the optional parts: the Serverless VPC Access connector needs roles/vpcaccess.admin", () => {
+    const connector = fixturePlanOf("everything").resources.find((r) => r.type === "gcp:vpcaccess/connector:Connector");
+    expect(connector, "the everything fixture turns network.connector on").toBeDefined();
+    const role = DEPLOYER_PROJECT_ROLES.find((r) => r.neededFor.some((p) => matchesResourceType(p, connector!.type)));
+    expect(role?.role).toBe("roles/vpcaccess.admin");
   });
 
   it("are each needed by a resource type that some stack declares (no spare role)", () => {
@@ -55,8 +68,8 @@ describe("the deployer's roles on deploy projects", () => {
 
   it("let the deployer grant exactly the project roles the program grants to its workloads", () => {
     const granted = new Set<string>();
-    for (const stack of plannedStacks()) {
-      for (const r of planOf(stack).resources) if (r.type === "gcp:projects/iAMMember:IAMMember") granted.add(r.inputs.role as string);
+    for (const plan of plans()) {
+      for (const r of plan.resources) if (r.type === "gcp:projects/iAMMember:IAMMember") granted.add(r.inputs.role as string);
     }
     expect(granted.size).toBeGreaterThan(0);
     expect([...DEFAULT_GRANTABLE_PROJECT_ROLES].sort(), "keep DEFAULT_GRANTABLE_PROJECT_ROLES equal to the roles the program grants").toEqual([...granted].sort());

@@ -4,6 +4,7 @@ import {
   connectionHeadroom,
   parseStackConfig,
   StackConfigError,
+  SUPPORTED_REGIONS,
   tierConnectionLimit,
   type RawConfig,
   type SecretConfigKey,
@@ -12,6 +13,8 @@ import {
 const base: RawConfig = {
   "gcp:project": "pulsura-test",
   "gcp:region": "europe-west1",
+  "gcp:userProjectOverride": "true",
+  "gcp:billingProject": "pulsura-test",
   "pulsura:environment": "dev",
   "pulsura:tenant": "acme",
 };
@@ -71,17 +74,17 @@ describe("stack config", () => {
   });
 
   it("reports unknown keys, missing required keys and bad gcp settings together", () => {
-    const problems = problemsOf({ "gcp:region": "mars", "pulsura:databse": '{"tier":"db-g1-small"}', "pulsura:services": '[{"name":"core","maxInstance":3}]' });
+    const problems = problemsOf({ "gcp:region": "mars", "gcp:userProjectOverride": "true", "gcp:billingProject": "x", "pulsura:databse": '{"tier":"db-g1-small"}', "pulsura:services": '[{"name":"core","maxInstance":3}]' });
     expect(problems).toEqual([
       "gcp:project: got nothing, expected a string",
-      'gcp:region: got "mars", expected a GCP region such as europe-west1',
+      `gcp:region: got "mars", expected a region where 1st-gen Cloud Functions (the stack's most restrictive product) and Cloud Run are offered: ${SUPPORTED_REGIONS.join(", ")} (https://cloud.google.com/functions/1stgendocs/locations)`,
       "pulsura:services[0].maxInstance: got 3, expected no such key (unknown setting)",
       'pulsura:databse: got {"tier":"db-g1-small"}, expected no such key (unknown setting)',
     ]);
   });
 
   it("requires environment and tenant", () => {
-    expect(problemsOf({ "gcp:project": "pulsura-test", "gcp:region": "europe-west1" })).toEqual([
+    expect(problemsOf({ "gcp:project": "pulsura-test", "gcp:region": "europe-west1", "gcp:userProjectOverride": "true", "gcp:billingProject": "pulsura-test" })).toEqual([
       'pulsura:environment: got nothing, expected one of "dev" | "prod" (required)',
       "pulsura:tenant: got nothing, expected a tenant name (required)",
     ]);
@@ -133,5 +136,55 @@ describe("stack config", () => {
       'pulsura:services: got two services named "core", expected unique service names',
       "pulsura:services[0].minInstances: got 3, expected at most maxInstances (2)",
     ]);
+  });
+
+  it("refuses a region where not every product of the stack is offered, naming the allowed regions and the source", () => {
+    const [problem] = problemsOf({ ...base, "gcp:region": "mars-central1" });
+    expect(problem).toContain('gcp:region: got "mars-central1"');
+    expect(problem).toContain("https://cloud.google.com/functions/1stgendocs/locations");
+    for (const region of ["europe-west1", "us-central1", "asia-northeast1"]) expect(problem).toContain(region);
+    // A real Cloud Run region without 1st-gen Cloud Functions (the Firebase Auth triggers).
+    expect(problemsOf({ ...base, "gcp:region": "europe-north1" })[0]).toContain('gcp:region: got "europe-north1"');
+    expect(() => parse({ ...base, "gcp:region": "us-east4" })).not.toThrow();
+  });
+
+  it("bills Identity Platform and Firebase quota to the stack's project (userProjectOverride, billingProject)", () => {
+    const { "gcp:userProjectOverride": _override, "gcp:billingProject": _billing, ...without } = base;
+    expect(problemsOf(without)).toEqual([
+      "gcp:userProjectOverride: got nothing, expected true (quota and billing of Identity Platform and Firebase calls go to the stack's project)",
+      "gcp:billingProject: got nothing, expected a string",
+    ]);
+    expect(problemsOf({ ...base, "gcp:billingProject": "deployer-home" })).toEqual([
+      'gcp:billingProject: got "deployer-home", expected the stack\'s project "pulsura-test" (Identity Platform and Firebase quota is billed there)',
+    ]);
+    expect(parse(base).gcp).toMatchObject({ userProjectOverride: "true", billingProject: "pulsura-test" });
+  });
+
+  it("refuses a subnet smaller than /26 for Direct VPC egress", () => {
+    expect(problemsOf({ ...base, "pulsura:network": '{"subnetCidr":"10.10.0.0/28"}' })[0]).toContain("pulsura:network.subnetCidr: got \"10.10.0.0/28\", expected an IPv4 CIDR of at least /26");
+    expect(parse({ ...base, "pulsura:network": '{"subnetCidr":"10.10.0.0/26"}' }).network.subnetCidr).toBe("10.10.0.0/26");
+  });
+
+  it("refuses Apple sign-in, saying why", () => {
+    const [problem] = problemsOf({ ...base, "pulsura:auth": '{"apple":{"clientId":"com.example.signin"}}' });
+    expect(problem).toContain("pulsura:auth.apple");
+    expect(problem).toContain("appleSignInConfig (team id, key id, private key)");
+  });
+
+  it("adopts an existing Firebase project and Identity Platform config only when asked", () => {
+    expect(parse(base).adoptExisting).toEqual({ firebase: false, identityPlatform: false });
+    const adopted = parse({ ...base, "pulsura:firebase": '{"adoptExisting":true}', "pulsura:auth": '{"adoptExisting":true}' });
+    expect(adopted.adoptExisting).toEqual({ firebase: true, identityPlatform: true });
+  });
+
+  it("takes Docker Hub credentials for the image proxy as a username and a Pulumi secret", () => {
+    const raw = { ...base, "pulsura:hasura": '{"dockerHubUsername":"pulsurabot"}' };
+    expect(problemsOf(raw)).toEqual([
+      "pulsura:dockerHubPassword: got nothing, expected the Docker Hub password or access token of hasura.dockerHubUsername, set with: pulumi config set --secret dockerHubPassword <value> --stack test",
+    ]);
+    const config = parse(raw, { dockerHubPassword: "token" });
+    expect(config.hasura.dockerHub?.username).toBe("pulsurabot");
+    expect(config.hasura).not.toHaveProperty("dockerHubUsername");
+    expect(parse(base).hasura.dockerHub).toBeUndefined();
   });
 });

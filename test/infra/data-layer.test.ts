@@ -3,8 +3,26 @@
  */
 import { describe, expect, it } from "vitest";
 import { ENVIRONMENT_DEFAULTS } from "../../infra/config";
-import { onlyResourceOfType, planOf, plannedStacks, resourcesOfType } from "./support/plans";
+import { randomInt } from "node:crypto";
+import { parse as parseConnectionString } from "pg-connection-string";
+import { serviceAccountId } from "../../infra/components/identities";
+import { fixturePlanOf, onlyResourceOfType, planOf, plannedStacks, resourcesOfType } from "./support/plans";
 import { inject } from "vitest";
+
+/** A password as @pulumi/random makes it from a RandomPassword's inputs: the minimums first, the rest from every class. */
+function passwordLike(inputs: Record<string, any>): string {
+  const classes = { upper: "ABCDEFGHIJKLMNOPQRSTUVWXYZ", lower: "abcdefghijklmnopqrstuvwxyz", numeric: "0123456789", special: inputs.special ? String(inputs.overrideSpecial ?? "!@#$%&*()-_=+[]{}<>:?") : "" };
+  const pick = (set: string) => set[randomInt(set.length)]!;
+  const chars = [
+    ...Array.from({ length: inputs.minUpper ?? 0 }, () => pick(classes.upper)),
+    ...Array.from({ length: inputs.minLower ?? 0 }, () => pick(classes.lower)),
+    ...Array.from({ length: inputs.minNumeric ?? 0 }, () => pick(classes.numeric)),
+    ...Array.from({ length: inputs.minSpecial ?? 0 }, () => pick(classes.special)),
+  ];
+  const all = Object.values(classes).join("");
+  while (chars.length < inputs.length) chars.push(pick(all));
+  return chars.join("");
+}
 
 const INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance";
 
@@ -59,6 +77,39 @@ describe.each(plannedStacks())("stack %s", (stack) => {
     expect(instance.dependencies).toContain(peering.urn);
   });
 
+  it("generates database passwords that Cloud SQL's COMPLEXITY_DEFAULT policy accepts and postgres:// URLs carry unescaped", () => {
+    // COMPLEXITY_DEFAULT: "a combination of lowercase, uppercase, numeric, and non-alphanumeric characters"
+    // (https://cloud.google.com/sql/docs/postgres/built-in-authentication); RFC 3986 unreserved: - . _ ~
+    const policy = (onlyResourceOfType(plan(), INSTANCE).inputs.settings as Record<string, any>).passwordValidationPolicy;
+    expect(policy).toMatchObject({ enablePasswordPolicy: true, complexity: "COMPLEXITY_DEFAULT" });
+    const passwords = resourcesOfType(plan(), "random:index/randomPassword:RandomPassword").filter((p) => /-user-.+-password$/.test(p.name));
+    expect(passwords.length).toBe(resourcesOfType(plan(), "gcp:sql/user:User").length);
+    for (const password of passwords) {
+      const inputs = password.inputs as Record<string, any>;
+      expect(inputs, password.name).toMatchObject({ special: true, overrideSpecial: "-_.~" });
+      for (const min of ["minUpper", "minLower", "minNumeric", "minSpecial"]) expect(inputs[min], `${password.name} ${min}`).toBeGreaterThanOrEqual(1);
+      expect(inputs.length).toBeGreaterThanOrEqual(policy.minLength);
+      for (let i = 0; i < 200; i++) {
+        const value = passwordLike(inputs);
+        expect(value).toMatch(/[a-z]/);
+        expect(value).toMatch(/[A-Z]/);
+        expect(value).toMatch(/\d/);
+        expect(value).toMatch(/[^A-Za-z0-9]/);
+        // Built the way Database.url() builds it, parsed by WHATWG URL and by node-postgres' parser.
+        const url = `postgres://hasura:${value}@10.20.0.3:5432/app?sslmode=require`;
+        expect(new URL(url).password, value).toBe(value);
+        expect(parseConnectionString(url).password, value).toBe(value);
+      }
+    }
+  });
+
+  it("deletes the private services peering on destroy unless the stack protects its database", () => {
+    // ABANDON leaves the VPC peering, so the VPC (and the destroy) cannot finish:
+    // https://github.com/hashicorp/terraform-provider-google/issues/16275, https://github.com/GoogleCloudPlatform/magic-modules/pull/18476
+    const peering = onlyResourceOfType(plan(), "gcp:servicenetworking/connection:Connection");
+    expect(peering.inputs.deletionPolicy).toBe(environment() === "prod" ? "ABANDON" : "DELETE");
+  });
+
   it("gives the app its own database users, never postgres", () => {
     const users = resourcesOfType(plan(), "gcp:sql/user:User").map((u) => u.inputs.name);
     expect(users).toContain("hasura");
@@ -111,5 +162,25 @@ describe.each(plannedStacks())("stack %s", (stack) => {
     const violations = plan().violations;
     expect(violations.filter((v) => v.enforcement === "mandatory")).toEqual([]);
     if (environment() === "prod") expect(violations).toEqual([]);
+  });
+});
+
+describe("service account ids", () => {
+  it("stay unique and valid for the longest tenant name the config accepts (fixture everything, 22 characters)", () => {
+    const plan = fixturePlanOf("everything");
+    expect(String(plan.outputs.tenant)).toHaveLength(22);
+    const ids = resourcesOfType(plan, "gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId as string);
+    expect(ids.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(ids).size, ids.join(", ")).toBe(ids.length);
+    // 6-30 characters, RFC 1035 (terraform-provider-google resource_google_service_account.go, ValidateRFC1035Name(6, 30)).
+    for (const id of ids) expect(id).toMatch(/^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/);
+  });
+
+  it("keep short ids readable and tell long ids apart by a hash, also for long service names", () => {
+    expect(serviceAccountId("acme", "functions-build")).toBe("acme-functions-build");
+    const tenant = "abcdefghij-klmnopqrstu";
+    const ids = ["hasura", "functions", "functions-build", "svc-core", "svc-abcdefghij-klmnopqrstu", "svc-abcdefghij-klmnopqrstv"].map((w) => serviceAccountId(tenant, w));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/);
   });
 });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { ENVIRONMENT_DEFAULTS } from "../../infra/config";
 import { readMetadata, hasuraProjectDir } from "../../infra/hasura/project";
-import { planOf, plannedStacks, resourcesOfType } from "./support/plans";
+import { fixturePlanOf, planOf, plannedStacks, resourcesOfType } from "./support/plans";
 
 const RUN = "gcp:cloudrunv2/service:Service";
 
@@ -87,15 +87,46 @@ describe.each(plannedStacks())("stack %s", (stack) => {
     expect(template.serviceAccount).toMatch(/-hasura@/);
   });
 
-  it("makes Hasura the only public Cloud Run service", () => {
-    expect(hasura().inputs.ingress).toBe("INGRESS_TRAFFIC_ALL");
-    // The Identity Platform blocking function is the other public invoker (test/infra/auth.test.ts); it is a function.
+  it("makes Hasura the only public Cloud Run service, by disabling the invoker check rather than binding allUsers", () => {
+    // Domain restricted sharing refuses allUsers; invokerIamDisabled is Google's recommended way
+    // (https://cloud.google.com/run/docs/authenticating/public).
+    expect(hasura().inputs).toMatchObject({ ingress: "INGRESS_TRAFFIC_ALL", invokerIamDisabled: true });
+    // The Identity Platform blocking function is the one allUsers binding (test/infra/auth.test.ts); it is a function.
     const functionNames = resourcesOfType(plan(), "gcp:cloudfunctionsv2/function:Function").map((f) => f.inputs.name);
     const publicBindings = resourcesOfType(plan(), "gcp:cloudrunv2/serviceIamMember:ServiceIamMember").filter((b) => b.inputs.member === "allUsers" && !functionNames.includes(b.inputs.name));
-    expect(publicBindings.map((b) => b.inputs.name)).toEqual([hasura().inputs.name]);
+    expect(publicBindings).toEqual([]);
     for (const service of microservices()) expect(service.inputs.ingress).toBe("INGRESS_TRAFFIC_INTERNAL_ONLY");
   });
 
+  it("keeps GraphQL subscriptions (WebSockets) open up to Cloud Run's maximum request timeout, 3600 s", () => {
+    // https://cloud.google.com/run/docs/configuring/request-timeout: default 300 s, at most 3600 s.
+    expect(templateOf(hasura()).timeout).toBe("3600s");
+  });
+
+  it("orders each service account's project role grants before the Cloud Run service that runs as it", () => {
+    const grants = resourcesOfType(plan(), "gcp:projects/iAMMember:IAMMember");
+    for (const service of resourcesOfType(plan(), RUN)) {
+      const account = `serviceAccount:${templateOf(service).serviceAccount}`;
+      for (const grant of grants.filter((g) => g.inputs.member === account)) expect(service.dependencies, `${service.name} waits for ${grant.name}`).toContain(grant.urn);
+    }
+    expect(grants.some((g) => microservices().some((s) => g.inputs.member === `serviceAccount:${templateOf(s).serviceAccount}`))).toBe(true);
+  });
+
+  it("orders every secret accessor grant before the Cloud Run service that reads the secret", () => {
+    const grants = resourcesOfType(plan(), "gcp:secretmanager/secretIamMember:SecretIamMember");
+    for (const service of resourcesOfType(plan(), RUN)) {
+      const account = `serviceAccount:${templateOf(service).serviceAccount}`;
+      const secretIds = (templateOf(service).containers[0].envs as Array<{ valueSource?: { secretKeyRef?: { secret: string } } }>)
+        .map((e) => e.valueSource?.secretKeyRef?.secret)
+        .filter(Boolean);
+      expect(secretIds.length, service.name).toBeGreaterThan(0);
+      for (const secretId of secretIds) {
+        const grant = grants.find((g) => g.inputs.secretId === secretId && g.inputs.member === account);
+        expect(grant, `${service.name} reads ${secretId}`).toBeDefined();
+        expect(service.dependencies, `${service.name} must wait for ${grant!.name}`).toContain(grant!.urn);
+      }
+    }
+  });
   it("applies migrations, then seeds and metadata, after the Hasura service exists", () => {
     const byType = (suffix: string) => plan().resources.find((r) => r.type.endsWith(suffix))!;
     const migrations = byType(":HasuraMigrations");
@@ -128,5 +159,18 @@ describe.each(plannedStacks())("stack %s", (stack) => {
     for (const repo of resourcesOfType(plan(), "gcp:artifactregistry/repository:Repository").filter((r) => r.inputs.mode !== "REMOTE_REPOSITORY")) {
       expect((repo.inputs.cleanupPolicies as unknown[]).length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("the Docker Hub proxy with upstream credentials (fixture everything)", () => {
+  it("pulls as the configured Docker Hub user, its password a pinned Secret Manager version that only Artifact Registry reads", () => {
+    const plan = fixturePlanOf("everything");
+    const remote = resourcesOfType(plan, "gcp:artifactregistry/repository:Repository").find((r) => r.inputs.mode === "REMOTE_REPOSITORY")!;
+    const credentials = (remote.inputs.remoteRepositoryConfig as any).upstreamCredentials.usernamePasswordCredentials;
+    const secretId = `${plan.outputs.tenant}-docker-hub-password`;
+    expect(credentials).toEqual({ username: "pulsurabot", passwordSecretVersion: `projects/${plan.outputs.gcpProject}/secrets/${secretId}/versions/1` });
+    const readers = resourcesOfType(plan, "gcp:secretmanager/secretIamMember:SecretIamMember").filter((g) => g.inputs.secretId === secretId);
+    expect(readers.map((g) => g.inputs.member)).toEqual([expect.stringMatching(/^serviceAccount:service-\d+@gcp-sa-artifactregistry\.iam\.gserviceaccount\.com$/)]);
+    expect(remote.dependencies).toContain(readers[0]!.urn);
   });
 });

@@ -42,7 +42,7 @@ const stackFiles = () => readdirSync(root).filter((f) => /^Pulumi\..+\.yaml$/.te
 
 describe("npm run tenant -- new", () => {
   it("forks a prod stack for a tenant and plans it with zero mandatory violations", async () => {
-    const run = await tenant("new", "acme", "--from", "prod", "--project", "acme-prod-42", "--region", "europe-west4", "--domain", "app.acme.example.com");
+    const run = await tenant("new", "acme", "--from", "prod", "--project", "acme-prod-42", "--region", "europe-west3", "--domain", "app.acme.example.com");
     expect(run.stderr).not.toContain("Refused");
     expect(run.code).toBe(0);
     const written = parse(readFileSync(join(root, "Pulumi.acme.yaml"), "utf8")) as { config: Record<string, unknown> };
@@ -50,11 +50,22 @@ describe("npm run tenant -- new", () => {
     expect(written.config).toEqual({
       ...source.config,
       "gcp:project": "acme-prod-42",
-      "gcp:region": "europe-west4",
+      "gcp:region": "europe-west3",
+      "gcp:billingProject": "acme-prod-42",
       "pulsura:tenant": "acme",
       "pulsura:domains": ["app.acme.example.com"],
     });
     expect(run.stdout).toMatch(/Offline plan of acme \(prod\): \d+ resources, 0 mandatory and 0 advisory policy findings\./);
+  });
+
+  it("bills Identity Platform and Firebase quota to the tenant's own project", async () => {
+    const run = await tenant("new", "beta", "--from", "oauth", "--project", "beta-dev-42");
+    expect(run.code).toBe(0);
+    const written = parse(readFileSync(join(root, "Pulumi.beta.yaml"), "utf8")) as { config: Record<string, unknown> };
+    expect(written.config).toMatchObject({ "gcp:userProjectOverride": true, "gcp:billingProject": "beta-dev-42" });
+    // The plan's next steps: what the offline plan cannot check for the new project.
+    expect(run.stdout).toContain("Before the first pulumi up:");
+    expect(run.stdout).toContain("pulsura:firebase.adoptExisting");
   });
 
   it("never copies encrypted values or the source's encryption settings, and lists the secrets to set", async () => {

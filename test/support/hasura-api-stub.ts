@@ -4,7 +4,8 @@
  * deploy-time resources use, over real HTTP on 127.0.0.1, and runs SQL against a REAL Postgres.
  *
  * Documented contract it follows:
- * - GET /healthz: https://hasura.io/docs/latest/api-reference/health/ (200 "OK"; 500 "ERROR" when unhealthy)
+ * - GET /healthz and its documented mirror GET /hasura/healthz ("mirrors /healthz completely"):
+ *   https://hasura.io/docs/latest/api-reference/health/ (200 "OK"; 500 "ERROR" when unhealthy)
  * - POST /v2/query run_sql: https://hasura.io/docs/latest/api-reference/schema-api/run-sql/
  *   (args sql, source, cascade, read_only; `{ result_type: "CommandOk", result: null }` or
  *   `{ result_type: "TuplesOk", result: [[column names], [row as text]...] }`; the whole text runs in one
@@ -226,7 +227,7 @@ export async function startHasuraApiStub(options: HasuraApiStubOptions): Promise
 
   const handle = async (req: http.IncomingMessage, rawBody: string): Promise<{ status: number; body: unknown; operation: string; sql?: string }> => {
     const path = new URL(req.url ?? "/", "http://stub").pathname;
-    if (req.method === "GET" && path === "/healthz") {
+    if (req.method === "GET" && (path === "/healthz" || path === "/hasura/healthz")) {
       return healthy ? { status: 200, body: "OK", operation: "healthz" } : { status: 500, body: "ERROR", operation: "healthz" };
     }
     if (req.method !== "POST" || (path !== "/v2/query" && path !== "/v1/metadata")) {

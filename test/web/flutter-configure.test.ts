@@ -200,6 +200,22 @@ describe("Dart string literals", () => {
   });
 });
 
+describe("a project without a default Storage bucket", () => {
+  it("configures the app without storageBucket when the stack's web options have none", async () => {
+    // "the default bucket for the Project might not yet be provisioned" (Firebase Management API, WebAppConfig.storageBucket).
+    for (const bucket of ["", undefined]) {
+      const outputs = structuredClone(plans.dev!) as Record<string, any>;
+      if (bucket === undefined) delete outputs.firebaseWebOptions.storageBucket;
+      else outputs.firebaseWebOptions.storageBucket = bucket;
+      const { run, dart } = await configure("dev", outputs);
+      expect(run.exitCode, run.stderr).toBe(0);
+      const named = Object.fromEntries(namedStringArguments(lexDart(dart!)));
+      expect(named).not.toHaveProperty("storageBucket");
+      expect(named.apiKey).toBe(outputs.firebaseWebOptions.apiKey);
+    }
+  });
+});
+
 describe("outputs that are missing or unusable", () => {
   it("names every missing output, exits 1 and writes nothing", async () => {
     const outputs = outputsWithout(plans.dev!, "hasuraWebsocketUrl", "firebaseWebOptions.apiKey", "firebaseWebOptions.authDomain");
@@ -348,6 +364,8 @@ describe("sign-in methods of a stack config", () => {
         "config:",
         "  gcp:project: acme-dev",
         "  gcp:region: europe-west1",
+        "  gcp:userProjectOverride: true",
+        "  gcp:billingProject: acme-dev",
         "  pulsura:environment: dev",
         "  pulsura:tenant: acme",
         "  pulsura:auth:",

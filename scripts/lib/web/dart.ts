@@ -98,7 +98,8 @@ export function renderOptionsFile(options: ClientOptions): string {
     field("messagingSenderId", firebase.messagingSenderId, "    "),
     field("projectId", firebase.projectId, "    "),
     field("authDomain", firebase.authDomain, "    "),
-    field("storageBucket", firebase.storageBucket, "    "),
+    // Optional in FirebaseOptions: a project without a default Storage bucket has none.
+    ...(firebase.storageBucket ? [field("storageBucket", firebase.storageBucket, "    ")] : []),
     "  ),",
     field("hasuraGraphqlUrl", options.hasuraGraphqlUrl),
     field("hasuraWebsocketUrl", options.hasuraWebsocketUrl),

@@ -154,10 +154,15 @@ export interface FirebaseWebOptions {
   authDomain: string;
   projectId: string;
   messagingSenderId: string;
-  storageBucket: string;
+  /**
+   * The default Cloud Storage for Firebase bucket, absent when the project has none: Firebase documents that "the
+   * default bucket for the Project might not yet be provisioned" (WebAppConfig.storageBucket), and creating one needs
+   * the Blaze plan, so the stack does not.
+   */
+  storageBucket?: string;
 }
 
-const FIREBASE_WEB_OPTION_KEYS = ["apiKey", "appId", "authDomain", "projectId", "messagingSenderId", "storageBucket"] as const satisfies readonly (keyof FirebaseWebOptions)[];
+const FIREBASE_WEB_OPTION_KEYS = ["apiKey", "appId", "authDomain", "projectId", "messagingSenderId"] as const satisfies readonly (keyof FirebaseWebOptions)[];
 
 /** The outputs the Flutter app is configured from. */
 export interface ClientOutputs {
@@ -274,6 +279,11 @@ export function clientOutputs(values: Record<string, unknown>, stack: string, co
   const firebaseWebOptions = Object.fromEntries(
     FIREBASE_WEB_OPTION_KEYS.map((key) => [key, key === "authDomain" ? reader.hostname(`firebaseWebOptions.${key}`) : reader.string(`firebaseWebOptions.${key}`)]),
   ) as unknown as FirebaseWebOptions;
+  const storageBucket = reader.optional("firebaseWebOptions.storageBucket");
+  if (storageBucket !== undefined && storageBucket !== null && storageBucket !== "") {
+    const bucket = reader.string("firebaseWebOptions.storageBucket");
+    if (bucket) firebaseWebOptions.storageBucket = bucket;
+  }
   const result: ClientOutputs = {
     firebaseWebOptions,
     hasuraGraphqlUrl: reader.url("hasuraGraphqlUrl", "https:", "http:"),

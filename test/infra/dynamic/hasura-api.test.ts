@@ -87,11 +87,21 @@ describe("waiting for /healthz", () => {
     expect(firstApiCall).toBeGreaterThan(firstHealthy);
   });
 
+  it("polls /hasura/healthz, never the bare /healthz that Cloud Run's front end reserves", async () => {
+    // https://cloud.google.com/run/docs/known-issues#ah; Hasura: https://hasura.io/docs/latest/api-reference/health/
+    hasura.stub.setHealthy(true);
+    await waitForHealthy(hasura.stub.url, quickHealthCheck);
+
+    const polled = hasura.stub.requests.filter((request) => request.operation === "healthz").map((request) => request.path);
+    expect(polled.length).toBeGreaterThan(0);
+    expect(new Set(polled)).toEqual(new Set(["/hasura/healthz"]));
+  });
+
   it("gives up after its deadline with Hasura's last answer", async () => {
     const error = await rejectionOf(waitForHealthy(hasura.stub.url, { timeoutMs: 300, initialDelayMs: 10, maxDelayMs: 40 }));
 
     expect(error.message).toContain(`Hasura at ${hasura.stub.url} did not become healthy`);
-    expect(error.message).toContain("last /healthz answer: HTTP 500 ERROR");
+    expect(error.message).toContain("last /hasura/healthz answer: HTTP 500 ERROR");
   });
 
   it("reports the network error when nothing listens", async () => {

@@ -3,18 +3,26 @@
  * the inventories to the infra tests through `inject("plans")`.
  */
 import type { TestProject } from "vitest/node";
-import { listStackFiles } from "../../../scripts/lib/stack-files";
+import { join } from "node:path";
+import { listStackFiles, repoRoot } from "../../../scripts/lib/stack-files";
 import { runPlanCli, type PlanRun } from "./run-plan";
 
 declare module "vitest" {
   export interface ProvidedContext {
     /** Stack name → the plan CLI's run with --inventory. */
     plans: Record<string, PlanRun>;
+    /** Fixture stack name (test/infra/fixtures/Pulumi.<name>.yaml in PLANNED_FIXTURES) → its plan run. */
+    fixturePlans: Record<string, PlanRun>;
   }
 }
 
+/** Fixture stacks planned with the real ones: `everything` has every optional part on and the longest tenant name. */
+export const PLANNED_FIXTURES = ["everything"] as const;
+
 export default async function setup(project: TestProject): Promise<void> {
   const stacks = listStackFiles();
-  const runs = await Promise.all(stacks.map((s) => runPlanCli(["--config-file", s.path, "--inventory"])));
+  const fixtures = PLANNED_FIXTURES.map((name) => join(repoRoot, "test", "infra", "fixtures", `Pulumi.${name}.yaml`));
+  const runs = await Promise.all([...stacks.map((s) => s.path), ...fixtures].map((path) => runPlanCli(["--config-file", path, "--inventory"])));
   project.provide("plans", Object.fromEntries(stacks.map((s, i) => [s.stack, runs[i]!])));
+  project.provide("fixturePlans", Object.fromEntries(PLANNED_FIXTURES.map((name, i) => [name, runs[stacks.length + i]!])));
 }

@@ -10,6 +10,14 @@ export function planOf(stack: string): PlanResult {
   return JSON.parse(run.stdout) as PlanResult;
 }
 
+/** The plan of a fixture stack (test/infra/fixtures/Pulumi.<name>.yaml, listed in PLANNED_FIXTURES). */
+export function fixturePlanOf(name: "everything"): PlanResult {
+  const run = inject("fixturePlans")[name];
+  if (!run) throw new Error(`fixture ${name} is not planned: add it to PLANNED_FIXTURES in test/infra/support/global-plans.ts`);
+  if (run.exitCode !== 0 && run.exitCode !== 2) throw new Error(`planning fixture ${name} failed (exit ${run.exitCode}):\n${run.stderr}`);
+  return JSON.parse(run.stdout) as PlanResult;
+}
+
 /** Names of every planned stack. */
 export function plannedStacks(): string[] {
   return Object.keys(inject("plans")).sort();

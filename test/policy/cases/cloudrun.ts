@@ -83,6 +83,11 @@ export const cloudRunCases: PolicyCases = {
     ),
     message: /makes a service public to allUsers/,
   },
+  "cloudrun-no-public-invoker-check": {
+    pass: withParents(hasura((p) => (p.invokerIamDisabled = true)), microservice((p) => (p.invokerIamDisabled = true))),
+    fail: withParents(microservice((p) => ((p.invokerIamDisabled = true), (p.ingress = "INGRESS_TRAFFIC_ALL")))),
+    message: /disables the invoker IAM check with ingress INGRESS_TRAFFIC_ALL \(public\)/,
+  },
   "cloudrun-dedicated-service-account": serviceCase((p) => delete p.template.serviceAccount, /template.serviceAccount is not set/),
   "cloudrun-secrets-by-reference": serviceCase((_p, c) => (c.envs = [{ name: "DATABASE_URL", value: "postgres://u:p@h/db" }]), /env DATABASE_URL holds a secret as a plain value/),
   "cloudrun-health-probes": serviceCase((_p, c) => delete c.livenessProbe, /livenessProbe must be an HTTP GET on \/healthz/),
