@@ -48,6 +48,8 @@ export const GRANTABLE_ROLES: Readonly<Record<string, { below?: readonly string[
   "roles/artifactregistry.reader": { below: ["artifactregistry.repository"], source: rolesPage("artifactregistry") },
   "roles/artifactregistry.admin": { source: rolesPage("artifactregistry") },
   "roles/logging.logWriter": { source: rolesPage("logging") },
+  // "Full access to all Serverless VPC Access resources" (the deployer, for stacks with network.connector).
+  "roles/vpcaccess.admin": { source: rolesPage("vpcaccess") },
   "roles/firebaseauth.admin": { source: rolesPage("firebaseauth") },
   "roles/firebase.admin": { source: rolesPage("firebase") },
   "roles/identitytoolkit.admin": { source: rolesPage("identitytoolkit") },
