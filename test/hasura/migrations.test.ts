@@ -406,6 +406,40 @@ describe("hasura/migrations", () => {
       });
     });
 
+    it("was migrated as Cloud SQL runs it: by hasura, no superuser, which owns the schema and every table", async () => {
+      const self = await client.query("select current_user as name, rolsuper from pg_roles where rolname = current_user");
+      expect(self.rows).toEqual([{ name: "hasura", rolsuper: false }]);
+      const owners = await client.query<{ owner: string }>(
+        `select distinct pg_get_userbyid(c.relowner) as owner from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = 'public' and c.relkind in ('r', 'v', 'S')`,
+      );
+      expect(owners.rows).toEqual([{ owner: "hasura" }]);
+      const schema = await client.query("select pg_get_userbyid(nspowner) as owner from pg_namespace where nspname = 'public'");
+      expect(schema.rows).toEqual([{ owner: "hasura" }]);
+    });
+
+    describe("pgaudit", () => {
+      const pgaudit = migrations.find((migration) => migration.name === "pgaudit")!;
+
+      it("skips the extension where the server does not offer it (the embedded cluster)", async () => {
+        const available = await client.query("select 1 from pg_available_extensions where name = 'pgaudit'");
+        expect(available.rowCount).toBe(0);
+        // Applied by startPostgres already; applying it again is harmless too.
+        await runFile(client, pgaudit.up);
+        expect((await client.query("select 1 from pg_extension where extname = 'pgaudit'")).rowCount).toBe(0);
+      });
+
+      it("creates the extension where the server offers it (shown with pg_trgm, which this server offers, in its place)", async () => {
+        // The same DO block with another extension name: the branch Cloud SQL takes, where pgaudit is available.
+        const standIn = (sql: string) => sql.replace(/pgaudit/g, "pg_trgm");
+        expect(pgaudit.up).toContain("pg_available_extensions where name = 'pgaudit'");
+        await runFile(client, standIn(pgaudit.up));
+        expect((await client.query("select 1 from pg_extension where extname = 'pg_trgm'")).rowCount).toBe(1);
+        await runFile(client, standIn(pgaudit.down));
+        expect((await client.query("select 1 from pg_extension where extname = 'pg_trgm'")).rowCount).toBe(0);
+      });
+    });
+
     it("keeps the contract's constraints: users_pkey, global role values, delivery kinds, membership role catalogue", async () => {
       const { rows } = await client.query<{ conname: string }>(
         "select conname from pg_constraint where conrelid = 'public.users'::regclass and contype = 'p'",
