@@ -15,6 +15,7 @@ import { Network } from "./components/network";
 import { Project, type GoogleApi } from "./components/project";
 import { Secrets, type SecretArgs } from "./components/secrets";
 import { loadStackConfig, type StackConfig } from "./config";
+import { serviceDatabaseRoles, serviceDatabaseUser } from "./database-roles";
 import { hasuraProjectDir, isDemoSeed, readMetadata, readMigrations, readSeeds } from "./hasura/project";
 
 const config = loadStackConfig();
@@ -53,9 +54,8 @@ const SERVICE_PROJECT_ROLES: Record<string, string[]> = {
   core: ["roles/firebaseauth.admin"],
 };
 
-/** Workload id and database user of a microservice. */
+/** Workload id of a microservice (its database user is serviceDatabaseUser, infra/database-roles.ts). */
 const serviceWorkload = (service: string) => `svc-${service}`;
-const serviceDatabaseUser = (service: string) => `svc_${service.replace(/-/g, "_")}`;
 
 const project = new Project(name, { projectId, apis: requiredApis(config) });
 
@@ -199,6 +199,8 @@ const hasura = new Hasura(
       metadata: readMetadata(hasuraProjectDir),
       seeds: readSeeds(hasuraProjectDir).filter((seed) => config.demoData || !isDemoSeed(seed)),
     },
+    databaseRoleGrants: config.services.map((s) => ({ user: serviceDatabaseUser(s.name), roles: serviceDatabaseRoles(s.name) })),
+    databaseUsers: Object.values(database.users).map((user) => user.resource),
     labels,
   },
   // Hasura's metadata points at the services: deploy them first so actions and events find their handlers.

@@ -45,6 +45,8 @@ export const METADATA_DATABASE = "hasura_metadata";
 export interface DatabaseUser {
   name: pulumi.Output<string>;
   password: pulumi.Output<string>;
+  /** The Cloud SQL user, for resources that need it to exist first (role grants). */
+  resource: gcp.sql.User;
 }
 
 /**
@@ -153,12 +155,14 @@ export class Database extends PulsuraComponent {
         name: user,
         type: "BUILT_IN",
         password: password.result,
-        // Keep the login when the resource is removed from a protected stack (objects it owns would block a drop anyway).
-        deletionPolicy: args.deletionProtection ? "ABANDON" : undefined,
+        // ABANDON everywhere: Cloud SQL cannot drop a user that owns objects (hasura owns the schema) or holds grants, so
+        // DELETE would fail `pulumi destroy` in dev; the instance goes with the stack anyway. Prod keeps its protection
+        // from the instance's deletion protection. https://cloud.google.com/sql/docs/postgres/create-manage-users#delete-user
+        deletionPolicy: "ABANDON",
       },
       this.childOptions(),
     );
-    return { name: sqlUser.name, password: pulumi.secret(password.result) };
+    return { name: sqlUser.name, password: pulumi.secret(password.result), resource: sqlUser };
   }
 }
 

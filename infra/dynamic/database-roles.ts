@@ -5,8 +5,8 @@
  * (PostgreSQL 16+ grants a role's creator that: https://www.postgresql.org/docs/17/sql-createrole.html).
  *
  * Create it after `HasuraMigrations` (the roles exist then) and after the `gcp.sql.User`s (the users exist then).
- * `GRANT` of a membership a user already has only notices, so applying twice is harmless. Deleting the resource revokes
- * the memberships it granted; a role it no longer lists is revoked on update.
+ * `GRANT` of a membership a user already has only notices, so applying twice is harmless. A role it no longer lists is
+ * revoked on update; deleting the resource leaves the memberships (the users are abandoned with the stack).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { redactSecret, runSql, waitForHealthy } from "./hasura-api";
@@ -102,11 +102,9 @@ export const databaseRolesProvider: pulumi.dynamic.ResourceProvider<HasuraDataba
 
   update: async (_id, olds, news) => ({ outs: await applyGrants(news, roleRevokeSql(olds.grants ?? [], news.grants)) }),
 
-  delete: async (_id, olds) => {
-    const sql = roleRevokeSql(olds.grants, []);
-    if (sql === "") return;
-    await runSql({ endpoint: olds.endpoint, adminSecret: olds.adminSecret }, sql, { source: olds.source });
-  },
+  // The outputs hold no admin secret to call Hasura with, and the users are abandoned with the stack (database.ts):
+  // removing the resource only stops managing the memberships.
+  delete: async () => {},
 };
 
 export interface HasuraDatabaseRolesArgs {
