@@ -124,6 +124,8 @@ const secrets = new Secrets(
       "event-secret": { value: "generate", accessors: { hasura: email("hasura"), ...everyService } },
       "db-hasura-url": { value: database.url("hasura"), accessors: { hasura: email("hasura") } },
       "db-metadata-url": { value: database.url("hasura", METADATA_DATABASE), accessors: { hasura: email("hasura") } },
+      // Not secret (a CA certificate), but Hasura needs it as a file, which Cloud Run mounts from Secret Manager only.
+      "db-server-ca": { value: database.serverCaCert, accessors: { hasura: email("hasura"), ...everyService } },
       "db-hasura-password": { value: database.users.hasura!.password, accessors: {} },
       // Not secret in itself, but the functions read their Hasura settings from Secret Manager only.
       "hasura-graphql-url": { value: hasuraGraphqlEndpoint, accessors: { functions: email("functions") } },
@@ -155,6 +157,7 @@ const microservices = config.services.map(
         serviceAccountEmail: email(serviceWorkload(service.name)),
         secrets: {
           databaseUrl: secrets.get(`db-${service.name}-url`),
+          databaseCaCert: secrets.get("db-server-ca"),
           eventSecret: secrets.get("event-secret"),
           adminSecret: secrets.get("hasura-admin-secret"),
         },
@@ -187,6 +190,7 @@ const hasura = new Hasura(
       eventSecret: secrets.get("event-secret"),
       databaseUrl: secrets.get("db-hasura-url"),
       metadataDatabaseUrl: secrets.get("db-metadata-url"),
+      databaseCaCert: secrets.get("db-server-ca"),
     },
     firebaseProjectId: projectId,
     corsOrigins: [...config.corsOrigins, ...firebase.hostingDomains.map((domain) => `https://${domain}`)],

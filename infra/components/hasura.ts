@@ -6,6 +6,7 @@ import { withSourcePoolSize, type Migration, type Seed } from "../hasura/project
 import { serviceUrlEnvName } from "../../services/kit/src/drift/metadata";
 import { deterministicRunUrl, healthProbes, plainEnv, runTemplateBase, secretEnv } from "./cloud-run";
 import { PulsuraComponent } from "./component";
+import { SERVER_CA_DIR, SERVER_CA_FILE } from "./database";
 import type { StoredSecret } from "./secrets";
 
 const PORT = 8080;
@@ -35,7 +36,8 @@ export interface HasuraArgs {
   metadataPoolSize: number;
   /** Runtime identity of the service. */
   serviceAccountEmail: pulumi.Input<string>;
-  secrets: { adminSecret: StoredSecret; eventSecret: StoredSecret; databaseUrl: StoredSecret; metadataDatabaseUrl: StoredSecret };
+  /** `databaseCaCert`: the instance's server CA, mounted as a file for the URLs' `sslrootcert` (verify-ca). */
+  secrets: { adminSecret: StoredSecret; eventSecret: StoredSecret; databaseUrl: StoredSecret; metadataDatabaseUrl: StoredSecret; databaseCaCert: StoredSecret };
   /** Firebase project whose ID tokens Hasura accepts (the stack's project). */
   firebaseProjectId: string;
   /** Origins allowed by CORS (`https://app.example.com`, `http://localhost:*` in dev). */
@@ -146,6 +148,10 @@ export class Hasura extends PulsuraComponent {
         labels: args.labels,
         template: {
           ...runTemplateBase(args),
+          // libpq reads the server CA from a file (sslrootcert in the database URLs): the secret, mounted read-only.
+          volumes: [
+            { name: "db-server-ca", secret: { secret: args.secrets.databaseCaCert.secretId, items: [{ version: args.secrets.databaseCaCert.version, path: SERVER_CA_FILE }] } },
+          ],
           containers: [
             {
               image,
@@ -153,6 +159,7 @@ export class Hasura extends PulsuraComponent {
               // Hasura delivers event triggers and cron triggers in the background: keep CPU allocated between requests.
               resources: { limits: { cpu: args.cpu, memory: args.memory }, cpuIdle: false, startupCpuBoost: true },
               envs,
+              volumeMounts: [{ name: "db-server-ca", mountPath: SERVER_CA_DIR }],
               ...healthProbes(PORT),
             },
           ],

@@ -118,6 +118,20 @@ describe.each(plannedStacks())("stack %s", (stack) => {
     expect(envOf(hasura()).get("HASURA_GRAPHQL_PG_CONNECTIONS").value).toBe(String(defaults.metadataPoolSize));
   });
 
+  it("hands Hasura and every service the Cloud SQL server CA, so their TLS verifies the server", () => {
+    const caSecret = resourcesOfType(plan(), "gcp:secretmanager/secret:Secret").find((s) => String(s.inputs.secretId).endsWith("-db-server-ca"))!;
+    expect(caSecret).toBeDefined();
+    const template = templateOf(hasura());
+    const volume = (template.volumes as Array<{ name: string; secret: { secret: string; items: Array<{ path: string; version: string }> } }>).find((v) => v.name === "db-server-ca")!;
+    expect(volume.secret.secret).toBe(caSecret.inputs.secretId);
+    expect(volume.secret.items).toEqual([{ path: "server-ca.pem", version: "1" }]);
+    // The database URLs' sslrootcert (sslmode=verify-ca) points into this mount (infra/components/database.ts).
+    expect(template.containers[0].volumeMounts).toEqual([{ name: "db-server-ca", mountPath: "/etc/pulsura/db-ca" }]);
+    for (const service of microservices()) {
+      expect(envOf(service).get("DATABASE_CA_CERT").valueSource.secretKeyRef.secret).toBe(caSecret.inputs.secretId);
+    }
+  });
+
   it("grants each service's database user its roles through Hasura after the migrations and the Cloud SQL users", () => {
     const roles = plan().resources.find((r) => r.type.endsWith(":HasuraDatabaseRoles"))!;
     const migrations = plan().resources.find((r) => r.type.endsWith(":HasuraMigrations"))!;
