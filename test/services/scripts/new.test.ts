@@ -42,12 +42,15 @@ function snapshot(dir: string): Record<string, string> {
 
 beforeAll(() => {
   copy = fs.mkdtempSync(path.join(os.tmpdir(), "pulsura-new-"));
+  // As root, Postgres runs as the postgres user, which must reach the Postgres binaries through the copy's node_modules.
+  fs.chmodSync(copy, 0o755);
   const copyTree = (relative: string) =>
     fs.cpSync(path.join(repoRoot, relative), path.join(copy, relative), {
       recursive: true,
       filter: (source) => !/[/\\](dist|node_modules)$/.test(source),
     });
-  for (const relative of ["hasura", "services/core", "test/support", "test/services/support", "infra/hasura"]) copyTree(relative);
+  // test/support/postgres.ts sets the cluster up as Cloud SQL does, with the grants the deploy runs: scripts/lib and infra/dynamic.
+  for (const relative of ["hasura", "services/core", "test/support", "test/services/support", "infra/hasura", "infra/dynamic", "infra/database-roles.ts", "scripts/lib"]) copyTree(relative);
   // Generated code imports @pulsura/kit, zod and vitest: resolve them from the real installation.
   fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(copy, "node_modules"), "dir");
 });
