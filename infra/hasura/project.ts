@@ -378,7 +378,8 @@ function typeToString(type: TypeNode): string {
  * @throws when the metadata has no such source (the budget would count a pool that does not exist)
  */
 export function withSourcePoolSize(metadata: Record<string, unknown>, source: string, maxConnections: number): Record<string, unknown> {
-  const sources = Array.isArray(metadata.sources) ? (metadata.sources as Array<Record<string, any>>) : [];
+  type SourceEntry = { name?: unknown; configuration?: { connection_info?: { pool_settings?: Record<string, unknown> } & Record<string, unknown> } & Record<string, unknown> };
+  const sources = Array.isArray(metadata.sources) ? (metadata.sources as SourceEntry[]) : [];
   if (!sources.some((candidate) => candidate.name === source)) {
     throw new Error(`metadata has no database source "${source}" to size the pool of (metadata/databases/databases.yaml)`);
   }

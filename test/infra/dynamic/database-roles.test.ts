@@ -56,16 +56,16 @@ describe("HasuraDatabaseRoles", () => {
   it("grants svc_core the roles the migrations define through run_sql, as Hasura's user (no superuser)", async () => {
     const roles = serviceDatabaseRoles("core");
     const created = await databaseRolesProvider.create!(inputs(roles));
-    expect(created.outs.grants).toEqual([{ user: "svc_core", roles }]);
+    expect(created.outs!.grants).toEqual([{ user: "svc_core", roles }]);
     expect(await rolesOf("svc_core")).toEqual([...roles].sort());
     // Granting again (an update with the same list, a re-run) is harmless.
-    await databaseRolesProvider.update!("database-roles/default", created.outs, inputs(roles));
+    await databaseRolesProvider.update!("database-roles/default", created.outs!, inputs(roles));
     expect(await rolesOf("svc_core")).toEqual([...roles].sort());
   });
 
   it("revokes a role that the new list no longer names", async () => {
     const created = await databaseRolesProvider.create!(inputs(["pulsura_service", "pulsura_organization_writer"]));
-    await databaseRolesProvider.update!("database-roles/default", created.outs, inputs(["pulsura_service"]));
+    await databaseRolesProvider.update!("database-roles/default", created.outs!, inputs(["pulsura_service"]));
     expect(await rolesOf("svc_core")).toEqual(["pulsura_service"]);
   });
 
@@ -77,7 +77,7 @@ describe("HasuraDatabaseRoles", () => {
   });
 
   it("refuses names that are not plain lower-case identifiers at check", async () => {
-    const checked = await databaseRolesProvider.check!({}, { ...inputs(['x"; drop table users; --']), grants: [{ user: "svc_core", roles: ['x"; drop'] }] });
+    const checked = await databaseRolesProvider.check!({} as HasuraDatabaseRolesInputs, { ...inputs(['x"; drop table users; --']), grants: [{ user: "svc_core", roles: ['x"; drop'] }] });
     expect(checked.failures?.map((failure) => failure.property)).toEqual(["grants[0]"]);
   });
 });
