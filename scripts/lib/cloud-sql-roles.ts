@@ -39,7 +39,14 @@ export function cloudSqlLikeSetupSql(databases: string[], users: LoginUser[]): s
      end $$;
      alter role "${user.name}" password ${quoteLiteral(user.password)};`,
     ),
-    ...databases.map((database) => `alter database "${database}" owner to ${CLOUD_SQL_SUPERUSER_ROLE};`),
+    // Only a database the superuser just made: a migrated one belongs to hasura (1735689600400_service_roles) and stays so.
+    ...databases.map(
+      (database) => `do $$ begin
+       if (select pg_get_userbyid(datdba) from pg_database where datname = ${quoteLiteral(database)}) = current_user then
+         alter database "${database}" owner to ${CLOUD_SQL_SUPERUSER_ROLE};
+       end if;
+     end $$;`,
+    ),
   ];
   return statements.join("\n");
 }

@@ -416,6 +416,9 @@ describe("hasura/migrations", () => {
       expect(owners.rows).toEqual([{ owner: "hasura" }]);
       const schema = await client.query("select pg_get_userbyid(nspowner) as owner from pg_namespace where nspname = 'public'");
       expect(schema.rows).toEqual([{ owner: "hasura" }]);
+      // Handed over from cloudsqlsuperuser, whose members are every Cloud SQL API user, services included.
+      const database = await client.query("select pg_get_userbyid(datdba) as owner from pg_database where datname = current_database()");
+      expect(database.rows).toEqual([{ owner: "hasura" }]);
     });
 
     describe("pgaudit", () => {

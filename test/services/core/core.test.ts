@@ -193,5 +193,14 @@ describe("svc_core's privileges (least privilege, as on Cloud SQL)", () => {
     expect(await outcome("alter role svc_core superuser")).toBe("42501");
     expect(await outcome("grant pulsura_organization_writer to svc_core with admin option")).toBe("42501");
     expect(await outcome("alter default privileges for role hasura grant select on tables to svc_core")).toBe("42501");
+    // Cloud SQL makes every API user a member of cloudsqlsuperuser; the database and its schema no longer belong to it.
+    // Postgres only warns ("no privileges were granted") when the grantor holds no grant option: check the effect.
+    await outcome("grant create on database pulsura to svc_core");
+    const canCreate = await sql.query("select has_database_privilege('svc_core', current_database(), 'CREATE') as granted");
+    expect(canCreate.rows).toEqual([{ granted: false }]);
+    expect(await outcome("alter database pulsura owner to svc_core")).toBe("42501");
+    expect(await outcome("set role cloudsqlsuperuser")).toBe("ok");
+    expect(await outcome("create schema as_cloudsqlsuperuser")).toBe("42501");
+    expect(await outcome("reset role")).toBe("ok");
   });
 });

@@ -11,13 +11,13 @@ revoke usage on schema public from pulsura_service, pulsura_organization_writer;
 
 -- The roles stay (they are per cluster and may be granted to users of another database); they hold nothing here now.
 
+alter schema public owner to pg_database_owner;
+
 do $$
 begin
-  if (select pg_get_userbyid(datdba) from pg_database where datname = current_database()) = 'cloudsqlsuperuser' then
-    execute format('grant create on database %I to cloudsqlsuperuser', current_database());
-    execute format('revoke create on database %I from hasura', current_database());
+  if (select pg_get_userbyid(datdba) from pg_database where datname = current_database()) = 'hasura'
+     and exists (select from pg_roles where rolname = 'cloudsqlsuperuser') then
+    execute format('alter database %I owner to cloudsqlsuperuser', current_database());
   end if;
 end
 $$;
-
-alter schema public owner to pg_database_owner;

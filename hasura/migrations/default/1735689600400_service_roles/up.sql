@@ -9,11 +9,11 @@ alter schema public owner to hasura;
 
 do $$
 begin
-  -- Membership in the database owner would still let any API user create schemas (and own what it creates in them):
-  -- only Hasura's user creates in this database. Done only when the owner is the role Cloud SQL uses.
+  -- The same for the database: as members of its owner, every API user could create schemas in it, grant itself
+  -- privileges on it, or hand it to someone else. Only Hasura's user owns it then. Done only when the owner is the
+  -- role Cloud SQL uses (a database made through the Cloud SQL API).
   if (select pg_get_userbyid(datdba) from pg_database where datname = current_database()) = 'cloudsqlsuperuser' then
-    execute format('grant create on database %I to hasura', current_database());
-    execute format('revoke create on database %I from cloudsqlsuperuser', current_database());
+    execute format('alter database %I owner to hasura', current_database());
   end if;
 
   -- Roles are per cluster, so a second stack database (or a re-run after a down) may have made them already.
