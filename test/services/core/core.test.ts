@@ -186,6 +186,23 @@ describe("svc_core's privileges (least privilege, as on Cloud SQL)", () => {
     expect(await outcome("insert into audit_log (table_name, operation, row_key) values ('users', 'DELETE', '{}')")).toBe("42501");
   });
 
+  it("gets nothing on a table Hasura's user creates later until a migration grants it, but may use its sequence then", async () => {
+    await sql.query("create table public.later_table (id bigint generated always as identity primary key, note text)");
+    try {
+      expect(await outcome("select * from later_table")).toBe("42501");
+      expect(await outcome("insert into later_table (note) values ('x')")).toBe("42501");
+      const sequence = await sql.query(
+        "select has_sequence_privilege('svc_core', pg_get_serial_sequence('public.later_table', 'id'), 'USAGE') as usable",
+      );
+      expect(sequence.rows[0].usable).toBe(true);
+      // A migration's grant is all it takes (ALTER DEFAULT PRIVILEGES covered the sequence).
+      await sql.query("grant insert (note) on public.later_table to pulsura_service");
+      expect(await outcome("insert into later_table (note) values ('x')")).toBe("ok");
+    } finally {
+      await sql.query("drop table public.later_table");
+    }
+  });
+
   it("cannot grant itself more", async () => {
     expect(await outcome("grant select on users to svc_core")).toBe("42501");
     expect(await outcome("grant hasura to svc_core")).toBe("42501");
