@@ -189,8 +189,13 @@ const hasuraInput = z
     cpu,
     memory,
     concurrency: z.number().int().min(1).max(1000),
-    /** `HASURA_GRAPHQL_PG_CONNECTIONS`: connections per instance. */
+    /**
+     * The `default` source's pool per instance: `pool_settings.max_connections`, written into the metadata at deploy
+     * (infra/hasura/project.ts `withSourcePoolSize`), so it is what each Hasura instance really opens.
+     */
     poolSize: z.number().int().min(1).max(100),
+    /** Pool per instance on Hasura's metadata database: `HASURA_GRAPHQL_PG_CONNECTIONS`. */
+    metadataPoolSize: z.number().int().min(1).max(50),
     /**
      * Docker Hub user the image proxy authenticates as (anonymous pulls are rate-limited); its password or access
      * token is the secret config key `dockerHubPassword`, stored in Secret Manager.
@@ -348,6 +353,7 @@ export interface StackConfig {
     memory: string;
     concurrency: number;
     poolSize: number;
+    metadataPoolSize: number;
     /** Docker Hub credentials of the image proxy, when config gives them (else anonymous pulls). */
     dockerHub?: { username: string; password: pulumi.Output<string> };
   };
@@ -398,8 +404,9 @@ export const ENVIRONMENT_DEFAULTS = {
       maintenanceDay: 7,
       maintenanceHour: 3,
     },
-    hasura: { version: "v2.48.9", minInstances: 0, maxInstances: 2, cpu: "1", memory: "1Gi", concurrency: 80, poolSize: 10 },
-    service: { minInstances: 0, maxInstances: 2, cpu: "1", memory: "512Mi", concurrency: 80, poolSize: 5 },
+    // db-g1-small allows 50 connections (40 after headroom): Hasura 2 × (8 + 2) plus 2 × 4 per service fits two services.
+    hasura: { version: "v2.48.9", minInstances: 0, maxInstances: 2, cpu: "1", memory: "1Gi", concurrency: 80, poolSize: 8, metadataPoolSize: 2 },
+    service: { minInstances: 0, maxInstances: 2, cpu: "1", memory: "512Mi", concurrency: 80, poolSize: 4 },
     services: SHARED_DEFAULTS.services,
     functions: { minInstances: 0, maxInstances: 5 },
     auth: SHARED_DEFAULTS.auth,
@@ -422,7 +429,7 @@ export const ENVIRONMENT_DEFAULTS = {
       maintenanceDay: 7,
       maintenanceHour: 3,
     },
-    hasura: { version: "v2.48.9", minInstances: 1, maxInstances: 4, cpu: "2", memory: "2Gi", concurrency: 100, poolSize: 20 },
+    hasura: { version: "v2.48.9", minInstances: 1, maxInstances: 4, cpu: "2", memory: "2Gi", concurrency: 100, poolSize: 20, metadataPoolSize: 5 },
     service: { minInstances: 1, maxInstances: 10, cpu: "1", memory: "512Mi", concurrency: 80, poolSize: 5 },
     services: SHARED_DEFAULTS.services,
     functions: { minInstances: 1, maxInstances: 20 },
@@ -554,25 +561,47 @@ function mergeService(defaults: (typeof ENVIRONMENT_DEFAULTS)[Environment]["serv
   return { ...defaults, ...service } as ServiceConfig;
 }
 
-/** Checks that the connection pools fit in the database, naming the numbers to change when they do not. */
+/** One connection pool the stack opens, per instance of what opens it. */
+export interface ConnectionPool {
+  /** The config key that sizes it, e.g. `pulsura:hasura.poolSize`. */
+  key: string;
+  /** What opens it, e.g. `Hasura source "default"`. */
+  opener: string;
+  /** Instances that can run at once, each with its own pool. */
+  instances: number;
+  /** Connections per instance. */
+  size: number;
+}
+
+/**
+ * Every pool the stack really opens on the database at full scale: Hasura's `default` source pool and its metadata
+ * database pool in each Hasura instance, and each microservice's `pg` pool in each of its instances. The Firebase
+ * functions reach the data through Hasura's GraphQL API only, so they open none.
+ */
+export function connectionPools(config: Pick<StackConfig, "hasura" | "services">): ConnectionPool[] {
+  return [
+    { key: "pulsura:hasura.poolSize", opener: 'Hasura source "default"', instances: config.hasura.maxInstances, size: config.hasura.poolSize },
+    { key: "pulsura:hasura.metadataPoolSize", opener: "Hasura metadata database", instances: config.hasura.maxInstances, size: config.hasura.metadataPoolSize },
+    ...config.services.map((s, i) => ({ key: `pulsura:services[${i}].poolSize`, opener: `service ${s.name}`, instances: s.maxInstances, size: s.poolSize })),
+  ];
+}
+
+/** Checks that the connection pools fit in the database, naming every pool and the numbers to change when they do not. */
 function checkConnectionBudget(config: Omit<StackConfig, "auth" | "adoptExisting">): ConfigProblem[] {
   const limit = config.database.connectionLimit;
   const headroom = connectionHeadroom(limit);
   const budget = limit - headroom;
-  const parts = [
-    { key: "pulsura:hasura", max: config.hasura.maxInstances, pool: config.hasura.poolSize },
-    ...config.services.map((s, i) => ({ key: `pulsura:services[${i}] (${s.name})`, max: s.maxInstances, pool: s.poolSize })),
-  ];
-  const total = parts.reduce((sum, p) => sum + p.max * p.pool, 0);
+  const pools = connectionPools(config);
+  const total = pools.reduce((sum, p) => sum + p.instances * p.size, 0);
   if (total <= budget) return [];
-  const breakdown = parts.map((p) => `${p.key} maxInstances ${p.max} × poolSize ${p.pool} = ${p.max * p.pool}`).join("; ");
+  const breakdown = pools.map((p) => `${p.key} (${p.opener}) maxInstances ${p.instances} × ${p.size} = ${p.instances * p.size}`).join("; ");
   return [
     {
       key: "pulsura:database.tier",
       got: `${total} connections at full scale (${breakdown})`,
       expected:
         `at most ${budget} = ${limit} allowed by ${config.database.maxConnections ? "database.maxConnections" : `tier ${config.database.tier}`}` +
-        ` minus ${headroom} headroom; lower maxInstances or poolSize, choose a larger database.tier, or set database.maxConnections`,
+        ` minus ${headroom} headroom; lower maxInstances or a pool size, choose a larger database.tier, or set database.maxConnections`,
     },
   ];
 }

@@ -16,6 +16,7 @@ import { Network } from "./components/network";
 import { Project, type GoogleApi } from "./components/project";
 import { Secrets, type SecretArgs } from "./components/secrets";
 import type { StackConfig } from "./config";
+import { serviceDatabaseRoles, serviceDatabaseUser } from "./database-roles";
 import { loadStackConfig } from "./stack-config";
 import { hasuraProjectDir, isDemoSeed, readMetadata, readMigrations, readSeeds } from "./hasura/project";
 
@@ -55,9 +56,8 @@ const SERVICE_PROJECT_ROLES: Record<string, string[]> = {
   core: ["roles/firebaseauth.admin"],
 };
 
-/** Workload id and database user of a microservice. */
+/** Workload id of a microservice (its database user is serviceDatabaseUser, infra/database-roles.ts). */
 const serviceWorkload = (service: string) => `svc-${service}`;
-const serviceDatabaseUser = (service: string) => `svc_${service.replace(/-/g, "_")}`;
 
 const project = new Project(name, { projectId, apis: requiredApis(config) });
 
@@ -139,6 +139,8 @@ const secrets = new Secrets(
       "event-secret": { value: "generate", accessors: { hasura: email("hasura"), ...everyService } },
       "db-hasura-url": { value: database.url("hasura"), accessors: { hasura: email("hasura") } },
       "db-metadata-url": { value: database.url("hasura", METADATA_DATABASE), accessors: { hasura: email("hasura") } },
+      // Not secret (a CA certificate), but Hasura needs it as a file, which Cloud Run mounts from Secret Manager only.
+      "db-server-ca": { value: database.serverCaCert, accessors: { hasura: email("hasura"), ...everyService } },
       "db-hasura-password": { value: database.users.hasura!.password, accessors: {} },
       // Not secret in itself, but the functions read their Hasura settings from Secret Manager only.
       "hasura-graphql-url": { value: hasuraGraphqlEndpoint, accessors: { functions: email("functions") } },
@@ -171,6 +173,7 @@ const microservices = config.services.map(
         serviceAccountEmail: email(serviceWorkload(service.name)),
         secrets: {
           databaseUrl: secrets.get(`db-${service.name}-url`),
+          databaseCaCert: secrets.get("db-server-ca"),
           eventSecret: secrets.get("event-secret"),
           adminSecret: secrets.get("hasura-admin-secret"),
         },
@@ -205,6 +208,7 @@ const hasura = new Hasura(
       eventSecret: secrets.get("event-secret"),
       databaseUrl: secrets.get("db-hasura-url"),
       metadataDatabaseUrl: secrets.get("db-metadata-url"),
+      databaseCaCert: secrets.get("db-server-ca"),
     },
     firebaseProjectId: projectId,
     corsOrigins: [...config.corsOrigins, ...firebase.hostingDomains.map((domain) => `https://${domain}`)],
@@ -217,6 +221,8 @@ const hasura = new Hasura(
       metadata: readMetadata(hasuraProjectDir),
       seeds: readSeeds(hasuraProjectDir).filter((seed) => config.demoData || !isDemoSeed(seed)),
     },
+    databaseRoleGrants: config.services.map((s) => ({ user: serviceDatabaseUser(s.name), roles: serviceDatabaseRoles(s.name) })),
+    databaseUsers: Object.values(database.users).map((user) => user.resource),
     labels,
   },
   // Hasura's metadata points at the services: deploy them first so actions and events find their handlers.

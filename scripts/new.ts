@@ -56,6 +56,7 @@ function main(argv: string[]): number {
       fs.writeFileSync(change.file, change.content, change.create ? { flag: "wx" } : {});
       process.stdout.write(`${change.create ? "created" : "updated"} ${change.file}\n`);
     }
+    if (argv[0] === "service" && argv[1]) process.stdout.write(`\n${templates.serviceDatabaseNotes(argv[1])}`);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -58,10 +58,17 @@ export const APP_DATABASE = "app";
 /** Hasura's metadata catalogue lives in its own database. */
 export const METADATA_DATABASE = "hasura_metadata";
 
+/** Where libpq clients (Hasura) find the instance's server CA: the secret volume infra/components/hasura.ts mounts. */
+export const SERVER_CA_DIR = "/etc/pulsura/db-ca";
+export const SERVER_CA_FILE = "server-ca.pem";
+export const SERVER_CA_PATH = `${SERVER_CA_DIR}/${SERVER_CA_FILE}`;
+
 /** A database user: name (resolves once the user exists) and generated password (a Pulumi secret). */
 export interface DatabaseUser {
   name: pulumi.Output<string>;
   password: pulumi.Output<string>;
+  /** The Cloud SQL user, for resources that need it to exist first (role grants). */
+  resource: gcp.sql.User;
 }
 
 /**
@@ -74,12 +81,15 @@ export class Database extends PulsuraComponent {
   readonly users: Readonly<Record<string, DatabaseUser>>;
   readonly privateIp: pulumi.Output<string>;
   readonly connectionName: pulumi.Output<string>;
+  /** PEM of the instance's server CA (`serverCaCerts[0].cert`): clients verify the server against it. */
+  readonly serverCaCert: pulumi.Output<string>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulsura:data:Database", name, opts);
     this.instance = this.createInstance(name, args);
     this.privateIp = this.instance.privateIpAddress;
     this.connectionName = this.instance.connectionName;
+    this.serverCaCert = this.instance.serverCaCerts.apply((certs) => certs?.[0]?.cert ?? "");
 
     for (const database of [APP_DATABASE, METADATA_DATABASE]) {
       new gcp.sql.Database(
@@ -99,15 +109,18 @@ export class Database extends PulsuraComponent {
   }
 
   /**
-   * A `postgres://` URL for a user and database, over TLS (the instance accepts encrypted connections only).
-   * `libpq` clients (Hasura) read `sslmode=require` as "encrypt"; node-postgres would read it as verify-full against
-   * the public CAs, which Cloud SQL's per-instance CA is not, so its URL asks for libpq semantics explicitly.
+   * A `postgres://` URL for a user and database over TLS that verifies the server (the instance accepts encrypted
+   * connections only). `libpq` clients (Hasura) get `sslmode=verify-ca` with `sslrootcert` at `caCertPath`, where the
+   * instance's server CA is mounted; verify-full would fail, since the server certificate names the instance, not the
+   * private IP (https://cloud.google.com/sql/docs/postgres/configure-ssl-instance). node-postgres clients (the kit) get
+   * no TLS parameters in the URL, which pg would let override its `ssl` option: the kit builds verify-ca from
+   * DATABASE_CA_CERT (services/kit/src/database.ts).
    */
-  url(user: string, database: string = APP_DATABASE, client: "libpq" | "node-postgres" = "libpq"): pulumi.Output<string> {
+  url(user: string, database: string = APP_DATABASE, client: "libpq" | "node-postgres" = "libpq", caCertPath = SERVER_CA_PATH): pulumi.Output<string> {
     const account = this.users[user];
     if (!account) throw new Error(`no database user "${user}"`);
-    const ssl = client === "libpq" ? "sslmode=require" : "sslmode=require&uselibpqcompat=true";
-    return pulumi.secret(pulumi.interpolate`postgres://${account.name}:${account.password}@${this.privateIp}:5432/${database}?${ssl}`);
+    const ssl = client === "libpq" ? `?sslmode=verify-ca&sslrootcert=${caCertPath}` : "";
+    return pulumi.secret(pulumi.interpolate`postgres://${account.name}:${account.password}@${this.privateIp}:5432/${database}${ssl}`);
   }
 
   private createInstance(name: string, args: DatabaseArgs): gcp.sql.DatabaseInstance {
@@ -170,12 +183,14 @@ export class Database extends PulsuraComponent {
         name: user,
         type: "BUILT_IN",
         password: password.result,
-        // Keep the login when the resource is removed from a protected stack (objects it owns would block a drop anyway).
-        deletionPolicy: args.deletionProtection ? "ABANDON" : undefined,
+        // ABANDON everywhere: Cloud SQL cannot drop a user that owns objects (hasura owns the schema) or holds grants, so
+        // DELETE would fail `pulumi destroy` in dev; the instance goes with the stack anyway. Prod keeps its protection
+        // from the instance's deletion protection. https://cloud.google.com/sql/docs/postgres/create-manage-users#delete-user
+        deletionPolicy: "ABANDON",
       },
       this.childOptions(),
     );
-    return { name: sqlUser.name, password: pulumi.secret(password.result) };
+    return { name: sqlUser.name, password: pulumi.secret(password.result), resource: sqlUser };
   }
 }
 

@@ -1,11 +1,12 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { HasuraMetadata, HasuraMigrations, HasuraSeeds } from "../dynamic";
-import type { Migration, Seed } from "../hasura/project";
+import { HasuraDatabaseRoles, HasuraMetadata, HasuraMigrations, HasuraSeeds, type RoleGrant } from "../dynamic";
+import { withSourcePoolSize, type Migration, type Seed } from "../hasura/project";
 // The kit owns the name: its drift check and `npm run new` write the same variable into Hasura's metadata.
 import { serviceUrlEnvName } from "../../services/kit/src/drift/metadata";
 import { deterministicRunUrl, healthProbes, plainEnv, runTemplateBase, secretEnv } from "./cloud-run";
 import { PulsuraComponent } from "./component";
+import { SERVER_CA_DIR, SERVER_CA_FILE } from "./database";
 import type { StoredSecret } from "./secrets";
 
 const PORT = 8080;
@@ -26,11 +27,17 @@ export interface HasuraArgs {
   memory: string;
   /** Requests per instance. */
   concurrency: number;
-  /** `HASURA_GRAPHQL_PG_CONNECTIONS`, counted in the config's connection budget. */
+  /**
+   * Connections per instance of the `default` source: written into the metadata's `pool_settings.max_connections` at
+   * deploy, counted in the config's connection budget.
+   */
   poolSize: number;
+  /** Connections per instance on the metadata database: `HASURA_GRAPHQL_PG_CONNECTIONS`, counted in the budget. */
+  metadataPoolSize: number;
   /** Runtime identity of the service. */
   serviceAccountEmail: pulumi.Input<string>;
-  secrets: { adminSecret: StoredSecret; eventSecret: StoredSecret; databaseUrl: StoredSecret; metadataDatabaseUrl: StoredSecret };
+  /** `databaseCaCert`: the instance's server CA, mounted as a file for the URLs' `sslrootcert` (verify-ca). */
+  secrets: { adminSecret: StoredSecret; eventSecret: StoredSecret; databaseUrl: StoredSecret; metadataDatabaseUrl: StoredSecret; databaseCaCert: StoredSecret };
   /** Firebase project whose ID tokens Hasura accepts (the stack's project). */
   firebaseProjectId: string;
   /** Origins allowed by CORS (`https://app.example.com`, `http://localhost:*` in dev). */
@@ -49,6 +56,10 @@ export interface HasuraArgs {
   deletionProtection: boolean;
   /** The Hasura CLI project applied at deploy time. */
   project: { migrations: Migration[]; metadata: Record<string, unknown>; seeds: Seed[] };
+  /** The services' database users and the roles (defined by the migrations) each is granted after migrating. */
+  databaseRoleGrants: RoleGrant[];
+  /** The database users the grants name (`gcp.sql.User`s): granted only once they exist. */
+  databaseUsers: pulumi.Resource[];
   labels: Record<string, string>;
 }
 
@@ -125,7 +136,9 @@ export class Hasura extends PulsuraComponent {
         // Query logs would carry variables (personal data); the rest is what operations needs.
         HASURA_GRAPHQL_ENABLED_LOG_TYPES: "startup,http-log,webhook-log,websocket-log",
         HASURA_GRAPHQL_ENABLE_TELEMETRY: "false",
-        HASURA_GRAPHQL_PG_CONNECTIONS: String(args.poolSize),
+        // Since v2 this sizes the metadata database's pool (and a source seeded from HASURA_GRAPHQL_DATABASE_URL, which
+        // replace_metadata replaces): https://hasura.io/docs/latest/deployment/graphql-engine-flags/reference
+        HASURA_GRAPHQL_PG_CONNECTIONS: String(args.metadataPoolSize),
         HASURA_GRAPHQL_SERVER_PORT: String(PORT),
       }),
       ...plainEnv(Object.fromEntries(Object.entries(args.serviceUrls).map(([service, url]) => [serviceUrlEnvName(service), url]))),
@@ -151,6 +164,10 @@ export class Hasura extends PulsuraComponent {
           // GraphQL subscriptions are WebSockets, which Cloud Run ends at the request timeout: the maximum, 60 minutes
           // (https://cloud.google.com/run/docs/configuring/request-timeout, /run/docs/triggering/websockets).
           timeout: "3600s",
+          // libpq reads the server CA from a file (sslrootcert in the database URLs): the secret, mounted read-only.
+          volumes: [
+            { name: "db-server-ca", secret: { secret: args.secrets.databaseCaCert.secretId, items: [{ version: args.secrets.databaseCaCert.version, path: SERVER_CA_FILE }] } },
+          ],
           containers: [
             {
               image,
@@ -158,6 +175,7 @@ export class Hasura extends PulsuraComponent {
               // Hasura delivers event triggers and cron triggers in the background: keep CPU allocated between requests.
               resources: { limits: { cpu: args.cpu, memory: args.memory }, cpuIdle: false, startupCpuBoost: true },
               envs,
+              volumeMounts: [{ name: "db-server-ca", mountPath: SERVER_CA_DIR }],
               ...healthProbes(PORT),
             },
           ],
@@ -167,14 +185,17 @@ export class Hasura extends PulsuraComponent {
     );
   }
 
-  /** Migrations, then seeds and metadata, through Hasura's API once the service runs. */
+  /** Migrations, then the services' role grants, seeds and metadata, through Hasura's API once the service runs. */
   private applyProject(name: string, args: HasuraArgs): void {
     const connection = { endpoint: this.url, adminSecret: args.secrets.adminSecret.value };
     const afterService = this.childOptions({ dependsOn: [this.service] });
     const migrations = new HasuraMigrations(`${name}-migrations`, { ...connection, migrations: args.project.migrations }, afterService);
     const afterMigrations = this.childOptions({ dependsOn: [this.service, migrations] });
+    // The roles exist once the migrations ran, the users once Cloud SQL made them.
+    new HasuraDatabaseRoles(`${name}-database-roles`, { ...connection, grants: args.databaseRoleGrants }, this.childOptions({ dependsOn: [this.service, migrations, ...args.databaseUsers] }));
     if (args.project.seeds.length > 0) new HasuraSeeds(`${name}-seeds`, { ...connection, seeds: args.project.seeds }, afterMigrations);
-    new HasuraMetadata(`${name}-metadata`, { ...connection, metadata: args.project.metadata }, afterMigrations);
+    const metadata = withSourcePoolSize(args.project.metadata, "default", args.poolSize);
+    new HasuraMetadata(`${name}-metadata`, { ...connection, metadata }, afterMigrations);
   }
 }
 

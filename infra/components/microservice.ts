@@ -26,7 +26,8 @@ export interface MicroserviceArgs {
   memory: string;
   concurrency: number;
   serviceAccountEmail: pulumi.Input<string>;
-  secrets: { databaseUrl: StoredSecret; eventSecret: StoredSecret; adminSecret: StoredSecret };
+  /** `databaseCaCert`: the Cloud SQL instance's server CA, which the kit verifies the server against (verify-ca). */
+  secrets: { databaseUrl: StoredSecret; databaseCaCert: StoredSecret; eventSecret: StoredSecret; adminSecret: StoredSecret };
   /** Hasura's /v1/graphql URL, for the kit's GraphQL client. */
   hasuraGraphqlUrl: pulumi.Input<string>;
   /** `pg` pool size per instance (counted in the connection budget). */
@@ -118,6 +119,7 @@ export class Microservice extends PulsuraComponent {
               resources: { limits: { cpu: args.cpu, memory: args.memory }, cpuIdle: true, startupCpuBoost: true },
               envs: [
                 secretEnv("DATABASE_URL", args.secrets.databaseUrl),
+                secretEnv("DATABASE_CA_CERT", args.secrets.databaseCaCert),
                 secretEnv("PULSURA_EVENT_SECRET", args.secrets.eventSecret),
                 secretEnv("HASURA_GRAPHQL_ADMIN_SECRET", args.secrets.adminSecret),
                 ...plainEnv({

@@ -15,3 +15,5 @@ export { HasuraSeeds, seedsProvider } from "./seeds";
 export type { HasuraSeedsArgs, HasuraSeedsInputs, HasuraSeedsOutputs, SeedInput, SeedRecord } from "./seeds";
 export { canonicalJson, metadataEquivalent, normalizeMetadata } from "./metadata-normalize";
 export type { HealthCheckOptions } from "./hasura-api";
+export { HasuraDatabaseRoles, databaseRolesProvider, roleGrantSql, roleRevokeSql } from "./database-roles";
+export type { HasuraDatabaseRolesArgs, HasuraDatabaseRolesInputs, HasuraDatabaseRolesOutputs, RoleGrant } from "./database-roles";

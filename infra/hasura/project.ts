@@ -368,3 +368,34 @@ function typeToString(type: TypeNode): string {
       return type.name.value;
   }
 }
+
+/**
+ * The metadata with `pool_settings.max_connections` of one source set to `maxConnections`. Hasura opens that many
+ * connections per instance for the source (https://hasura.io/docs/latest/databases/database-config/cloud-connection-pooling:
+ * "applicable per server instance"), and `replace_metadata` replaces whatever HASURA_GRAPHQL_PG_CONNECTIONS seeded, so
+ * the deploy writes the stack's `hasura.poolSize` here instead of the number in databases.yaml.
+ *
+ * @throws when the metadata has no such source (the budget would count a pool that does not exist)
+ */
+export function withSourcePoolSize(metadata: Record<string, unknown>, source: string, maxConnections: number): Record<string, unknown> {
+  type SourceEntry = { name?: unknown; configuration?: { connection_info?: { pool_settings?: Record<string, unknown> } & Record<string, unknown> } & Record<string, unknown> };
+  const sources = Array.isArray(metadata.sources) ? (metadata.sources as SourceEntry[]) : [];
+  if (!sources.some((candidate) => candidate.name === source)) {
+    throw new Error(`metadata has no database source "${source}" to size the pool of (metadata/databases/databases.yaml)`);
+  }
+  return {
+    ...metadata,
+    sources: sources.map((candidate) => {
+      if (candidate.name !== source) return candidate;
+      const configuration = candidate.configuration ?? {};
+      const connectionInfo = configuration.connection_info ?? {};
+      return {
+        ...candidate,
+        configuration: {
+          ...configuration,
+          connection_info: { ...connectionInfo, pool_settings: { ...connectionInfo.pool_settings, max_connections: maxConnections } },
+        },
+      };
+    }),
+  };
+}

@@ -125,6 +125,24 @@ export function cronTriggerEntry(service: string, name: string, schedule: string
   };
 }
 
+// ------------------------------------------------------------------------------------------------ database access
+
+/** What a new service needs in Postgres, printed after `npm run new -- service <name>`. */
+export function serviceDatabaseNotes(service: string): string {
+  const user = `svc_${service.replace(/-/g, "_")}`;
+  const role = `pulsura_${service.replace(/-/g, "_")}`;
+  return `Database access of ${service}: it connects as ${user}, which the stack creates and grants pulsura_service (the kit's
+processed_deliveries bookkeeping) and nothing else. Before its handlers read or write a table:
+  1. hasura migrate create ${service}_access --database-name default, and in its up.sql:
+       create role ${role} nologin;
+       grant select (id, name) on public.<table> to ${role};   -- exactly what the handlers' SQL uses
+     and in its down.sql: revoke ... from ${role}; drop role ${role};
+  2. add ${JSON.stringify(service)}: [${JSON.stringify(role)}] to SERVICE_DATABASE_ROLES in infra/database-roles.ts: the deploy grants it
+     to ${user} through Hasura (HasuraDatabaseRoles), and the tests and npm run dev do the same.
+  3. its tests connect as ${user}: startPostgres({ services: [${JSON.stringify(service)}] }) and database.serviceUrls[${JSON.stringify(service)}].
+`;
+}
+
 // ------------------------------------------------------------------------------------------------ tests
 
 const testPreamble = `import * as path from "node:path";
@@ -136,9 +154,10 @@ const testSetup = (service: string) => `let database: TestDatabase;
 let service: TestService;
 
 beforeAll(async () => {
-  database = await startPostgres();
+  // As the service's own user, with only the roles the deploy grants it (infra/database-roles.ts).
+  database = await startPostgres({ services: [${JSON.stringify(service)}] });
   const loaded = await loadService(path.resolve(__dirname, "../../../services/${service}"));
-  service = await startTestService({ name: ${JSON.stringify(service)}, databaseUrl: database.url, routes: loaded.routes });
+  service = await startTestService({ name: ${JSON.stringify(service)}, databaseUrl: database.serviceUrls[${JSON.stringify(service)}]!, routes: loaded.routes });
 });
 
 afterAll(async () => {

@@ -92,7 +92,7 @@ describe("npm run dev", () => {
 
   it("prints a URL for every part, and where no Docker engine answers, that Hasura is not started and why", () => {
     for (const label of ["Postgres", "Auth emulator", "Functions emulator", "Hasura auth hook", "service core"]) {
-      expect(bannerValue(output, label)).toMatch(/^(postgres:\/\/postgres:[^@]+@|http:\/\/)127\.0\.0\.1:\d+/);
+      expect(bannerValue(output, label)).toMatch(/^(postgres:\/\/hasura:[^@]+@|http:\/\/)127\.0\.0\.1:\d+/);
     }
     if (docker.available) {
       expect(bannerValue(output, "Hasura GraphQL")).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/graphql$/);
@@ -125,6 +125,23 @@ describe("npm run dev", () => {
       const response = await fetch(`${url}/healthz`);
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ status: "ok" });
+      // Ready: the service reaches Postgres as its own svc_<name> user, as on Cloud SQL.
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    }
+  });
+
+  it("sets Postgres up as Cloud SQL does: Hasura's user owns the schema and is no superuser, each service has its own user", async () => {
+    const client = new Client({ connectionString: bannerValue(output, "Postgres") });
+    await client.connect();
+    try {
+      const self = await client.query("select current_user as name, rolsuper from pg_roles where rolname = current_user");
+      expect(self.rows).toEqual([{ name: "hasura", rolsuper: false }]);
+      const members = await client.query<{ member: string }>(
+        "select m.member::regrole::text as member from pg_auth_members m where m.roleid = 'pulsura_service'::regrole order by 1",
+      );
+      expect(members.rows.map((row) => row.member)).toContain("svc_core");
+    } finally {
+      await client.end();
     }
   });
 

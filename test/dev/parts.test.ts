@@ -210,7 +210,7 @@ describe("Hasura compose wiring", () => {
     expect(needed.size).toBeGreaterThan(2);
     for (const variable of needed) expect(environment, variable).toHaveProperty(variable);
     expect(environment.PULSURA_SERVICE_CORE_URL).toBe("http://host.docker.internal:8081");
-    expect(environment.HASURA_GRAPHQL_DATABASE_URL).toBe("postgres://postgres:p%40ss%2Fword@host.docker.internal:54320/pulsura");
+    expect(environment.HASURA_GRAPHQL_DATABASE_URL).toBe("postgres://hasura:p%40ss%2Fword@host.docker.internal:54320/pulsura");
     expect(environment.HASURA_GRAPHQL_AUTH_HOOK).toBe("http://host.docker.internal:8079/hasura/auth");
     expect(environment.HASURA_GRAPHQL_ENABLE_CONSOLE).toBe("true");
     // Webhook mode and JWT mode exclude each other in Hasura.

@@ -154,21 +154,94 @@ describe("hasura/migrations", () => {
       await asHasuraUser(client, "firebase-editor", () =>
         client.query("update users set display_name = 'After' where id = 'audited'"),
       );
-      await asHasuraUser(client, "firebase-remover", () => client.query("delete from users where id = 'audited'"));
+      const [inserted, updated] = await auditRows("users", { id: "audited" });
+      expect(inserted.old_data).toBeNull();
+      expect(inserted.new_data).toMatchObject({ id: "audited", email: "a@example.com", display_name: "Before" });
+      expect(updated.old_data).toMatchObject({ display_name: "Before" });
+      expect(updated.new_data).toMatchObject({ display_name: "After" });
 
+      await asHasuraUser(client, "firebase-remover", () => client.query("delete from users where id = 'audited'"));
       const rows = await auditRows("users", { id: "audited" });
       expect(rows.map((row) => [row.operation, row.actor_id, row.actor_role])).toEqual([
         ["INSERT", "firebase-creator", "user"],
         ["UPDATE", "firebase-editor", "user"],
         ["DELETE", "firebase-remover", "user"],
       ]);
-      const [inserted, updated, deleted] = rows;
-      expect(inserted.old_data).toBeNull();
-      expect(inserted.new_data).toMatchObject({ id: "audited", email: "a@example.com", display_name: "Before" });
-      expect(updated.old_data).toMatchObject({ display_name: "Before" });
-      expect(updated.new_data).toMatchObject({ display_name: "After" });
-      expect(deleted.old_data).toMatchObject({ id: "audited", display_name: "After" });
+      const deleted = rows[2];
+      expect(deleted.old_data).toMatchObject({ id: "audited", role: "user" });
       expect(deleted.new_data).toBeNull();
+    });
+
+    describe("erasure", () => {
+      const personal = { phone: "+15550111", email: "erase@example.com", display_name: "Erase Me" };
+
+      async function createAndEdit(id: string): Promise<void> {
+        await asHasuraUser(client, id, () =>
+          client.query("insert into users (id, phone, email, display_name) values ($1, $2, $3, $4)", [id, personal.phone, personal.email, personal.display_name]),
+        );
+        await asHasuraUser(client, id, () => client.query("update users set display_name = 'Renamed' where id = $1", [id]));
+      }
+
+      async function auditText(id: string): Promise<string> {
+        const { rows } = await client.query<{ text: string }>(
+          "select coalesce(string_agg(coalesce(old_data::text, '') || coalesce(new_data::text, ''), ' '), '') as text from audit_log where table_name = 'users' and row_key = $1::jsonb",
+          [JSON.stringify({ id })],
+        );
+        return rows[0]!.text;
+      }
+
+      async function erasureFlags(id: string): Promise<Array<[string, boolean]>> {
+        const { rows } = await client.query<{ operation: string; erasure: boolean }>(
+          "select operation, erasure from audit_log where table_name = 'users' and row_key = $1::jsonb order by id",
+          [JSON.stringify({ id })],
+        );
+        return rows.map((row) => [row.operation, row.erasure]);
+      }
+
+      it("scrubs a deleted user's phone, email and display name from every audit row about them, in the deleting transaction", async () => {
+        await createAndEdit("erased-by-delete");
+        expect(await auditText("erased-by-delete")).toContain(personal.email);
+
+        await client.query("begin");
+        await client.query("delete from users where id = 'erased-by-delete'");
+        // Same transaction: nothing personal is left even before the delete commits.
+        const inside = await client.query<{ n: number }>(
+          "select count(*)::int as n from audit_log where row_key = '{\"id\": \"erased-by-delete\"}' and (old_data ->> 'email' is not null or new_data ->> 'email' is not null)",
+        );
+        expect(inside.rows[0]!.n).toBe(0);
+        await client.query("commit");
+
+        const text = await auditText("erased-by-delete");
+        for (const value of [...Object.values(personal), "Renamed"]) expect(text).not.toContain(value);
+        // The rows stay (who did what, when), and the last one says an erasure happened.
+        expect(await erasureFlags("erased-by-delete")).toEqual([
+          ["INSERT", false],
+          ["UPDATE", false],
+          ["DELETE", true],
+        ]);
+      });
+
+      it("scrubs an anonymized user (deleted_at set, as the user-sync function's anonymize mode does) the same way", async () => {
+        await createAndEdit("erased-by-anonymize");
+        await asHasuraUser(client, "admin", () =>
+          client.query("update users set phone = null, email = null, display_name = null, deleted_at = now() where id = 'erased-by-anonymize'"),
+        );
+        const text = await auditText("erased-by-anonymize");
+        for (const value of [...Object.values(personal), "Renamed"]) expect(text).not.toContain(value);
+        expect(await erasureFlags("erased-by-anonymize")).toEqual([
+          ["INSERT", false],
+          ["UPDATE", false],
+          ["UPDATE", true],
+        ]);
+      });
+
+      it("leaves other users' audit rows and ordinary updates alone", async () => {
+        await createAndEdit("kept-user");
+        await createAndEdit("erased-neighbour");
+        await client.query("delete from users where id = 'erased-neighbour'");
+        expect(await auditText("kept-user")).toContain(personal.email);
+        expect((await erasureFlags("kept-user")).every(([, erasure]) => !erasure)).toBe(true);
+      });
     });
 
     it("records no actor for writes without Hasura session variables, even right after a Hasura transaction", async () => {
@@ -330,6 +403,43 @@ describe("hasura/migrations", () => {
         );
         expect(rows).toEqual([]);
         expect(await effective("perm-member")).toEqual([]);
+      });
+    });
+
+    it("was migrated as Cloud SQL runs it: by hasura, no superuser, which owns the schema and every table", async () => {
+      const self = await client.query("select current_user as name, rolsuper from pg_roles where rolname = current_user");
+      expect(self.rows).toEqual([{ name: "hasura", rolsuper: false }]);
+      const owners = await client.query<{ owner: string }>(
+        `select distinct pg_get_userbyid(c.relowner) as owner from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = 'public' and c.relkind in ('r', 'v', 'S')`,
+      );
+      expect(owners.rows).toEqual([{ owner: "hasura" }]);
+      const schema = await client.query("select pg_get_userbyid(nspowner) as owner from pg_namespace where nspname = 'public'");
+      expect(schema.rows).toEqual([{ owner: "hasura" }]);
+      // Handed over from cloudsqlsuperuser, whose members are every Cloud SQL API user, services included.
+      const database = await client.query("select pg_get_userbyid(datdba) as owner from pg_database where datname = current_database()");
+      expect(database.rows).toEqual([{ owner: "hasura" }]);
+    });
+
+    describe("pgaudit", () => {
+      const pgaudit = migrations.find((migration) => migration.name === "pgaudit")!;
+
+      it("skips the extension where the server does not offer it (the embedded cluster)", async () => {
+        const available = await client.query("select 1 from pg_available_extensions where name = 'pgaudit'");
+        expect(available.rowCount).toBe(0);
+        // Applied by startPostgres already; applying it again is harmless too.
+        await runFile(client, pgaudit.up);
+        expect((await client.query("select 1 from pg_extension where extname = 'pgaudit'")).rowCount).toBe(0);
+      });
+
+      it("creates the extension where the server offers it (shown with pg_trgm, which this server offers, in its place)", async () => {
+        // The same DO block with another extension name: the branch Cloud SQL takes, where pgaudit is available.
+        const standIn = (sql: string) => sql.replace(/pgaudit/g, "pg_trgm");
+        expect(pgaudit.up).toContain("pg_available_extensions where name = 'pgaudit'");
+        await runFile(client, standIn(pgaudit.up));
+        expect((await client.query("select 1 from pg_extension where extname = 'pg_trgm'")).rowCount).toBe(1);
+        await runFile(client, standIn(pgaudit.down));
+        expect((await client.query("select 1 from pg_extension where extname = 'pg_trgm'")).rowCount).toBe(0);
       });
     });
 

@@ -109,15 +109,26 @@ describe("stack config", () => {
   it("rejects a connection budget over the database's limit, naming the numbers", () => {
     const problems = problemsOf({ ...base, "pulsura:hasura": '{"maxInstances":4,"poolSize":10}' });
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toContain("pulsura:database.tier: got 50 connections at full scale");
-    expect(problems[0]).toContain("pulsura:hasura maxInstances 4 × poolSize 10 = 40");
-    expect(problems[0]).toContain("pulsura:services[0] (core) maxInstances 2 × poolSize 5 = 10");
+    expect(problems[0]).toContain("pulsura:database.tier: got 56 connections at full scale");
+    // Every pool the stack opens, by the key that sizes it.
+    expect(problems[0]).toContain('pulsura:hasura.poolSize (Hasura source "default") maxInstances 4 × 10 = 40');
+    expect(problems[0]).toContain("pulsura:hasura.metadataPoolSize (Hasura metadata database) maxInstances 4 × 2 = 8");
+    expect(problems[0]).toContain("pulsura:services[0].poolSize (service core) maxInstances 2 × 4 = 8");
     expect(problems[0]).toContain("at most 40 = 50 allowed by tier db-g1-small minus 10 headroom");
+  });
+
+  it("counts Hasura's metadata pool: a config whose source pools alone fit still fails when both Hasura pools do not", () => {
+    // 2 × 15 + 2 × 4 = 38 fits the 40 of db-g1-small without the metadata pool; with it, 2 × 15 + 2 × 2 + 2 × 4 = 42.
+    const problems = problemsOf({ ...base, "pulsura:hasura": '{"maxInstances":2,"poolSize":15}' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain("got 42 connections at full scale");
+    expect(problems[0]).toContain("pulsura:hasura.metadataPoolSize (Hasura metadata database) maxInstances 2 × 2 = 4");
   });
 
   it("accepts the same budget on a larger tier or with an explicit max_connections", () => {
     expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":4,"poolSize":10}', "pulsura:database": '{"tier":"db-custom-1-3840"}' })).not.toThrow();
     expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":4,"poolSize":10}', "pulsura:database": '{"maxConnections":100}' })).not.toThrow();
+    expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":2,"poolSize":15,"metadataPoolSize":1}' })).not.toThrow();
   });
 
   it("knows Cloud SQL's default connection limits by tier", () => {

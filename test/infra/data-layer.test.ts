@@ -36,6 +36,7 @@ const SECRET_HOLDERS: Record<string, string[]> = {
   "pulumi-nodejs:dynamic/pulsura:HasuraMigrations": ["adminSecret"],
   "pulumi-nodejs:dynamic/pulsura:HasuraSeeds": ["adminSecret"],
   "pulumi-nodejs:dynamic/pulsura:HasuraMetadata": ["adminSecret"],
+  "pulumi-nodejs:dynamic/pulsura:HasuraDatabaseRoles": ["adminSecret"],
 };
 
 function secretPaths(value: unknown, path = ""): string[] {
@@ -69,6 +70,15 @@ describe.each(plannedStacks())("stack %s", (stack) => {
     expect(settings.edition).toBe("ENTERPRISE");
     if (prod) expect(settings.maintenanceWindow.updateTrack).toBe("stable");
     expect(settings.tier).toBe(ENVIRONMENT_DEFAULTS[environment()].database.tier);
+  });
+
+  it("abandons database users on delete, so a user that owns objects never blocks pulumi destroy", () => {
+    const users = resourcesOfType(plan(), "gcp:sql/user:User");
+    expect(users.length).toBeGreaterThan(1);
+    for (const user of users) expect(user.inputs.deletionPolicy, String(user.inputs.name)).toBe("ABANDON");
+    // Prod keeps its protection on the instance itself (the users go with it).
+    const instance = onlyResourceOfType(plan(), INSTANCE);
+    expect(instance.protect).toBe(environment() === "prod");
   });
 
   it("waits for the private services peering before creating Cloud SQL", () => {

@@ -140,6 +140,40 @@ describe.each(plannedStacks())("stack %s", (stack) => {
     expect(seedFiles.some((f) => /demo/.test(f))).toBe(environment() === "dev");
   });
 
+  it("sizes Hasura's pools from stack config: the source's max_connections in the applied metadata, the metadata pool by env", () => {
+    const defaults = ENVIRONMENT_DEFAULTS[environment()].hasura;
+    const metadata = plan().resources.find((r) => r.type.endsWith(":HasuraMetadata"))!;
+    const sources = (metadata.inputs.metadata as { sources: Array<{ name: string; configuration: any }> }).sources;
+    const source = sources.find((s) => s.name === "default")!;
+    expect(source.configuration.connection_info.pool_settings.max_connections).toBe(defaults.poolSize);
+    expect(envOf(hasura()).get("HASURA_GRAPHQL_PG_CONNECTIONS").value).toBe(String(defaults.metadataPoolSize));
+  });
+
+  it("hands Hasura and every service the Cloud SQL server CA, so their TLS verifies the server", () => {
+    const caSecret = resourcesOfType(plan(), "gcp:secretmanager/secret:Secret").find((s) => String(s.inputs.secretId).endsWith("-db-server-ca"))!;
+    expect(caSecret).toBeDefined();
+    const template = templateOf(hasura());
+    const volume = (template.volumes as Array<{ name: string; secret: { secret: string; items: Array<{ path: string; version: string }> } }>).find((v) => v.name === "db-server-ca")!;
+    expect(volume.secret.secret).toBe(caSecret.inputs.secretId);
+    expect(volume.secret.items).toEqual([{ path: "server-ca.pem", version: "1" }]);
+    // The database URLs' sslrootcert (sslmode=verify-ca) points into this mount (infra/components/database.ts).
+    expect(template.containers[0].volumeMounts).toEqual([{ name: "db-server-ca", mountPath: "/etc/pulsura/db-ca" }]);
+    for (const service of microservices()) {
+      expect(envOf(service).get("DATABASE_CA_CERT").valueSource.secretKeyRef.secret).toBe(caSecret.inputs.secretId);
+    }
+  });
+
+  it("grants each service's database user its roles through Hasura after the migrations and the Cloud SQL users", () => {
+    const roles = plan().resources.find((r) => r.type.endsWith(":HasuraDatabaseRoles"))!;
+    const migrations = plan().resources.find((r) => r.type.endsWith(":HasuraMigrations"))!;
+    const users = resourcesOfType(plan(), "gcp:sql/user:User");
+    expect(roles.dependencies).toEqual(expect.arrayContaining([hasura().urn, migrations.urn, ...users.map((u) => u.urn)]));
+    expect(roles.inputs.adminSecret).toBe("[secret]");
+    const grants = roles.inputs.grants as Array<{ user: string; roles: string[] }>;
+    expect(grants.map((g) => g.user).sort()).toEqual(users.map((u) => u.inputs.name as string).filter((n) => n.startsWith("svc_")).sort());
+    for (const grant of grants) expect(grant.roles[0]).toBe("pulsura_service");
+  });
+
   it("deploys each microservice internal-only, by image digest, with its own identity and secrets by reference", () => {
     expect(microservices().length).toBeGreaterThan(0);
     for (const service of microservices()) {

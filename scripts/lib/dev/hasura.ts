@@ -71,7 +71,8 @@ export interface HasuraEnvironmentInputs {
 /** The variables of the env file dev/compose.yaml loads: everything is addressed from inside the container. */
 export function hasuraEnvironment(inputs: HasuraEnvironmentInputs): Record<string, string> {
   const database = (name: string) =>
-    `postgres://postgres:${encodeURIComponent(inputs.postgresPassword)}@${dockerHost}:${inputs.postgresPort}/${name}`;
+    // As Hasura's own user, no superuser, as on Cloud SQL (scripts/lib/dev/postgres.ts sets the cluster up that way).
+    `postgres://hasura:${encodeURIComponent(inputs.postgresPassword)}@${dockerHost}:${inputs.postgresPort}/${name}`;
   return {
     HASURA_GRAPHQL_DATABASE_URL: database(inputs.database),
     HASURA_GRAPHQL_METADATA_DATABASE_URL: database(inputs.metadataDatabase),

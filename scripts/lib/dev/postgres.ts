@@ -8,6 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "pg";
 import { hasuraProjectDir, readMigrations, readSeeds } from "../../../infra/hasura/project";
+import { serviceDatabaseUser } from "../../../infra/database-roles";
+import { cloudSqlLikeSetupSql, HASURA_DATABASE_USER, serviceGrantSql, type LoginUser } from "../cloud-sql-roles";
 import { assertReachableByPostgres, postgresBinariesDir, postgresRunAs } from "../postgres-user";
 import { applyPending, type MigrationReport } from "./migrate";
 import { printLine, startProcess, type ManagedProcess } from "./processes";
@@ -19,10 +21,15 @@ export const hasuraMetadataDatabaseName = "hasura_metadata";
 const user = "postgres";
 
 export interface DevPostgres {
-  /** `postgres://postgres:<password>@127.0.0.1:<port>/pulsura` */
+  /**
+   * As Hasura's user, which owns the schema, as on Cloud SQL: `postgres://hasura:<password>@127.0.0.1:<port>/pulsura`.
+   * The cluster is set up as Cloud SQL sets one up (scripts/lib/cloud-sql-roles.ts): nobody the stack uses is superuser.
+   */
   url: string;
-  /** Same cluster, Hasura's metadata database. */
+  /** Same cluster, Hasura's metadata database, as `hasura`. */
   metadataUrl: string;
+  /** Each service's `DATABASE_URL`, as its own `svc_<name>` with the roles the deploy grants it, by service name. */
+  serviceUrls: Record<string, string>;
   port: number;
   password: string;
   process: ManagedProcess;
@@ -41,6 +48,8 @@ export interface StartDevPostgresOptions {
   listenEverywhere: boolean;
   /** Print every Postgres log line, not just warnings and errors. */
   verbose: boolean;
+  /** The services that connect, each as its own `svc_<name>` user. */
+  services: string[];
 }
 
 /** Initialises the cluster on first use, starts it, creates the databases, and applies pending migrations and seeds. */
@@ -91,23 +100,30 @@ export async function startDevPostgres(options: StartDevPostgresOptions, signal?
   }
 
   const base = `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${options.port}`;
+  // One generated password per cluster for every login: the cluster is local, and its password file is 0600.
+  const loginBase = (login: string) => `postgres://${login}:${encodeURIComponent(password)}@127.0.0.1:${options.port}`;
+  const logins: LoginUser[] = [HASURA_DATABASE_USER, ...options.services.map(serviceDatabaseUser)].map((name) => ({ name, password }));
   const stop = async () => {
     // SIGINT is Postgres's "fast shutdown": roll back open transactions, checkpoint, exit.
     await child.stop({ signal: "SIGINT", graceMs: 30_000 });
   };
   try {
     await createDatabases(`${base}/postgres`);
-    const client = new Client({ connectionString: `${base}/${databaseName}` });
+    await runSql(`${base}/${databaseName}`, cloudSqlLikeSetupSql([databaseName, hasuraMetadataDatabaseName], logins) + adoptSuperuserObjectsSql);
+    // Migrations and grants as `hasura`, as the deploy runs them through Hasura's run_sql.
+    const client = new Client({ connectionString: `${loginBase(HASURA_DATABASE_USER)}/${databaseName}` });
     await client.connect();
     let report: MigrationReport;
     try {
       report = await applyPending(client, readMigrations(hasuraProjectDir), readSeeds(hasuraProjectDir));
+      await client.query(serviceGrantSql(options.services));
     } finally {
       await client.end();
     }
     return {
-      url: `${base}/${databaseName}`,
-      metadataUrl: `${base}/${hasuraMetadataDatabaseName}`,
+      url: `${loginBase(HASURA_DATABASE_USER)}/${databaseName}`,
+      metadataUrl: `${loginBase(HASURA_DATABASE_USER)}/${hasuraMetadataDatabaseName}`,
+      serviceUrls: Object.fromEntries(options.services.map((service) => [service, `${loginBase(serviceDatabaseUser(service))}/${databaseName}`])),
       port: options.port,
       password,
       process: child,
@@ -209,6 +225,43 @@ function allowPrivateNetworks(dataDir: string): void {
     `\n${privateNetworksMarker}\n` +
       ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map((network) => `host all all ${network} scram-sha-256\n`).join(""),
   );
+}
+
+/**
+ * A cluster that an earlier `npm run dev` migrated as the superuser: hand what it made in the app database to
+ * `hasura`, as if Hasura's user had made it, so migrating as `hasura` goes on from there. Nothing to do afterwards.
+ */
+const adoptSuperuserObjectsSql = `
+do $$
+declare
+  object record;
+begin
+  for object in
+    select format('alter %s %s owner to hasura', case c.relkind when 'S' then 'sequence' when 'v' then 'view' when 'm' then 'materialized view' else 'table' end,
+                  c.oid::regclass) as statement
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname in ('public', 'pulsura_dev') and c.relkind in ('r', 'p', 'v', 'm', 'S') and c.relowner = 'postgres'::regrole
+      and not (c.relkind = 'S' and exists (select from pg_depend d where d.objid = c.oid and d.deptype in ('a', 'i')))
+    union all
+    select format('alter routine %s owner to hasura', p.oid::regprocedure)
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    where n.nspname in ('public', 'pulsura_dev') and p.proowner = 'postgres'::regrole
+    union all
+    select format('alter schema %I owner to hasura', nspname) from pg_namespace where nspname = 'pulsura_dev' and nspowner = 'postgres'::regrole
+  loop
+    execute object.statement;
+  end loop;
+end
+$$;`;
+
+async function runSql(url: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }
 
 async function createDatabases(adminUrl: string): Promise<void> {

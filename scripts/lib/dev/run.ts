@@ -102,7 +102,7 @@ async function runUntilStopped(
   fs.mkdirSync(options.dataDir, { recursive: true });
 
   running.postgres = await startDevPostgres(
-    { dir: path.join(options.dataDir, "postgres"), port: ports.postgres, listenEverywhere: docker.available, verbose: options.verbose },
+    { dir: path.join(options.dataDir, "postgres"), port: ports.postgres, listenEverywhere: docker.available, verbose: options.verbose, services: services.map((service) => service.name) },
     signal,
   );
   reportMigrations(running.postgres);
@@ -118,7 +118,6 @@ async function runUntilStopped(
   const eventSecret = randomBytes(24).toString("base64url");
   const hasuraGraphqlUrl = `http://127.0.0.1:${ports.hasura}/v1/graphql`;
   const serviceEnv: Record<string, string> = {
-    DATABASE_URL: running.postgres.url,
     DATABASE_POOL_MAX: "5",
     PULSURA_EVENT_SECRET: eventSecret,
     HASURA_GRAPHQL_URL: hasuraGraphqlUrl,
@@ -144,7 +143,9 @@ async function runUntilStopped(
       );
     })(),
     ...services.map(async (service) => {
-      const started = await startService({ service, port: ports.byService[service.name]!, env: serviceEnv }, signal);
+      // Each service as its own svc_<name>, with only the roles the deploy grants it.
+      const env = { ...serviceEnv, DATABASE_URL: postgres.serviceUrls[service.name]! };
+      const started = await startService({ service, port: ports.byService[service.name]!, env }, signal);
       running.services.push(started);
     }),
   ];

@@ -262,7 +262,8 @@ async function main(): Promise<void> {
       `measuring ${targets.map((target) => target.name).join(", ")}: ${coldStartRuns} cold starts each (round-robin), ` +
         `then ${rounds} rounds of ${durationSeconds} s per action at ${connections} connections...`,
     );
-    const results = await measureAll(targets, database.url);
+    // Every target as svc_core, with only the roles the deploy grants it, as on Cloud SQL (test/support/postgres.ts).
+    const results = await measureAll(targets, database.serviceUrl);
 
     say("");
     const widths = [18, 12, 8, 8, 16, 8, 8, 14];

@@ -16,6 +16,9 @@ const environmentSchema = z.object({
     (value) => /^postgres(ql)?:\/\//.test(value),
     "DATABASE_URL must be a postgres:// or postgresql:// connection string",
   ),
+  // The database server's CA (PEM). Set on Cloud Run (the Cloud SQL instance's server CA): the pool then verifies the
+  // server against it. Unset locally, where Postgres listens on 127.0.0.1 without TLS.
+  DATABASE_CA_CERT: z.string().refine((value) => value.includes("-----BEGIN CERTIFICATE-----"), "DATABASE_CA_CERT must be a PEM certificate").optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1, "DATABASE_POOL_MAX must be at least 1").default(10),
   // Compared with X-Pulsura-Event-Secret on every webhook call; a short secret would be guessable.
   PULSURA_EVENT_SECRET: required("PULSURA_EVENT_SECRET").min(16, "PULSURA_EVENT_SECRET must be at least 16 characters"),
@@ -31,6 +34,8 @@ export interface ServiceConfig {
   port: number;
   /** Postgres connection string for the handlers' pool. */
   databaseUrl: string;
+  /** PEM of the CA the database server's certificate must chain to (verify-ca); none: the URL decides. */
+  databaseCaCert?: string;
   /** Most connections the pool opens. @default 10 */
   databasePoolMax: number;
   /** Shared secret Hasura sends in `X-Pulsura-Event-Secret`. */
@@ -70,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
   return {
     port: values.PORT,
     databaseUrl: values.DATABASE_URL,
+    databaseCaCert: values.DATABASE_CA_CERT,
     databasePoolMax: values.DATABASE_POOL_MAX,
     eventSecret: values.PULSURA_EVENT_SECRET,
     hasuraGraphqlUrl: values.HASURA_GRAPHQL_URL,

@@ -29,6 +29,7 @@ export {
 export { hasuraClaims, hasuraClaimsNamespace, userRoles, type HasuraCustomClaims, type UserRole } from "./claims";
 export { ActionError, hasuraError, unexpectedErrorBody, type HasuraErrorBody } from "./errors";
 export { ConfigError, loadConfig, type ServiceConfig } from "./config";
+export { databasePoolConfig } from "./database";
 export { createLogger, traceFields, type Logger, type LoggerOptions } from "./logger";
 export { createHasuraClient, HasuraRequestError, type HasuraClient, type HasuraClientOptions } from "./hasura-client";
 export { createSecretChecker, eventSecretHeader } from "./secret";

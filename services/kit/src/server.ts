@@ -10,6 +10,7 @@ import Fastify, {
 } from "fastify";
 import type { Auth } from "firebase-admin/auth";
 import { Pool } from "pg";
+import { databasePoolConfig } from "./database";
 import type { z } from "zod";
 import type { ServiceConfig } from "./config";
 import {
@@ -81,13 +82,7 @@ export function createService(options: CreateServiceOptions): Service {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const pool =
     options.pool ??
-    new Pool({
-      connectionString: config.databaseUrl,
-      max: config.databasePoolMax,
-      // Fail a request (and /readyz) instead of queueing forever when the database is unreachable.
-      connectionTimeoutMillis: 5_000,
-      idleTimeoutMillis: 30_000,
-    });
+    new Pool(databasePoolConfig(config));
   // Idle clients can lose their connection (database restart); pg emits that on the pool, and unhandled it would crash.
   pool.on("error", (error) => logger.warn({ err: error }, "idle database connection failed"));
 

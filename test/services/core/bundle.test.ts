@@ -24,7 +24,7 @@ const children: ChildService[] = [];
 function serviceEnv(overrides: Record<string, string> = {}): Record<string, string> {
   return {
     PORT: "0",
-    DATABASE_URL: database.url,
+    DATABASE_URL: database.serviceUrl,
     PULSURA_EVENT_SECRET: eventSecret,
     HASURA_GRAPHQL_URL: "http://127.0.0.1:9/v1/graphql",
     HASURA_GRAPHQL_ADMIN_SECRET: "test-admin-secret",

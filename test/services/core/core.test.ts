@@ -1,12 +1,14 @@
 /**
- * The core service's actions and cron over HTTP against Postgres with the hasura/ migrations applied.
+ * The core service's actions and cron over HTTP against Postgres with the hasura/ migrations applied, connected as
+ * Cloud SQL would have it: the service as `svc_core` (only the roles the deploy grants it), the test's own checks as
+ * `hasura`, which applied the migrations (test/support/postgres.ts).
  */
 import * as path from "node:path";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadService } from "@pulsura/kit/dev";
 import { startPostgres, type TestDatabase } from "../../support/postgres";
-import { actionPayload, cronPayload, post, startTestService, userSession, type TestService } from "../support/harness";
+import { actionPayload, cronPayload, get, post, startTestService, userSession, type TestService } from "../support/harness";
 
 let database: TestDatabase;
 let service: TestService;
@@ -18,7 +20,7 @@ beforeAll(async () => {
   await sql.connect();
   await sql.query("insert into users (id, email) values ('owner-1', 'owner@example.com'), ('owner-2', null)");
   const core = await loadService(path.resolve(__dirname, "../../../services/core"));
-  service = await startTestService({ name: "core", databaseUrl: database.url, routes: core.routes });
+  service = await startTestService({ name: "core", databaseUrl: database.serviceUrl, routes: core.routes });
 });
 
 afterAll(async () => {
@@ -120,5 +122,102 @@ describe("purge_processed_deliveries", () => {
       const answer = await post(`${service.url}/crons/purge_processed_deliveries`, cronPayload("purge_processed_deliveries", payload));
       expect(answer.status, JSON.stringify(payload)).toBe(400);
     }
+  });
+});
+
+describe("/readyz as svc_core", () => {
+  it("answers 200: the service's own database user can reach the database", async () => {
+    expect(await get(`${service.url}/readyz`)).toMatchObject({ status: 200 });
+  });
+});
+
+describe("svc_core's privileges (least privilege, as on Cloud SQL)", () => {
+  let asService: Client;
+
+  beforeAll(async () => {
+    asService = new Client({ connectionString: database.serviceUrl });
+    await asService.connect();
+  });
+  afterAll(async () => {
+    await asService?.end();
+  });
+
+  /** The Postgres error code of `sql` run as svc_core ("42501" is insufficient_privilege), or "ok". */
+  async function outcome(sql: string): Promise<string> {
+    try {
+      await asService.query(sql);
+      return "ok";
+    } catch (error) {
+      return (error as { code?: string }).code ?? String(error);
+    }
+  }
+
+  it("is no superuser, owns no table and is a member of exactly the roles the deploy grants it", async () => {
+    const self = await asService.query("select rolsuper, rolbypassrls from pg_roles where rolname = current_user");
+    expect(self.rows).toEqual([{ rolsuper: false, rolbypassrls: false }]);
+    const owned = await sql.query("select count(*)::int as n from pg_class where relowner = 'svc_core'::regrole");
+    expect(owned.rows[0].n).toBe(0);
+    const roles = await sql.query<{ role: string }>(
+      "select r.rolname as role from pg_auth_members m join pg_roles r on r.oid = m.roleid where m.member = 'svc_core'::regrole order by 1",
+    );
+    // cloudsqlsuperuser is what Cloud SQL gives every API user; the schema no longer belongs to it (1735689600400).
+    expect(roles.rows.map((row) => row.role)).toEqual(["cloudsqlsuperuser", "pulsura_organization_writer", "pulsura_service"]);
+  });
+
+  it("cannot drop, alter or truncate a table, or change the schema", async () => {
+    expect(await outcome("drop table organizations")).toBe("42501");
+    expect(await outcome("alter table organizations add column taken_over boolean")).toBe("42501");
+    expect(await outcome("truncate processed_deliveries")).toBe("42501");
+    expect(await outcome("create table public.svc_owned (id int)")).toBe("42501");
+    expect(await outcome("drop schema public cascade")).toBe("42501");
+    expect(await outcome("create schema svc_core_schema")).toBe("42501");
+    expect(await outcome("create or replace function public.set_updated_at() returns trigger language plpgsql as $$ begin return new; end $$")).toBe("42501");
+  });
+
+  it("cannot read what its handlers have no business reading", async () => {
+    for (const table of ["users", "audit_log", "files", "organization_feature_flags", "membership_permission_patches"]) {
+      expect(await outcome(`select * from ${table} limit 1`), table).toBe("42501");
+    }
+    // It may insert an organization (createOrganization) but not read or change other organizations.
+    expect(await outcome("select name from organizations limit 1")).toBe("42501");
+    expect(await outcome("update organizations set name = 'Hijacked'")).toBe("42501");
+    expect(await outcome("delete from memberships")).toBe("42501");
+    // Audit rows are written by the trigger as its owner, never by the service directly.
+    expect(await outcome("insert into audit_log (table_name, operation, row_key) values ('users', 'DELETE', '{}')")).toBe("42501");
+  });
+
+  it("gets nothing on a table Hasura's user creates later until a migration grants it, but may use its sequence then", async () => {
+    await sql.query("create table public.later_table (id bigint generated always as identity primary key, note text)");
+    try {
+      expect(await outcome("select * from later_table")).toBe("42501");
+      expect(await outcome("insert into later_table (note) values ('x')")).toBe("42501");
+      const sequence = await sql.query(
+        "select has_sequence_privilege('svc_core', pg_get_serial_sequence('public.later_table', 'id'), 'USAGE') as usable",
+      );
+      expect(sequence.rows[0].usable).toBe(true);
+      // A migration's grant is all it takes (ALTER DEFAULT PRIVILEGES covered the sequence).
+      await sql.query("grant insert (note) on public.later_table to pulsura_service");
+      expect(await outcome("insert into later_table (note) values ('x')")).toBe("ok");
+    } finally {
+      await sql.query("drop table public.later_table");
+    }
+  });
+
+  it("cannot grant itself more", async () => {
+    expect(await outcome("grant select on users to svc_core")).toBe("42501");
+    expect(await outcome("grant hasura to svc_core")).toBe("42501");
+    expect(await outcome("set role hasura")).toBe("42501");
+    expect(await outcome("alter role svc_core superuser")).toBe("42501");
+    expect(await outcome("grant pulsura_organization_writer to svc_core with admin option")).toBe("42501");
+    expect(await outcome("alter default privileges for role hasura grant select on tables to svc_core")).toBe("42501");
+    // Cloud SQL makes every API user a member of cloudsqlsuperuser; the database and its schema no longer belong to it.
+    // Postgres only warns ("no privileges were granted") when the grantor holds no grant option: check the effect.
+    await outcome("grant create on database pulsura to svc_core");
+    const canCreate = await sql.query("select has_database_privilege('svc_core', current_database(), 'CREATE') as granted");
+    expect(canCreate.rows).toEqual([{ granted: false }]);
+    expect(await outcome("alter database pulsura owner to svc_core")).toBe("42501");
+    expect(await outcome("set role cloudsqlsuperuser")).toBe("ok");
+    expect(await outcome("create schema as_cloudsqlsuperuser")).toBe("42501");
+    expect(await outcome("reset role")).toBe("ok");
   });
 });

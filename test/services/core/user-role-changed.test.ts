@@ -22,7 +22,7 @@ beforeAll(async () => {
   // firebase-admin reads this when the kit first initializes it.
   process.env.FIREBASE_AUTH_EMULATOR_HOST = emulator.host;
   const core = await loadService(path.resolve(__dirname, "../../../services/core"));
-  service = await startTestService({ name: "core", databaseUrl: database.url, routes: core.routes, config: { projectId } });
+  service = await startTestService({ name: "core", databaseUrl: database.serviceUrl, routes: core.routes, config: { projectId } });
   const { getApps, initializeApp } = await import("firebase-admin/app");
   const { getAuth } = await import("firebase-admin/auth");
   auth = getAuth(getApps()[0] ?? initializeApp({ projectId }));

@@ -42,12 +42,15 @@ function snapshot(dir: string): Record<string, string> {
 
 beforeAll(() => {
   copy = fs.mkdtempSync(path.join(os.tmpdir(), "pulsura-new-"));
+  // As root, Postgres runs as the postgres user, which must reach the Postgres binaries through the copy's node_modules.
+  fs.chmodSync(copy, 0o755);
   const copyTree = (relative: string) =>
     fs.cpSync(path.join(repoRoot, relative), path.join(copy, relative), {
       recursive: true,
       filter: (source) => !/[/\\](dist|node_modules)$/.test(source),
     });
-  for (const relative of ["hasura", "services/core", "test/support", "test/services/support", "infra/hasura", "scripts/lib/postgres-user.ts"]) copyTree(relative);
+  // test/support/postgres.ts sets the cluster up as Cloud SQL does, with the grants the deploy runs: scripts/lib and infra/dynamic.
+  for (const relative of ["hasura", "services/core", "test/support", "test/services/support", "infra/hasura", "infra/dynamic", "infra/database-roles.ts", "scripts/lib"]) copyTree(relative);
   // Generated code imports @pulsura/kit, zod and vitest: resolve them from the real installation.
   fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(copy, "node_modules"), "dir");
 });
@@ -83,6 +86,9 @@ describe("npm run new", () => {
       expect(fs.existsSync(path.join(copy, "services/billing", file)), file).toBe(true);
     }
     expect(fs.readFileSync(path.join(copy, "services/billing/Dockerfile"), "utf8")).toContain("npm run build --workspace services/billing");
+    // Says what the service needs in Postgres: its own user, the base role only, and where more grants go.
+    expect(service.stdout).toContain("it connects as svc_billing");
+    expect(service.stdout).toContain("SERVICE_DATABASE_ROLES in infra/database-roles.ts");
     const action = runNew("action", "charge", "--service", "billing", "--query");
     expect(action.status, action.stderr).toBe(0);
   });
