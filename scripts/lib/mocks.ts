@@ -56,6 +56,8 @@ const computedOutputs: Record<string, (name: string, inputs: State, ctx: MockCon
       selfLink: `https://sqladmin.googleapis.com/sql/v1beta4/projects/${inputs.project ?? ctx.project}/instances/${instanceName}`,
       serviceAccountEmailAddress: `p${PROJECT_NUMBER}-abcdef@gcp-sa-cloud-sql.iam.gserviceaccount.com`,
       dnsName: `${shortHash(instanceName, 12)}.${inputs.region ?? ctx.region}.sql.goog.`,
+      // The instance's server CA, which Hasura and the services verify the server with (sslmode=verify-ca).
+      serverCaCerts: [{ cert: `-----BEGIN CERTIFICATE-----\nMOCK-SERVER-CA-${shortHash(instanceName, 16)}\n-----END CERTIFICATE-----\n`, commonName: `C=US,O=Google\\, Inc,CN=Google Cloud SQL Server CA`, sha1Fingerprint: shortHash(instanceName, 40) }],
     };
   },
   "gcp:secretmanager/secret:Secret": (_name, inputs, ctx) => ({
