@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -13,6 +14,9 @@ export default defineConfig({
     setupFiles: ["test/support/cleanup-setup.ts"],
     // Infra tests set Pulumi mocks per process, and runtime tests start real servers: isolate each file.
     pool: "forks",
+    // Vitest 5 runs files on all cores but one by default, which on a 2-core machine is one file at a time. Most files
+    // wait on child processes (Postgres, emulators, CLIs), so one file per core keeps both cores busy.
+    maxWorkers: availableParallelism(),
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
