@@ -140,6 +140,9 @@ export class PlanMocks implements pulumi.runtime.Mocks {
   private readonly planned: PlannedResource[] = [];
   readonly violations: FidelityViolation[] = [];
 
+  /** What the rules judge by: the mocked project number, and the plan's day (runtime dates). */
+  private readonly judging = { projectNumber: PROJECT_NUMBER, today: new Date().toISOString().slice(0, 10) };
+
   constructor(private readonly ctx: MockContext) {}
 
   newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
@@ -152,7 +155,7 @@ export class PlanMocks implements pulumi.runtime.Mocks {
     const resource = judged
       ? { type: args.type, name: args.name, inputs: revealSecrets(args.inputs) as State, state: revealSecrets(state) as State }
       : { type: args.type, name: args.name, inputs: args.inputs as State, state };
-    this.violations.push(...judge(resource, this.planned, { projectNumber: PROJECT_NUMBER, today: new Date().toISOString().slice(0, 10) }));
+    this.violations.push(...judge(resource, this.planned, this.judging));
     this.planned.push(resource);
     return { id, state };
   }

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../../scripts/lib/stack-files";
-import { processState } from "./cleanup";
+import { readProcStat } from "./cleanup";
 import { startPostgres } from "./postgres";
 import { createRunRoot } from "./global-run";
 
@@ -18,7 +18,7 @@ const worker = path.join(__dirname, "fixtures", "cleanup-worker.ts");
 
 /** Running, that is: present and not a zombie (an exited process not yet reaped). */
 function isAlive(pid: number): boolean {
-  const state = processState(pid);
+  const state = readProcStat(pid)?.state;
   return state !== undefined && state !== "Z";
 }
 

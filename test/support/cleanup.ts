@@ -88,7 +88,7 @@ export function trackPid(pid: number, label: string, options: { group?: boolean 
   if (file) {
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, JSON.stringify({ ...entry, owner: process.pid, startedAt: processStartTime(pid) }));
+      fs.writeFileSync(file, JSON.stringify({ ...entry, owner: process.pid, startedAt: readProcStat(pid)?.startTime }));
     } catch {
       // The sweep is a safety net; the exit handlers still cover this process.
     }
@@ -101,25 +101,29 @@ export function untrackPid(pid: number): void {
   if (file) fs.rmSync(file, { force: true });
 }
 
-/** The start time of a process from /proc (clock ticks since boot), to tell it from a later process with its pid. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Field 22, counted after the command name, which is in parentheses and may contain spaces.
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return undefined;
-  }
+/** A process's entry in /proc/<pid>/stat, or undefined when it is gone. */
+export interface ProcStat {
+  pid: number;
+  command: string;
+  /** R, S, … Z for a zombie (exited, not yet reaped). */
+  state: string;
+  ppid: number;
+  pgid: number;
+  /** Clock ticks since boot: tells a process from a later one with the same pid. */
+  startTime: string;
 }
 
-/** The state letter of a process from /proc (R, S, Z for a zombie, …), or undefined when it is gone. */
-export function processState(pid: number): string | undefined {
+export function readProcStat(pid: number): ProcStat | undefined {
+  let text: string;
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
   } catch {
     return undefined;
   }
+  // The fields after the command name, which is in parentheses and may contain spaces.
+  const close = text.lastIndexOf(")");
+  const fields = text.slice(close + 2).split(" ");
+  return { pid, command: text.slice(text.indexOf("(") + 1, close), state: fields[0]!, ppid: Number(fields[1]), pgid: Number(fields[2]), startTime: fields[19]! };
 }
 
 function killNow(entry: Tracked, signal: NodeJS.Signals): void {

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { processStartTime, processState } from "./cleanup";
+import { readProcStat } from "./cleanup";
 
 interface Listed {
   pid: number;
@@ -25,8 +25,9 @@ function alive(entry: Listed): boolean {
   }
   // A zombie has exited (it only awaits reaping by a parent that may never come); the same pid with another start
   // time is another process: leave both alone.
-  if (processState(entry.pid) === "Z") return false;
-  return entry.startedAt === undefined || processStartTime(entry.pid) === entry.startedAt;
+  const stat = readProcStat(entry.pid);
+  if (!stat || stat.state === "Z") return false;
+  return entry.startedAt === undefined || stat.startTime === entry.startedAt;
 }
 
 function sweep(root: string, report: (line: string) => void): void {
@@ -48,17 +49,11 @@ function sweep(root: string, report: (line: string) => void): void {
       // Gone meanwhile.
     }
   }
-  // Killed processes release their files within moments; retry the removal briefly.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      fs.rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-      return;
-    } catch (error) {
-      if (attempt >= 3) {
-        report(`test run: could not remove ${root}: ${(error as Error).message}`);
-        return;
-      }
-    }
+  // Killed processes release their files within moments: rmSync retries the removal briefly.
+  try {
+    fs.rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  } catch (error) {
+    report(`test run: could not remove ${root}: ${(error as Error).message}`);
   }
 }
 

@@ -143,9 +143,9 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       async stop() {
         if (stopped) return;
         stopped = true;
+        // A failing stop is the caller's to see; the rest of stopServer (untrack, remove the files) follows it.
         await running.stop();
-        if (postmasterPid) untrackPid(postmasterPid);
-        await removeBaseDir();
+        await stopServer();
         cleanupDone();
       },
     };

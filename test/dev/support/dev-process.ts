@@ -7,7 +7,7 @@ import { EventEmitter, once } from "node:events";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stripVTControlCharacters } from "node:util";
-import { onCleanup, trackProcess } from "../../support/cleanup";
+import { onCleanup, readProcStat, trackProcess, type ProcStat } from "../../support/cleanup";
 
 export const repoRoot = path.resolve(__dirname, "..", "..", "..");
 const tsxCli = path.join(repoRoot, "node_modules", "tsx", "dist", "cli.mjs");
@@ -107,31 +107,11 @@ export function bannerValue(output: string, label: string): string {
   return match[1]!.trim();
 }
 
-interface ProcStat {
-  pid: number;
-  state: string;
-  ppid: number;
-  pgid: number;
-  command: string;
-}
-
-function readStat(pid: number): ProcStat | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
-  const close = text.lastIndexOf(")");
-  const fields = text.slice(close + 2).split(" ");
-  return { pid, command: text.slice(text.indexOf("(") + 1, close), state: fields[0]!, ppid: Number(fields[1]), pgid: Number(fields[2]) };
-}
-
 function allProcesses(): ProcStat[] {
   return fs
     .readdirSync("/proc")
     .filter((entry) => /^\d+$/.test(entry))
-    .map((entry) => readStat(Number(entry)))
+    .map((entry) => readProcStat(Number(entry)))
     .filter((stat): stat is ProcStat => stat !== undefined);
 }
 
@@ -151,7 +131,7 @@ export function processTree(root: number): ProcStat[] {
 
 /** Of `pids`, those that still run (zombies, which have exited and only await reaping, do not count). */
 export function stillRunning(pids: number[]): ProcStat[] {
-  return pids.map(readStat).filter((stat): stat is ProcStat => stat !== undefined && stat.state !== "Z");
+  return pids.map(readProcStat).filter((stat): stat is ProcStat => stat !== undefined && stat.state !== "Z");
 }
 
 /** Running members of process group `pgid`. */
