@@ -1,7 +1,7 @@
 /**
  * Cloud Run (Admin API v2): service names, the deterministic run.app URL the program builds itself, enums, timeout.
  */
-import { enumRule, nameOf, patternRule, projectLocationScope, show, stringAt, uniqueRule, type FidelityRule } from "./rule";
+import { enumRule, nameOf, patternRule, projectLocationScope, show, stringAt, uniqueRule, valueAt, type FidelityRule } from "./rule";
 
 const SERVICE = "gcp:cloudrunv2/service:Service";
 const CREATE_SOURCE = "https://cloud.google.com/run/docs/reference/rest/v2/projects.locations.services/create";
@@ -78,6 +78,34 @@ export const runRules: FidelityRule[] = [
       if (timeout === undefined) return [];
       const match = /^([0-9]+(?:\.[0-9]{1,9})?)s$/.exec(timeout);
       return match && Number(match[1]) <= 3600 ? [] : [`got ${show(timeout)}`];
+    },
+  },
+  // Secret volumes: each item maps a secret version to "the relative path of the file ... May not be an absolute path.
+  // May not contain the path element '..'. May not start with the string '..'" (KeyToPath), and when items are given
+  // "they must specify a key and a path" (SecretVolumeSource); a container's volume mount names one of the revision's
+  // volumes (VolumeMount.name: "This must match the Name of a Volume").
+  {
+    id: "run/secret-volumes",
+    types: [SERVICE],
+    field: "template.volumes",
+    constraint: "secret items with a version and a relative path without '..', and every volume mount naming a declared volume",
+    source: "https://cloud.google.com/run/docs/reference/rest/Shared.Types/KeyToPath",
+    check(resource) {
+      const volumes = (valueAt(resource.inputs, "template.volumes") as Array<{ name?: string; secret?: { items?: Array<{ version?: string; path?: string }> } }> | undefined) ?? [];
+      const containers = (valueAt(resource.inputs, "template.containers") as Array<{ volumeMounts?: Array<{ name?: string; mountPath?: string }> }> | undefined) ?? [];
+      const problems: string[] = [];
+      for (const volume of volumes) {
+        for (const item of volume.secret?.items ?? []) {
+          if (!item.version) problems.push(`volume ${show(volume.name)}: an item without a version`);
+          const path = item.path ?? "";
+          if (!path || path.startsWith("/") || path.startsWith("..") || path.split("/").includes("..")) problems.push(`volume ${show(volume.name)}: item path ${show(path)}`);
+        }
+      }
+      const declared = new Set(volumes.map((v) => v.name));
+      for (const mount of containers.flatMap((c) => c.volumeMounts ?? [])) {
+        if (!declared.has(mount.name)) problems.push(`a volume mount at ${show(mount.mountPath)} names ${show(mount.name)}, which is no volume of the revision`);
+      }
+      return problems;
     },
   },
 ];

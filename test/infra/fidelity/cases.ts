@@ -103,6 +103,23 @@ export const ruleCases: Record<string, RuleCase> = {
     fail: [run("s", { template: { timeout: "3601s" } })],
     message: /3601s/,
   },
+  "run/secret-volumes": {
+    pass: [
+      run("s", {
+        template: {
+          volumes: [{ name: "ca", secret: { secret: "db-server-ca", items: [{ version: "1", path: "server-ca.pem" }] } }],
+          containers: [{ image: "i", volumeMounts: [{ name: "ca", mountPath: "/etc/pulsura/db-ca" }] }],
+        },
+      }),
+    ],
+    fail: [
+      run("s", { template: { volumes: [{ name: "ca", secret: { secret: "x", items: [{ version: "1", path: "/etc/ca.pem" }] } }] } }),
+      run("t", { template: { volumes: [{ name: "ca", secret: { secret: "x", items: [{ version: "1", path: "a/../../b" }] } }] } }),
+      run("u", { template: { volumes: [{ name: "ca", secret: { secret: "x", items: [{ path: "ca.pem" }] } }] } }),
+      run("v", { template: { volumes: [], containers: [{ image: "i", volumeMounts: [{ name: "ca", mountPath: "/etc/ca" }] }] } }),
+    ],
+    message: /item path "\/etc\/ca\.pem"|item path "a\/\.\.\/\.\.\/b"|an item without a version|names "ca", which is no volume of the revision/,
+  },
   // vpcaccess
   "vpcaccess/connector-name": {
     pass: [res(T.connector, "c", { name: "abcdefghij-klmnopqrstu-co" })],
