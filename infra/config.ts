@@ -197,6 +197,12 @@ const hasuraInput = z
     /** Pool per instance on Hasura's metadata database: `HASURA_GRAPHQL_PG_CONNECTIONS`. */
     metadataPoolSize: z.number().int().min(1).max(50),
     /**
+     * Hasura runs only the operations of the allow-list (hasura/metadata/query_collections.yaml, the app's documents) for
+     * every role but admin: `HASURA_GRAPHQL_ENABLE_ALLOWLIST`. Always on in prod; a dev stack may turn it off to try
+     * queries the app does not make yet.
+     */
+    allowList: z.boolean(),
+    /**
      * Docker Hub user the image proxy authenticates as (anonymous pulls are rate-limited); its password or access
      * token is the secret config key `dockerHubPassword`, stored in Secret Manager.
      */
@@ -354,6 +360,8 @@ export interface StackConfig {
     concurrency: number;
     poolSize: number;
     metadataPoolSize: number;
+    /** Only allow-listed operations run (every role but admin). */
+    allowList: boolean;
     /** Docker Hub credentials of the image proxy, when config gives them (else anonymous pulls). */
     dockerHub?: { username: string; password: pulumi.Output<string> };
   };
@@ -405,7 +413,7 @@ export const ENVIRONMENT_DEFAULTS = {
       maintenanceHour: 3,
     },
     // db-g1-small allows 50 connections (40 after headroom): Hasura 2 × (8 + 2) plus 2 × 4 per service fits two services.
-    hasura: { version: "v2.48.9", minInstances: 0, maxInstances: 2, cpu: "1", memory: "1Gi", concurrency: 80, poolSize: 8, metadataPoolSize: 2 },
+    hasura: { version: "v2.48.9", minInstances: 0, maxInstances: 2, cpu: "1", memory: "1Gi", concurrency: 80, poolSize: 8, metadataPoolSize: 2, allowList: true },
     service: { minInstances: 0, maxInstances: 2, cpu: "1", memory: "512Mi", concurrency: 80, poolSize: 4 },
     services: SHARED_DEFAULTS.services,
     functions: { minInstances: 0, maxInstances: 5 },
@@ -429,7 +437,7 @@ export const ENVIRONMENT_DEFAULTS = {
       maintenanceDay: 7,
       maintenanceHour: 3,
     },
-    hasura: { version: "v2.48.9", minInstances: 1, maxInstances: 4, cpu: "2", memory: "2Gi", concurrency: 100, poolSize: 20, metadataPoolSize: 5 },
+    hasura: { version: "v2.48.9", minInstances: 1, maxInstances: 4, cpu: "2", memory: "2Gi", concurrency: 100, poolSize: 20, metadataPoolSize: 5, allowList: true },
     service: { minInstances: 1, maxInstances: 10, cpu: "1", memory: "512Mi", concurrency: 80, poolSize: 5 },
     services: SHARED_DEFAULTS.services,
     functions: { minInstances: 1, maxInstances: 20 },
@@ -678,6 +686,9 @@ export function parseStackConfig(
   }
   if (environment === "prod") {
     if (!resolved.alertEmail) problems.push({ key: "pulsura:alertEmail", got: "nothing", expected: "an e-mail address for alerts (required in prod)" });
+    if (input.hasura?.allowList === false) {
+      problems.push({ key: "pulsura:hasura.allowList", got: "false", expected: "true in prod: without the allow-list anyone can send Hasura any query the permissions allow, however deep" });
+    }
     if (Object.keys(input.auth?.phone?.testPhoneNumbers ?? {}).length > 0) {
       problems.push({ key: "pulsura:auth.phone.testPhoneNumbers", got: describeValue(input.auth?.phone?.testPhoneNumbers), expected: "no test phone numbers in prod" });
     }

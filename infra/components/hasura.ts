@@ -34,6 +34,12 @@ export interface HasuraArgs {
   poolSize: number;
   /** Connections per instance on the metadata database: `HASURA_GRAPHQL_PG_CONNECTIONS`, counted in the budget. */
   metadataPoolSize: number;
+  /**
+   * Run only the metadata's allow-listed operations for every role but admin (`HASURA_GRAPHQL_ENABLE_ALLOWLIST`). Hasura
+   * Community Edition enforces no depth or node limit (api_limits are Cloud/Enterprise), so this is what bounds the
+   * queries anyone can send. @default true
+   */
+  allowList: boolean;
   /** Runtime identity of the service. */
   serviceAccountEmail: pulumi.Input<string>;
   /** `databaseCaCert`: the instance's server CA, mounted as a file for the URLs' `sslrootcert` (verify-ca). */
@@ -131,6 +137,8 @@ export class Hasura extends PulsuraComponent {
         HASURA_GRAPHQL_ENABLE_CONSOLE: "false",
         HASURA_GRAPHQL_DEV_MODE: "false",
         HASURA_GRAPHQL_ADMIN_INTERNAL_ERRORS: "false",
+        // https://hasura.io/docs/latest/security/allow-list/ (not enforced for admin, i.e. the admin secret)
+        HASURA_GRAPHQL_ENABLE_ALLOWLIST: String(args.allowList),
         HASURA_GRAPHQL_ENABLED_APIS: "graphql,metadata",
         HASURA_GRAPHQL_CORS_DOMAIN: pulumi.output(args.corsOrigins).apply((origins) => origins.join(",")),
         // Query logs would carry variables (personal data); the rest is what operations needs.

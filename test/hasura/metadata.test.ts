@@ -95,7 +95,14 @@ const metadataDir = path.join(hasuraProjectDir, "metadata");
 
 /** Hasura's own full-access role; it needs (and may have) no permission entries. */
 const builtInAdminRole = "admin";
-const permissionRoles = ["anonymous", "user"];
+const permissionRoles = ["anonymous", "operator", "user"];
+/** What every operator permission requires: the caller's users row says operator now, whatever an older token says. */
+const operatorGate = {
+  _exists: {
+    _table: { name: "users", schema: "public" },
+    _where: { _and: [{ id: { _eq: "X-Hasura-User-Id" } }, { role: { _eq: "operator" } }, { deleted_at: { _is_null: true } }] },
+  },
+};
 const permissionKinds = ["insert_permissions", "select_permissions", "update_permissions", "delete_permissions"] as const;
 const serviceUrlTemplate = /^\{\{PULSURA_SERVICE_([A-Z0-9]+(?:_[A-Z0-9]+)*)_URL\}\}\/\S+$/;
 const eventSecretHeader = { name: "X-Pulsura-Event-Secret", value_from_env: "PULSURA_EVENT_SECRET" };
@@ -208,8 +215,11 @@ describe("hasura/metadata", () => {
     return byName;
   }
 
-  /** Walks a Hasura boolean expression: every column and relationship it names must exist. */
-  function checkBoolExp(tableName: string, expression: unknown, where: string): void {
+  /**
+   * Walks a Hasura boolean expression: every column and relationship it names must exist, and every column comparison
+   * (`_ceq: ["$", column]` to the row being checked, `_ceq: column` to the current table) names a column of its table.
+   */
+  function checkBoolExp(tableName: string, expression: unknown, where: string, rootTable: string = tableName): void {
     if (expression === null || expression === undefined) return;
     expect(typeof expression, `${where}: boolean expression is an object`).toBe("object");
     const owner = findTable(tableName);
@@ -219,19 +229,24 @@ describe("hasura/metadata", () => {
     for (const [key, value] of Object.entries(expression as BoolExp)) {
       if (key === "_and" || key === "_or") {
         expect(Array.isArray(value), `${where}.${key} is a list`).toBe(true);
-        (value as unknown[]).forEach((item, index) => checkBoolExp(tableName, item, `${where}.${key}[${index}]`));
+        (value as unknown[]).forEach((item, index) => checkBoolExp(tableName, item, `${where}.${key}[${index}]`, rootTable));
       } else if (key === "_not") {
-        checkBoolExp(tableName, value, `${where}._not`);
+        checkBoolExp(tableName, value, `${where}._not`, rootTable);
       } else if (key === "_exists") {
         const exists = value as { _table: QualifiedTable; _where: unknown };
         tableColumns(exists._table, `${where}._exists`);
-        checkBoolExp(exists._table.name, exists._where, `${where}._exists._where`);
+        checkBoolExp(exists._table.name, exists._where, `${where}._exists._where`, rootTable);
       } else if (columns.has(key)) {
-        for (const operator of Object.keys(value as object)) {
+        for (const [operator, operand] of Object.entries(value as object)) {
           expect(operator, `${where}.${key}: operator`).toMatch(/^_[a-z_]+$/);
+          if (!/^_c(eq|neq|gt|lt|gte|lte)$/.test(operator)) continue;
+          const path = typeof operand === "string" ? [operand] : (operand as string[]);
+          const [table, column] = path[0] === "$" ? [rootTable, path[1]] : [tableName, path[0]];
+          expect(path.length, `${where}.${key}.${operator}: [column] or ["$", column]`).toBe(path[0] === "$" ? 2 : 1);
+          expect(columnsOf.get(table)?.has(column), `${where}.${key}.${operator}: column ${table}.${column}`).toBe(true);
         }
       } else if (relationships.has(key)) {
-        checkBoolExp(relationships.get(key)!, value, `${where}.${key}`);
+        checkBoolExp(relationships.get(key)!, value, `${where}.${key}`, rootTable);
       } else {
         expect.fail(`${where}: "${key}" is neither a column nor a relationship of ${tableName}`);
       }
@@ -294,35 +309,39 @@ describe("hasura/metadata", () => {
       expect(count).toBeGreaterThan(0);
     });
 
-    it("exposes every foreign key of the schema as a relationship", () => {
-      for (const key of foreignKeys) {
-        const owner = findTable(key.table)!;
-        const objectSide = (owner.object_relationships ?? []).some((relationship) => {
-          const fk = relationship.using.foreign_key_constraint_on;
-          const columns = typeof fk === "string" ? [fk] : Array.isArray(fk) ? fk : undefined;
-          const manual = relationship.using.manual_configuration;
-          return (
-            (columns && sameColumns(columns, key.columns)) ||
-            (manual?.remote_table.name === key.refTable && sameColumns(Object.keys(manual.column_mapping), key.columns))
-          );
-        });
-        expect(objectSide, `object relationship for ${key.table}(${key.columns.join(", ")}) -> ${key.refTable}`).toBe(true);
-        const referenced = findTable(key.refTable)!;
-        const arraySide = (referenced.array_relationships ?? []).some((relationship) => {
-          const fk = relationship.using.foreign_key_constraint_on;
-          const manual = relationship.using.manual_configuration;
-          if (fk && typeof fk === "object" && !Array.isArray(fk)) {
-            return fk.table.name === key.table && sameColumns(fk.columns ?? [fk.column!], key.columns);
-          }
-          return manual?.remote_table.name === key.table && sameColumns(Object.values(manual.column_mapping), key.columns);
-        });
-        expect(arraySide, `array relationship on ${key.refTable} for ${key.table}(${key.columns.join(", ")})`).toBe(true);
+    it("has no relationship loop any role but admin can follow, so a query's depth is bounded by the schema", () => {
+      for (const role of permissionRoles) {
+        const selectable = new Set(
+          tables.filter((table) => table.select_permissions?.some((entry) => entry.role === role)).map((table) => table.table.name),
+        );
+        // Hasura shows a relationship to a role only when the role may select the remote table.
+        const edges = new Map<string, string[]>();
+        for (const table of tables) {
+          if (!selectable.has(table.table.name)) continue;
+          const targets = [...relationshipsOf(table).entries()].filter(([, remote]) => selectable.has(remote));
+          edges.set(table.table.name, targets.map(([, remote]) => remote));
+        }
+        const depthOf = new Map<string, number>();
+        const depth = (name: string, path: string[]): number => {
+          expect(path, `${role}: relationship loop ${[...path, name].join(" -> ")}`).not.toContain(name);
+          if (!depthOf.has(name)) depthOf.set(name, 1 + Math.max(0, ...(edges.get(name) ?? []).map((next) => depth(next, [...path, name]))));
+          return depthOf.get(name)!;
+        };
+        const deepest = Math.max(...[...edges.keys()].map((name) => depth(name, [])));
+        // organizations -> memberships -> effective_permissions is the longest path.
+        expect(deepest, `${role}: deepest relationship path`).toBeLessThanOrEqual(3);
+      }
+    });
+
+    it("tracks the database's child tables under their parent, never the way back up", () => {
+      for (const table of tables) {
+        expect(table.object_relationships ?? [], `${table.table.name}: object relationships`).toEqual([]);
       }
     });
   });
 
   describe("permissions", () => {
-    it("grants only the anonymous and user roles explicitly (admin is Hasura's built-in full-access role)", () => {
+    it("grants only the anonymous, operator and user roles explicitly (admin is Hasura's built-in full-access role)", () => {
       const roles = new Set(allPermissions().map(({ entry }) => entry.role));
       expect([...roles].sort()).toEqual(permissionRoles);
       expect(roles.has(builtInAdminRole)).toBe(false);
@@ -386,14 +405,29 @@ describe("hasura/metadata", () => {
       expect(users.delete_permissions ?? []).toEqual([]);
     });
 
-    it("leaves the audit log and webhook bookkeeping to the admin role", () => {
-      for (const name of ["audit_log", "processed_deliveries"]) {
+    it("leaves webhook bookkeeping and row quotas to the admin role, and the audit log to operators", () => {
+      for (const name of ["processed_deliveries", "row_quotas", "membership_assignable_roles", "file_access_scopes"]) {
         const table = findTable(name)!;
         for (const kind of permissionKinds) expect(table[kind] ?? [], `${name}.${kind}`).toEqual([]);
       }
+      const audit = findTable("audit_log")!;
+      expect(audit.select_permissions?.map((entry) => entry.role)).toEqual(["operator"]);
+      for (const kind of ["insert_permissions", "update_permissions", "delete_permissions"] as const) expect(audit[kind] ?? []).toEqual([]);
     });
 
-    it("lets owners and admins manage memberships and flags through their effective permissions in that organization", () => {
+    it("conditions every operator permission on the operator's users row, not on the token alone", () => {
+      // The role catalogue is public (anonymous reads it too): nothing to gate there.
+      const isPublic = (table: TableMetadata) => table.select_permissions?.some((entry) => entry.role === "anonymous") ?? false;
+      const operatorEntries = allPermissions().filter(({ table, entry }) => entry.role === "operator" && !isPublic(table));
+      expect(operatorEntries.length).toBeGreaterThan(0);
+      for (const { table, kind, entry } of operatorEntries) {
+        const where = `${table.table.name}.${kind}[operator]`;
+        if (kind !== "insert_permissions") expect(containsExpression(entry.permission.filter, operatorGate), `${where}.filter`).toBe(true);
+        if (kind === "insert_permissions") expect(containsExpression(entry.permission.check, operatorGate), `${where}.check`).toBe(true);
+      }
+    });
+
+    it("lets owners and admins manage memberships, patches and flags through their effective permissions in that organization", () => {
       const managed = [
         ["memberships", "members.manage"],
         ["membership_permission_patches", "members.manage"],
@@ -402,7 +436,16 @@ describe("hasura/metadata", () => {
       for (const [name, permission] of managed) {
         const table = findTable(name)!;
         const rule = {
-          organization: { effective_permissions: { user_id: { _eq: "X-Hasura-User-Id" }, permission: { _eq: permission } } },
+          _exists: {
+            _table: { name: "membership_effective_permissions", schema: "public" },
+            _where: {
+              _and: [
+                { organization_id: { _ceq: ["$", "organization_id"] } },
+                { user_id: { _eq: "X-Hasura-User-Id" } },
+                { permission: { _eq: permission } },
+              ],
+            },
+          },
         };
         for (const kind of permissionKinds) {
           const entry = table[kind]?.find((candidate) => candidate.role === "user");

@@ -32,7 +32,8 @@ insert into public.organization_feature_flags (organization_id, key, enabled, up
   ('00000000-0000-4000-8000-00000000d001', 'exports', false, 'demo-owner')
 on conflict (organization_id, key) do nothing;
 
-insert into public.files (id, owner_id, organization_id, object_path, content_type, size_bytes) values
+-- The object path is derived by the database (organizations/<organization id>/<file id>).
+insert into public.files (id, owner_id, organization_id, name, content_type, size_bytes) values
   ('00000000-0000-4000-8000-00000000f001', 'demo-member', '00000000-0000-4000-8000-00000000d001',
-   'organizations/00000000-0000-4000-8000-00000000d001/welcome.pdf', 'application/pdf', 48213)
+   'welcome.pdf', 'application/pdf', 48213)
 on conflict (id) do nothing;
