@@ -97,6 +97,14 @@ describe("stack config", () => {
     ]);
   });
 
+  it("keeps Hasura's allow-list on in prod, and lets a dev stack turn it off", () => {
+    expect(problemsOf({ ...base, "pulsura:environment": "prod", "pulsura:alertEmail": "ops@example.com", "pulsura:hasura": '{"allowList":false}' })).toEqual([
+      "pulsura:hasura.allowList: got false, expected true in prod: without the allow-list anyone can send Hasura any query the permissions allow, however deep",
+    ]);
+    expect(parse({ ...base, "pulsura:hasura": '{"allowList":false}' }).hasura.allowList).toBe(false);
+    expect(parse(base).hasura.allowList).toBe(true);
+  });
+
   it("asks for an OAuth client secret as a Pulumi secret when a provider is configured", () => {
     const raw = { ...base, "pulsura:auth": '{"google":{"clientId":"id.apps.googleusercontent.com"}}' };
     expect(problemsOf(raw)).toEqual([

@@ -46,6 +46,8 @@ describe.each(plannedStacks())("stack %s", (stack) => {
       HASURA_GRAPHQL_DEV_MODE: "false",
       HASURA_GRAPHQL_ENABLED_APIS: "graphql,metadata",
       HASURA_GRAPHQL_ENABLE_TELEMETRY: "false",
+      // Only the app's registered operations run (hasura/metadata/query_collections.yaml): bounds every query's depth.
+      HASURA_GRAPHQL_ENABLE_ALLOWLIST: "true",
     })) expect(env.get(name)?.value, name).toBe(value);
     expect(env.get("HASURA_GRAPHQL_ENABLED_LOG_TYPES").value).toBe("startup,http-log,webhook-log,websocket-log");
     for (const name of ["HASURA_GRAPHQL_DATABASE_URL", "HASURA_GRAPHQL_METADATA_DATABASE_URL", "HASURA_GRAPHQL_ADMIN_SECRET", "PULSURA_EVENT_SECRET"]) {
