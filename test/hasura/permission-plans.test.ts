@@ -42,6 +42,12 @@ describe("permission rules on a database with many tenants", () => {
 
   async function scansOf(perms: Permissions, session: Session, table: string): Promise<string[]> {
     const [explained] = (await perms.as(client, session).explainSelect(table)) as Array<{ Plan: PlanNode }>;
+    // Figures, not assertions: PULSURA_SHOW_PLANS=1 prints each plan as executed, with its time.
+    if (process.env.PULSURA_SHOW_PLANS) {
+      const { text, values } = perms.selectSql(session, table);
+      const { rows } = await client.query<{ "QUERY PLAN": string }>(`explain (analyze, costs off) ${text}`, values);
+      console.log(`${table} as ${session["x-hasura-user-id"]}:\n${rows.map((row) => row["QUERY PLAN"]).join("\n")}`);
+    }
     return seqScans(explained.Plan).filter((relation) => tenantTables.has(relation));
   }
 
