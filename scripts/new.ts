@@ -57,6 +57,7 @@ function main(argv: string[]): number {
       process.stdout.write(`${change.create ? "created" : "updated"} ${change.file}\n`);
     }
     if (argv[0] === "service" && argv[1]) process.stdout.write(`\n${templates.serviceDatabaseNotes(argv[1])}`);
+    if (argv[0] === "action" && argv[1]) process.stdout.write(`\n${templates.actionAllowListNotes(argv[1])}`);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -292,3 +292,11 @@ describe("${service} service", () => {
 export function serviceDockerfile(service: string, coreDockerfile: string): string {
   return coreDockerfile.replace(/services\/core/g, `services/${service}`).replace(/\bcore\b/g, service);
 }
+
+/** What a new action needs before the app can call it on a deployed stack, printed after scaffolding. */
+export function actionAllowListNotes(action: string): string {
+  return `Deployed stacks run only allow-listed operations (pulsura:hasura.allowList, always on in prod). To call ${action} from the app:
+  1. add a named operation that calls it to flutter-template/lib/src/graphql/documents.dart (a raw r''' string, like the others)
+  2. npm run hasura:allow-list   (rewrites hasura/metadata/query_collections.yaml; a test fails when the two drift)
+`;
+}

@@ -69,6 +69,9 @@ describe("npm run new", () => {
     const graphql = fs.readFileSync(path.join(copy, "hasura/metadata/actions.graphql"), "utf8");
     expect(graphql).toMatch(/type Mutation \{\n {2}createOrganization\(name: String!\): CreateOrganizationOutput\n {2}sendInvite\(name: String!\): SendInviteOutput\n\}/);
     expect(graphql).toContain("type SendInviteOutput {");
+    // Deployed stacks run only allow-listed operations: the scaffold says how the app gets to call it.
+    expect(result.stdout).toContain("flutter-template/lib/src/graphql/documents.dart");
+    expect(result.stdout).toContain("npm run hasura:allow-list");
   });
 
   it("creates an event trigger on a tracked table and a cron trigger", () => {
