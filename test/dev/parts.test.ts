@@ -123,7 +123,7 @@ describe("Auth-emulator webhook for Hasura", () => {
     aud: project,
     sub: "uid-1",
     exp: now + 600,
-    ...claims(["user", "admin"], "admin"),
+    ...claims(["user", "operator"], "operator"),
     ...extra,
   });
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -131,7 +131,7 @@ describe("Auth-emulator webhook for Hasura", () => {
   it("gives the default role and user id of the Hasura claims, or the requested allowed role", () => {
     expect(authenticate(bearer(emulatorToken(valid())), project, now)).toEqual({
       status: 200,
-      session: { "x-hasura-user-id": "uid-1", "X-Hasura-Role": "admin" },
+      session: { "x-hasura-user-id": "uid-1", "X-Hasura-Role": "operator" },
     });
     expect(authenticate({ ...bearer(emulatorToken(valid())), "x-hasura-role": "user" }, project, now)).toMatchObject({
       status: 200,
@@ -150,6 +150,7 @@ describe("Auth-emulator webhook for Hasura", () => {
       [bearer(emulatorToken(valid({ iss: "https://securetoken.google.com/demo-other" }))), /issuer/],
       [bearer(emulatorToken(valid({ exp: now - 1 }))), /expired/],
       [{ ...bearer(emulatorToken({ ...valid(), ...claims(["user"], "user") })), "x-hasura-role": "admin" }, /not one of the token's allowed roles/],
+      [bearer(emulatorToken({ ...valid(), ...claims(["user", "admin"], "admin") })), /built-in role for the admin secret alone/],
       [bearer(emulatorToken({ ...valid(), [hasuraClaimsNamespace]: undefined })), /no https:\/\/hasura\.io\/jwt\/claims claims/],
       [{ authorization: "Basic dXNlcjpwYXNz" }, /not `Bearer/],
       [bearer("not-a-jwt"), /not a JWT/],

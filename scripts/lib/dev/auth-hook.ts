@@ -26,6 +26,8 @@ import type { AddressInfo } from "node:net";
 export const hasuraClaimsNamespace = "https://hasura.io/jwt/claims";
 /** The role of requests without a token, as HASURA_GRAPHQL_UNAUTHORIZED_ROLE is on deployed stacks. */
 export const unauthorizedRole = "anonymous";
+/** Hasura's built-in full-access role: the admin secret's, never a token's. */
+const hasuraAdminRole = "admin";
 /** Path Hasura calls. */
 export const authHookPath = "/hasura/auth";
 
@@ -74,6 +76,9 @@ export function authenticate(
     return deny("the Hasura claims lack x-hasura-default-role or x-hasura-allowed-roles");
   }
   if (!allowedRoles.includes(defaultRole)) return deny("x-hasura-default-role is not one of x-hasura-allowed-roles");
+  // Hasura's JWT mode would grant a token naming `admin` full access (metadata API, run_sql): no token of this stack
+  // names it (services/kit/src/claims.ts), and a token that does is refused rather than trusted.
+  if (allowedRoles.includes(hasuraAdminRole)) return deny(`the token's allowed roles name ${hasuraAdminRole}, Hasura's built-in role for the admin secret alone`);
   const requestedRole = single(headers["x-hasura-role"]);
   if (requestedRole !== undefined && !allowedRoles.includes(requestedRole)) {
     return deny(`x-hasura-role ${JSON.stringify(requestedRole)} is not one of the token's allowed roles ${JSON.stringify(allowedRoles)}`);
