@@ -129,7 +129,11 @@ describe("Hasura permissions under attack", () => {
       const alt = await user("alt");
       const org = await organization({ [admin]: "admin" });
       await as(admin).insert("memberships", { organization_id: org.id, user_id: alt, role: "member" });
-      await expect(as(admin).insert("membership_permission_patches", { organization_id: org.id, user_id: alt, permission: "organization.delete", effect: "grant" })).rejects.toThrow(checkFailed);
+      await expect(as(admin).insert("membership_permission_patches", { organization_id: org.id, user_id: alt, permission: "organization.delete", effect: "grant" })).rejects.toThrow(refusedPatch);
+      // Hasura's own check: once the owner took flags.manage from the admin, the admin cannot hand it to anyone.
+      await as(org.owner).insert("membership_permission_patches", { organization_id: org.id, user_id: admin, permission: "flags.manage", effect: "revoke" });
+      await expect(as(admin).insert("membership_permission_patches", { organization_id: org.id, user_id: alt, permission: "flags.manage", effect: "grant" })).rejects.toThrow(checkFailed);
+      expect(await effective(org.id, alt)).not.toContain("flags.manage");
       // Owners hold it, and still cannot hand it out.
       await expect(as(org.owner).insert("membership_permission_patches", { organization_id: org.id, user_id: alt, permission: "organization.delete", effect: "grant" })).rejects.toThrow(refusedPatch);
       await expect(
