@@ -258,7 +258,7 @@ export async function startHasuraGraphqlStub(
         path,
       );
     }
-    if (row.role !== "user" && row.role !== "admin") {
+    if (row.role !== "user" && row.role !== "operator") {
       throw new HasuraStubError(
         "constraint-violation",
         'Check constraint violation. new row for relation "users" violates check constraint "users_role_check"',

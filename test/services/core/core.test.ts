@@ -161,7 +161,12 @@ describe("svc_core's privileges (least privilege, as on Cloud SQL)", () => {
       "select r.rolname as role from pg_auth_members m join pg_roles r on r.oid = m.roleid where m.member = 'svc_core'::regrole order by 1",
     );
     // cloudsqlsuperuser is what Cloud SQL gives every API user; the schema no longer belongs to it (1735689600400).
-    expect(roles.rows.map((row) => row.role)).toEqual(["cloudsqlsuperuser", "pulsura_organization_writer", "pulsura_service"]);
+    expect(roles.rows.map((row) => row.role)).toEqual([
+      "cloudsqlsuperuser",
+      "pulsura_organization_writer",
+      "pulsura_service",
+      "pulsura_user_role_reader",
+    ]);
   });
 
   it("cannot drop, alter or truncate a table, or change the schema", async () => {
@@ -178,6 +183,12 @@ describe("svc_core's privileges (least privilege, as on Cloud SQL)", () => {
     for (const table of ["users", "audit_log", "files", "organization_feature_flags", "membership_permission_patches"]) {
       expect(await outcome(`select * from ${table} limit 1`), table).toBe("42501");
     }
+    // Of users, only the current global role (user_role_changed), never personal data.
+    expect(await outcome("select id, role, deleted_at from users limit 1")).toBe("ok");
+    for (const column of ["email", "phone", "display_name"]) {
+      expect(await outcome(`select ${column} from users limit 1`), `users.${column}`).toBe("42501");
+    }
+    expect(await outcome("update users set role = 'operator'")).toBe("42501");
     // It may insert an organization (createOrganization) but not read or change other organizations.
     expect(await outcome("select name from organizations limit 1")).toBe("42501");
     expect(await outcome("update organizations set name = 'Hijacked'")).toBe("42501");
