@@ -1,5 +1,6 @@
 /**
- * Which Postgres roles (hasura/migrations/default/1735689600400_service_roles) each microservice's database user gets.
+ * Which Postgres roles (hasura/migrations/default/1735689600400_service_roles and later migrations) each
+ * microservice's database user gets.
  * The migrations define the roles and their privileges; the deploy makes `svc_<name>` a member of its roles through
  * Hasura's run_sql (infra/dynamic/database-roles.ts), and the tests and `npm run dev` grant them the same way.
  */
@@ -9,8 +10,9 @@ export const BASE_SERVICE_ROLE = "pulsura_service";
 
 /** Roles a service needs beyond the base role, by service name; a new service adds its entry with its migration. */
 export const SERVICE_DATABASE_ROLES: Readonly<Record<string, readonly string[]>> = {
-  // createOrganization inserts organizations and the owner membership.
-  core: ["pulsura_organization_writer"],
+  // createOrganization inserts organizations and the owner membership; user_role_changed reads the current
+  // users.role (1735689600800_operator_role).
+  core: ["pulsura_organization_writer", "pulsura_user_role_reader"],
 };
 
 /** The database user of a microservice: `svc_<name>` with dashes as underscores. */

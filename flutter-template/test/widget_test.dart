@@ -186,10 +186,18 @@ void main() {
       expect(changes, ['add new-user as member']);
     });
 
-    testWidgets('global admins manage every organization, even without a membership', (tester) async {
-      await pumpMembers(tester, 'staff-1', globalRole: 'admin');
+    testWidgets('operators manage every organization, even without a membership', (tester) async {
+      await pumpMembers(tester, 'staff-1', globalRole: operatorRole);
       expect(find.text('Add member'), findsOneWidget);
       expect(manage('owner-1'), findsOneWidget);
+    });
+
+    testWidgets("a token saying Hasura's admin role gets no more than its memberships give", (tester) async {
+      await pumpMembers(tester, 'staff-1', globalRole: 'admin');
+      expect(find.text('Add member'), findsNothing);
+      for (final member in members) {
+        expect(manage(member.userId), findsNothing);
+      }
     });
   });
 
@@ -198,11 +206,11 @@ void main() {
       expect(
         hasuraRoleOf({
           'https://hasura.io/jwt/claims': {
-            'x-hasura-default-role': 'admin',
-            'x-hasura-allowed-roles': ['user', 'admin'],
+            'x-hasura-default-role': 'operator',
+            'x-hasura-allowed-roles': ['user', 'operator'],
           },
         }),
-        'admin',
+        operatorRole,
       );
     });
 

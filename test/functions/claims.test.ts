@@ -5,6 +5,7 @@ import {
   hasuraClaims,
   hasuraClaimsNamespace,
   maxCustomClaimsBytes,
+  userRoles,
   type UserRole,
 } from "../../functions/src/claims";
 
@@ -19,14 +20,24 @@ describe("hasuraClaims", () => {
     });
   });
 
-  it("lets an admin default to admin and still act as a plain user", () => {
-    const session = hasuraClaims("boss", "admin")[hasuraClaimsNamespace];
-    expect(session["x-hasura-default-role"]).toBe("admin");
-    expect(session["x-hasura-allowed-roles"]).toEqual(["user", "admin"]);
+  it("lets an operator default to operator and still act as a plain user", () => {
+    const session = hasuraClaims("boss", "operator")[hasuraClaimsNamespace];
+    expect(session["x-hasura-default-role"]).toBe("operator");
+    expect(session["x-hasura-allowed-roles"]).toEqual(["user", "operator"]);
     expect(session["x-hasura-user-id"]).toBe("boss");
   });
 
-  it.each<UserRole>(["user", "admin"])("always allows the default role (%s), as Hasura requires", (role) => {
+  it("has user and operator as the only global roles: Hasura's admin is not one", () => {
+    expect(userRoles).toEqual(["user", "operator"]);
+  });
+
+  it("refuses Hasura's built-in admin role, which would give a token the metadata API and run_sql", () => {
+    expect(() => hasuraClaims("boss", "admin" as UserRole)).toThrow(
+      /role "admin" is Hasura's built-in admin role .* reserved for the admin secret; app administrators have the role "operator"/,
+    );
+  });
+
+  it.each<UserRole>(["user", "operator"])("always allows the default role (%s), as Hasura requires", (role) => {
     const session = hasuraClaims("u", role)[hasuraClaimsNamespace];
     expect(session["x-hasura-allowed-roles"]).toContain(session["x-hasura-default-role"]);
     // Hasura reads session variables as strings (the role list as a JSON array of strings).
@@ -38,7 +49,7 @@ describe("hasuraClaims", () => {
   it("stays under Firebase's 1000-byte custom claims limit even for the longest uid and multi-byte text", () => {
     // Firebase uids are at most 128 characters; multi-byte ones make the UTF-8 size the largest.
     const longestUid = "é".repeat(128);
-    const claims = hasuraClaims(longestUid, "admin");
+    const claims = hasuraClaims(longestUid, "operator");
     const bytes = Buffer.byteLength(JSON.stringify(claims), "utf8");
     expect(bytes).toBe(customClaimsBytes(claims));
     expect(bytes).toBeGreaterThan(128 * 2);
@@ -56,6 +67,6 @@ describe("hasuraClaims", () => {
   it("refuses a missing or oversized uid and an unknown role", () => {
     expect(() => hasuraClaims("")).toThrow(/uid must be a non-empty string/);
     expect(() => hasuraClaims("x".repeat(129))).toThrow(/at most 128 characters/);
-    expect(() => hasuraClaims("u", "owner" as UserRole)).toThrow(/role must be one of user, admin/);
+    expect(() => hasuraClaims("u", "owner" as UserRole)).toThrow(/role must be one of user, operator, got "owner"/);
   });
 });

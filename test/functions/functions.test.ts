@@ -150,10 +150,10 @@ describe("onUserCreated", () => {
   });
 
   it("keeps a row's role when the upsert hits an existing row (role is not an update column)", async () => {
-    await createUser(userRecord({ uid: "u-admin", email: "old@example.com" }));
-    hasura.users.set("u-admin", { ...hasura.users.get("u-admin")!, role: "admin" });
-    await createUser(userRecord({ uid: "u-admin", email: "new@example.com" }));
-    expect(hasura.users.get("u-admin")).toMatchObject({ role: "admin", email: "new@example.com" });
+    await createUser(userRecord({ uid: "u-operator", email: "old@example.com" }));
+    hasura.users.set("u-operator", { ...hasura.users.get("u-operator")!, role: "operator" });
+    await createUser(userRecord({ uid: "u-operator", email: "new@example.com" }));
+    expect(hasura.users.get("u-operator")).toMatchObject({ role: "operator", email: "new@example.com" });
   });
 
   it("fails, so Cloud Functions retries, when Hasura answers with GraphQL errors; the retry then succeeds", async () => {

@@ -461,6 +461,27 @@ describe("hasura/migrations", () => {
       ).rejects.toThrow(/foreign key/);
     });
 
+    it("turns admin users into operators and back (1735689600800_operator_role), keeping every row", async () => {
+      const operatorRole = migrations.find((migration) => migration.name === "operator_role")!;
+      const roles = async () =>
+        (await client.query<{ id: string; role: string }>("select id, role from users where id like 'role-%' order by id")).rows;
+      await runFile(client, operatorRole.down);
+      try {
+        await client.query("insert into users (id, role) values ('role-app-admin', 'admin'), ('role-plain', 'user')");
+        await expect(client.query("insert into users (id, role) values ('role-too-early', 'operator')")).rejects.toThrow(/check constraint/);
+      } finally {
+        await runFile(client, operatorRole.up);
+      }
+      expect(await roles()).toEqual([{ id: "role-app-admin", role: "operator" }, { id: "role-plain", role: "user" }]);
+      // Hasura's built-in admin role is nobody's global role any more.
+      await expect(client.query("insert into users (id, role) values ('role-new-admin', 'admin')")).rejects.toThrow(/check constraint/);
+
+      await runFile(client, operatorRole.down);
+      expect(await roles()).toEqual([{ id: "role-app-admin", role: "admin" }, { id: "role-plain", role: "user" }]);
+      await runFile(client, operatorRole.up);
+      expect(await roles()).toEqual([{ id: "role-app-admin", role: "operator" }, { id: "role-plain", role: "user" }]);
+    });
+
     describe("seeds", () => {
       async function contents(): Promise<Record<string, unknown[]>> {
         const tables = (

@@ -8,7 +8,7 @@ insert into public.users (id, email, display_name, role) values
   ('demo-owner', 'owner@demo.pulsura.invalid', 'Olivia Owner', 'user'),
   ('demo-admin', 'admin@demo.pulsura.invalid', 'Adam Admin', 'user'),
   ('demo-member', 'member@demo.pulsura.invalid', 'Mia Member', 'user'),
-  ('demo-operator', 'operator@demo.pulsura.invalid', 'Oscar Operator', 'admin')
+  ('demo-operator', 'operator@demo.pulsura.invalid', 'Oscar Operator', 'operator')
 on conflict (id) do nothing;
 
 insert into public.organizations (id, name, created_by) values

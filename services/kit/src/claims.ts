@@ -11,8 +11,12 @@
 /** The namespace Hasura reads claims from unless `claims_namespace` says otherwise. */
 export const hasuraClaimsNamespace = "https://hasura.io/jwt/claims";
 
-/** Global roles a user row can hold (`users.role`), which become Hasura roles. */
-export const userRoles = ["user", "admin"] as const;
+/**
+ * Global roles a user row can hold (`users.role`), which become Hasura roles. App administrators are `operator`s:
+ * Hasura's `admin` role is not one of them, because an `admin` token would get Hasura's metadata API and run_sql (the
+ * whole database); `admin` is for requests made with the admin secret alone.
+ */
+export const userRoles = ["user", "operator"] as const;
 export type UserRole = (typeof userRoles)[number];
 
 /** Firebase rejects custom claims whose JSON serialization exceeds 1000 bytes. */
@@ -34,14 +38,20 @@ export interface HasuraCustomClaims {
 /**
  * Builds the Firebase custom claims that make Hasura treat the token's bearer as `uid` with `role`.
  *
- * An admin may also act as a plain user (Hasura lets a client pick any allowed role with `x-hasura-role`), so the
- * admin variant allows both roles and defaults to `admin`.
+ * An operator may also act as a plain user (Hasura lets a client pick any allowed role with `x-hasura-role`), so the
+ * operator variant allows both roles and defaults to `operator`.
  *
- * @throws Error when `uid` is not a Firebase uid, `role` is unknown, or the claims would exceed Firebase's limit.
+ * @throws Error when `uid` is not a Firebase uid, `role` is not one of {@link userRoles} (Hasura's built-in `admin`
+ *   above all), or the claims would exceed Firebase's limit.
  */
 export function hasuraClaims(uid: string, role: UserRole = "user"): HasuraCustomClaims {
   if (typeof uid !== "string" || uid.length === 0 || uid.length > maxUidLength) {
     throw new Error(`hasuraClaims: uid must be a non-empty string of at most ${maxUidLength} characters`);
+  }
+  if ((role as string) === "admin") {
+    throw new Error(
+      'hasuraClaims: role "admin" is Hasura\'s built-in admin role (full access, metadata and run_sql), reserved for the admin secret; app administrators have the role "operator"',
+    );
   }
   if (!userRoles.includes(role)) {
     throw new Error(`hasuraClaims: role must be one of ${userRoles.join(", ")}, got ${JSON.stringify(role)}`);
@@ -49,7 +59,7 @@ export function hasuraClaims(uid: string, role: UserRole = "user"): HasuraCustom
   const claims: HasuraCustomClaims = {
     [hasuraClaimsNamespace]: {
       "x-hasura-default-role": role,
-      "x-hasura-allowed-roles": role === "admin" ? ["user", "admin"] : ["user"],
+      "x-hasura-allowed-roles": role === "operator" ? ["user", "operator"] : ["user"],
       "x-hasura-user-id": uid,
     },
   };

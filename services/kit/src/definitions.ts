@@ -1,12 +1,25 @@
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { Auth } from "firebase-admin/auth";
 import type { Pool, PoolClient } from "pg";
 import type { HasuraClient } from "./hasura-client";
 import type { Logger } from "./logger";
+import { mapStack } from "./stack";
+
+/**
+ * The role Hasura gives requests without a JWT (`HASURA_GRAPHQL_UNAUTHORIZED_ROLE`, `anonymous` in this stack). Hasura
+ * builds that role's session from the request's own `x-hasura-*` headers, so every session variable of an anonymous
+ * request but the role itself, `x-hasura-user-id` above all, is whatever the caller chose to send.
+ */
+export const unauthorizedRole = "anonymous";
 
 /** Who called, from Hasura's session variables. */
 export interface Caller {
-  /** `x-hasura-user-id` (the Firebase uid), null for anonymous calls. */
+  /**
+   * `x-hasura-user-id` (the Firebase uid, from the verified JWT), null when the session has none. Trustworthy because
+   * actions never admit the unauthorized role ({@link unauthorizedRole}), whose variables come from request headers.
+   */
   userId: string | null;
   /** `x-hasura-role`. */
   role: string;
@@ -42,7 +55,10 @@ export interface ActionContext extends BaseContext {
 export interface EventContext extends BaseContext {
   /** The transaction the delivery is recorded in: write through it so the effect and the record commit together. */
   tx: PoolClient;
-  /** The session that made the change, when Hasura recorded one. */
+  /**
+   * The session that made the change, when Hasura recorded one. A change made through the unauthorized role
+   * ({@link unauthorizedRole}) carries session variables the client chose: identify no one by them.
+   */
   caller: Caller | null;
 }
 
@@ -65,7 +81,9 @@ export interface ActionSpec<Input extends AnyObjectSchema, Output> {
   input?: Input;
   /**
    * Roles that may call the action, matched against `x-hasura-role`; the same roles as the action's
-   * permissions in actions.yaml. Hasura's `admin` role is always allowed.
+   * permissions in actions.yaml. Hasura's built-in `admin` role (requests with the admin secret) is always allowed;
+   * app roles such as `operator` only when listed. Never `anonymous` ({@link unauthorizedRole}): its session is
+   * built from request headers, so the caller's identity would be the caller's say-so. `defineAction` throws.
    */
   roles: readonly string[];
   handler(input: z.output<Input>, context: ActionContext): Promise<Output> | Output;
@@ -84,7 +102,15 @@ export function defineAction<Input extends AnyObjectSchema = z.ZodObject<{}>, Ou
   spec: ActionSpec<Input, Output>,
 ): ActionDefinition<Input, Output> {
   if (!Array.isArray(spec.roles) || spec.roles.length === 0) {
-    throw new Error("defineAction: roles must name at least one role allowed to call the action");
+    throw new Error(`${definedIn()}: defineAction: roles must name at least one role allowed to call the action`);
+  }
+  if (spec.roles.includes(unauthorizedRole)) {
+    throw new Error(
+      `${definedIn()}: defineAction: roles must not include "${unauthorizedRole}", Hasura's role for requests without a JWT: ` +
+        `Hasura takes that role's session variables (x-hasura-user-id too) from the request's own headers, so the kit ` +
+        `could not tell who called. Require a signed-in role such as "user", or serve public data through a Hasura ` +
+        `select permission of "${unauthorizedRole}" instead of an action`,
+    );
   }
   return Object.freeze({
     kind: "action",
@@ -92,6 +118,24 @@ export function defineAction<Input extends AnyObjectSchema = z.ZodObject<{}>, Ou
     roles: Object.freeze([...spec.roles]),
     handler: spec.handler,
   });
+}
+
+/**
+ * The handler file that called a define function, for errors raised while it is evaluated: the first stack frame
+ * outside this module, mapped to its TypeScript source when the service runs as a bundle, relative to the working
+ * directory. "a handler file" when the stack says nothing usable.
+ */
+function definedIn(): string {
+  const thisModule = /[\\/]kit[\\/](?:src|dist)[\\/]definitions\.[cm]?[jt]s$/;
+  for (const line of mapStack(new Error().stack ?? "").split("\n").slice(1)) {
+    const match = /^\s*at (?:async )?(?:.*? \()?(.+?):\d+:\d+\)?$/.exec(line);
+    if (!match) continue;
+    let file = match[1]!;
+    if (file.startsWith("file://")) file = fileURLToPath(file);
+    if (file === __filename || thisModule.test(file) || file.startsWith("node:")) continue;
+    return path.isAbsolute(file) ? path.relative(process.cwd(), file) : file;
+  }
+  return "a handler file";
 }
 
 export type TriggerOperation = "INSERT" | "UPDATE" | "DELETE" | "MANUAL";

@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   // startPostgres granted svc_core its roles the same way; start from a user that has none.
-  await hasura.query("revoke pulsura_service, pulsura_organization_writer from svc_core");
+  await hasura.query(`revoke ${serviceDatabaseRoles("core").join(", ")} from svc_core`);
   adminSecret = newAdminSecret();
   stub = await startHasuraApiStub({ databaseUrl: database.url, adminSecret });
 });

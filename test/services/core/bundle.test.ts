@@ -133,21 +133,29 @@ describe("the core bundle", () => {
     const { getAuth } = await import("firebase-admin/auth");
     process.env.FIREBASE_AUTH_EMULATOR_HOST = emulator.host;
     const auth = getAuth(getApps().find((app) => app.name === "bundle-test") ?? initializeApp({ projectId }, "bundle-test"));
-    await auth.createUser({ uid: "bundle-admin" });
+    await auth.createUser({ uid: "bundle-operator" });
+    // The handler reads the current role from the users row (as svc_core), not from the payload.
+    const sql = new Client({ connectionString: database.url });
+    await sql.connect();
+    try {
+      await sql.query("insert into users (id, role) values ('bundle-operator', 'operator') on conflict (id) do update set role = 'operator'");
+    } finally {
+      await sql.end();
+    }
 
     const delivery = eventPayload({
       trigger: "user_role_changed",
       op: "UPDATE",
-      old: { id: "bundle-admin", role: "user" },
-      new: { id: "bundle-admin", role: "admin" },
+      old: { id: "bundle-operator", role: "user" },
+      new: { id: "bundle-operator", role: "operator" },
     });
     const answer = await post(`${url}/events/user_role_changed`, delivery);
-    expect(answer).toMatchObject({ status: 200, body: { status: "processed", result: { role: "admin" } } });
-    expect((await auth.getUser("bundle-admin")).customClaims).toEqual({
+    expect(answer).toMatchObject({ status: 200, body: { status: "processed", result: { role: "operator" } } });
+    expect((await auth.getUser("bundle-operator")).customClaims).toEqual({
       "https://hasura.io/jwt/claims": {
-        "x-hasura-default-role": "admin",
-        "x-hasura-allowed-roles": ["user", "admin"],
-        "x-hasura-user-id": "bundle-admin",
+        "x-hasura-default-role": "operator",
+        "x-hasura-allowed-roles": ["user", "operator"],
+        "x-hasura-user-id": "bundle-operator",
       },
     });
   });

@@ -93,6 +93,54 @@ describe("createOrganization", () => {
     expect((await sql.query("select 1 from organizations where name = 'Early'")).rowCount).toBe(0);
   });
 
+  // The cap itself is a trigger of another migration; this test raises exactly the error that trigger is specified to
+  // raise (SQLSTATE 54000, constraint organizations_per_creator_limit) from a stand-in trigger, to test the mapping.
+  it("maps the per-creator organization limit error (54000, organizations_per_creator_limit) to 409 limit-reached with its message", async () => {
+    await sql.query(`
+      create function test_organization_limit() returns trigger language plpgsql as $$
+      begin
+        if new.name = 'One too many' then
+          raise exception 'a user may create at most 3 organizations'
+            using errcode = '54000', constraint = 'organizations_per_creator_limit';
+        end if;
+        return new;
+      end $$;
+      create trigger test_organization_limit before insert on organizations for each row execute function test_organization_limit();
+    `);
+    try {
+      const answer = await post(
+        `${service.url}/actions/createOrganization`,
+        actionPayload("createOrganization", { name: "One too many" }, userSession("owner-2")),
+      );
+      expect(answer).toMatchObject({
+        status: 409,
+        body: { message: "a user may create at most 3 organizations", extensions: { code: "limit-reached" } },
+      });
+      expect((await sql.query("select 1 from organizations where name = 'One too many'")).rowCount).toBe(0);
+    } finally {
+      await sql.query("drop trigger test_organization_limit on organizations; drop function test_organization_limit()");
+    }
+  });
+
+  it("keeps other program_limit_exceeded errors unexpected (500): only the organization limit is the caller's to see", async () => {
+    await sql.query(`
+      create function test_other_limit() returns trigger language plpgsql as $$
+      begin
+        if new.name = 'Other limit' then
+          raise exception 'some internal limit' using errcode = '54000';
+        end if;
+        return new;
+      end $$;
+      create trigger test_other_limit before insert on organizations for each row execute function test_other_limit();
+    `);
+    try {
+      const answer = await post(`${service.url}/actions/createOrganization`, actionPayload("createOrganization", { name: "Other limit" }, userSession("owner-2")));
+      expect(answer).toMatchObject({ status: 500, body: { message: "internal error", extensions: { code: "unexpected" } } });
+    } finally {
+      await sql.query("drop trigger test_other_limit on organizations; drop function test_other_limit()");
+    }
+  });
+
   it("rejects a blank name", async () => {
     const answer = await post(`${service.url}/actions/createOrganization`, actionPayload("createOrganization", { name: "   " }, userSession("owner-1")));
     expect(answer).toMatchObject({ status: 400, body: { extensions: { code: "validation-failed", path: "$.input.name" } } });
@@ -161,7 +209,12 @@ describe("svc_core's privileges (least privilege, as on Cloud SQL)", () => {
       "select r.rolname as role from pg_auth_members m join pg_roles r on r.oid = m.roleid where m.member = 'svc_core'::regrole order by 1",
     );
     // cloudsqlsuperuser is what Cloud SQL gives every API user; the schema no longer belongs to it (1735689600400).
-    expect(roles.rows.map((row) => row.role)).toEqual(["cloudsqlsuperuser", "pulsura_organization_writer", "pulsura_service"]);
+    expect(roles.rows.map((row) => row.role)).toEqual([
+      "cloudsqlsuperuser",
+      "pulsura_organization_writer",
+      "pulsura_service",
+      "pulsura_user_role_reader",
+    ]);
   });
 
   it("cannot drop, alter or truncate a table, or change the schema", async () => {
@@ -178,6 +231,12 @@ describe("svc_core's privileges (least privilege, as on Cloud SQL)", () => {
     for (const table of ["users", "audit_log", "files", "organization_feature_flags", "membership_permission_patches"]) {
       expect(await outcome(`select * from ${table} limit 1`), table).toBe("42501");
     }
+    // Of users, only the current global role (user_role_changed), never personal data.
+    expect(await outcome("select id, role, deleted_at from users limit 1")).toBe("ok");
+    for (const column of ["email", "phone", "display_name"]) {
+      expect(await outcome(`select ${column} from users limit 1`), `users.${column}`).toBe("42501");
+    }
+    expect(await outcome("update users set role = 'operator'")).toBe("42501");
     // It may insert an organization (createOrganization) but not read or change other organizations.
     expect(await outcome("select name from organizations limit 1")).toBe("42501");
     expect(await outcome("update organizations set name = 'Hijacked'")).toBe("42501");

@@ -39,6 +39,7 @@ describe("drift check", () => {
         // Roles against permissions
         "action listThings: the handler allows role manager, but actions.yaml grants it no permission",
         "action listThings: actions.yaml lets role viewer call it, but the handler's roles do not include it",
+        "action listThings: actions.yaml lets role anonymous call it, but actions never admit anonymous (its session variables, x-hasura-user-id too, come from the request's headers): remove that permission",
         // The webhook secret header
         "actions.yaml: action search sends no X-Pulsura-Event-Secret header, so the service would refuse every call",
         "actions.yaml: action listThings: X-Pulsura-Event-Secret must come from value_from_env: PULSURA_EVENT_SECRET",

@@ -161,6 +161,15 @@ describe("actions", () => {
     expect(answer).toMatchObject({ status: 200, body: { userId: null, role: "admin" } });
   });
 
+  it("treats operator as an app role like any other, not as Hasura's admin: 403 where the action does not list it", async () => {
+    const answer = await post(
+      `${service.url}/actions/echo`,
+      actionPayload("echo", { name: "x" }, { "x-hasura-role": "operator", "x-hasura-user-id": "op-1" }),
+    );
+    expect(answer).toMatchObject({ status: 403, body: { message: 'role "operator" may not call echo', extensions: { code: "access-denied" } } });
+    expect(echoCalls).not.toHaveBeenCalled();
+  });
+
   it("answers a domain error with its 4xx status, message and code", async () => {
     const answer = await post(`${service.url}/actions/conflict`, actionPayload("conflict", {}, userSession("u1")));
     expect(answer.status).toBe(409);

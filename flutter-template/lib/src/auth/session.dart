@@ -47,7 +47,7 @@ class Session extends ChangeNotifier {
   /// The GraphQL client while someone is signed in (the notifier's value changes when the connection is reopened).
   ValueNotifier<GraphQLClient>? get client => _client;
 
-  /// The Hasura role of the current ID token (`user`, `admin`), or null before the first token is read.
+  /// The Hasura role of the current ID token (`user`, `operator`), or null before the first token is read.
   String? get role => _role;
   String? _role;
 

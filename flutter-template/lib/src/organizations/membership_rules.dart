@@ -2,6 +2,8 @@
 /// (hasura/metadata/databases/default/tables/public_memberships.yaml) so the app only offers what the server allows.
 library;
 
+import '../auth/claims.dart';
+
 /// The organization roles of the role catalogue (`organization_roles`), most powerful first.
 const organizationRoles = ['owner', 'admin', 'member'];
 
@@ -23,15 +25,17 @@ class MembershipRules {
 
   /// Rules from the user's effective permissions in the organization, their own membership and their global role.
   ///
-  /// `members.manage` comes with the owner and admin roles (or a grant). Global admins act with Hasura's admin
-  /// role, which may do anything.
+  /// `members.manage` comes with the owner and admin roles (or a grant). Operators (global role `operator`) manage
+  /// every organization: they act through the `operator` Hasura role's own permissions (each conditioned on their
+  /// users row still saying `operator`), not through Hasura's built-in admin role, which belongs to the stack's admin
+  /// secret and is never a user's. A token that says `admin` gets nothing special here.
   factory MembershipRules.of({
     required Iterable<String> permissions,
     required List<Membership> members,
     required String userId,
     required String? globalRole,
   }) {
-    if (globalRole == 'admin') return const MembershipRules(canManage: true, isOwner: true);
+    if (globalRole == operatorRole) return const MembershipRules(canManage: true, isOwner: true);
     final own = members.where((m) => m.userId == userId);
     return MembershipRules(
       canManage: permissions.contains('members.manage'),

@@ -9,6 +9,18 @@ function isMissingUser(error: unknown): boolean {
   return code === "23503" && constraint !== undefined && userForeignKeys.has(constraint);
 }
 
+/**
+ * The database's cap on the organizations one user creates: a BEFORE INSERT trigger on organizations raises
+ * program_limit_exceeded (SQLSTATE 54000) naming this constraint, with a message meant for the user
+ * ("a user may create at most N organizations").
+ */
+const organizationLimitConstraint = "organizations_per_creator_limit";
+
+function isOrganizationLimit(error: unknown): error is { message: string } {
+  const { code, constraint, message } = error as { code?: string; constraint?: string; message?: unknown };
+  return code === "54000" && constraint === organizationLimitConstraint && typeof message === "string";
+}
+
 /** Creates an organization with the caller as its owner: both rows in one transaction (a single statement). */
 export default defineAction({
   roles: ["user"],
@@ -39,6 +51,8 @@ export default defineAction({
       if (isMissingUser(error)) {
         throw new ActionError("your user record does not exist yet; try again in a moment", { code: "user-not-found", status: 409 });
       }
+      // The trigger's message says what the limit is; the client shows it as is.
+      if (isOrganizationLimit(error)) throw new ActionError(error.message, { code: "limit-reached", status: 409 });
       throw error;
     }
   },

@@ -8,7 +8,7 @@ import {
   type TypeNode,
 } from "graphql/language";
 import { z } from "zod";
-import { normalizeRoutes, type ServiceRoutes } from "../definitions";
+import { normalizeRoutes, unauthorizedRole, type ServiceRoutes } from "../definitions";
 import { eventSecretHeader } from "../secret";
 import { serviceUrlEnvName, type HasuraHeaderEntry, type HasuraMetadataSnapshot } from "./metadata";
 
@@ -57,12 +57,20 @@ export function checkDrift(service: { name: string; routes: ServiceRoutes }, met
       problems.push(`action ${name}: actions.yaml sends it to ${entry.definition.handler}, not to {{${envName}}}/actions/${name}`);
     }
     const metadataRoles = new Set((entry.permissions ?? []).map((permission) => permission.role));
+    // `admin` is Hasura's built-in role (the admin secret), which needs no permission entry; every other role, app
+    // roles such as `operator` included, must appear on both sides.
     const handlerRoles = new Set(definition.roles.filter((role: string) => role !== "admin"));
     for (const role of handlerRoles) {
       if (!metadataRoles.has(role)) problems.push(`action ${name}: the handler allows role ${role}, but actions.yaml grants it no permission`);
     }
     for (const role of metadataRoles) {
-      if (!handlerRoles.has(role)) problems.push(`action ${name}: actions.yaml lets role ${role} call it, but the handler's roles do not include it`);
+      if (role === unauthorizedRole) {
+        problems.push(
+          `action ${name}: actions.yaml lets role ${role} call it, but actions never admit ${role} (its session variables, x-hasura-user-id too, come from the request's headers): remove that permission`,
+        );
+      } else if (!handlerRoles.has(role)) {
+        problems.push(`action ${name}: actions.yaml lets role ${role} call it, but the handler's roles do not include it`);
+      }
     }
     if (schema) problems.push(...compareActionInput(name, definition.input, schema));
   }
