@@ -6,8 +6,8 @@ import * as YAML from "yaml";
 import { appCollectionName, readAppOperations, renderQueryCollections } from "../../infra/hasura/allow-list";
 import { hasuraProjectDir, readMetadata } from "../../infra/hasura/project";
 
-// Hasura cannot run here, so the app's operations are checked against the metadata the way Hasura builds the `user`
-// role's schema (https://hasura.io/docs/latest/auth/authorization/permissions/): a root field exists for a table only
+// Hasura cannot run here, so the app's operations are checked against the metadata the way Hasura builds the `user` and `operator`
+// roles' schemas (https://hasura.io/docs/latest/auth/authorization/permissions/): a root field exists for a table only
 // with a permission for that operation, a column only when the permission lists it, a relationship only when the role
 // may select the remote table.
 
@@ -40,7 +40,9 @@ const metadata = readMetadata(hasuraProjectDir) as {
 };
 const tables = new Map(metadata.sources[0].tables.map((table) => [table.table.name, table]));
 const operations = readAppOperations();
-const role = "user";
+/** The roles the app signs in with: every user, and operators (whose token defaults to operator). */
+const appRoles = ["user", "operator"] as const;
+let role: (typeof appRoles)[number] = "user";
 /** Rows an app operation may return at most under the select limits; the app's largest is a members screen (1 + 500 + 1000). */
 const rowBudget = 2_000;
 
@@ -120,7 +122,8 @@ describe("the allow-list: the app's operations", () => {
     expect(collection.definition.queries.map((q) => q.name)).toEqual(operations.map((o) => o.name));
   });
 
-  it("holds only named operations that use what the user role may, within the row budget", () => {
+  it.each(appRoles)("holds only named operations that the %s role may run, within the row budget", (appRole) => {
+    role = appRole;
     expect(operations.length).toBeGreaterThan(0);
     for (const operation of operations) {
       const [definition] = parse(operation.query).definitions;

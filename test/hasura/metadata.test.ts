@@ -525,7 +525,7 @@ describe("hasura/metadata", () => {
           arguments: [{ name: "name", type: "String!" }],
           output_type: "CreateOrganizationOutput",
         },
-        permissions: [{ role: "user" }],
+        permissions: [{ role: "operator" }, { role: "user" }],
       });
       expect(action("whoami")).toMatchObject({
         definition: {
@@ -536,7 +536,7 @@ describe("hasura/metadata", () => {
           arguments: [],
           output_type: "WhoamiOutput",
         },
-        permissions: [{ role: "user" }],
+        permissions: [{ role: "operator" }, { role: "user" }],
       });
 
       const userRoleChanged = findTable("users")?.event_triggers?.find((trigger) => trigger.name === "user_role_changed");

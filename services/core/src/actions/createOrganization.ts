@@ -23,7 +23,7 @@ function isOrganizationLimit(error: unknown): error is { message: string } {
 
 /** Creates an organization with the caller as its owner: both rows in one transaction (a single statement). */
 export default defineAction({
-  roles: ["user"],
+  roles: ["user", "operator"],
   input: z.object({
     name: z.string().trim().min(1, "name must not be empty").max(200, "name must be at most 200 characters"),
   }),
