@@ -163,7 +163,9 @@ export function usageText(spec: CliSpec): string {
  * `main` is printed as `error: <message>` with exit code 1; a UsageError thrown by `main` counts as a usage error.
  */
 export function runCli<S extends CliSpec>(spec: S, main: (args: ParsedArgs<S>) => Promise<number> | number, argv?: readonly string[]): void {
-  const exit = (code: number) => process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+  const exit = (code: number): void => {
+    process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+  };
   const usageError = (error: UsageError) => {
     process.stderr.write(`${spec.command.replace(/ --$/, "")}: ${error.message}\n${usageText(spec)}\n`);
     exit(spec.usageExitCode ?? 2);
