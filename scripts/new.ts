@@ -7,27 +7,52 @@
  *   npm run new -- service <name>
  *
  * Each creates the handler (a typed skeleton), its Hasura metadata entry and a test, and never overwrites:
- * everything is checked before the first file is written. `--root <dir>` writes into another checkout.
+ * everything is checked before the first file is written. A service is an npm workspace, so `service` also adds it
+ * to package-lock.json (with npm itself, offline: nothing new is downloaded), or takes its files back when npm
+ * cannot. Then it prints the next steps (stack config, database roles, inventory). `--root <dir>` writes into
+ * another checkout. Command line handling is the shared layer's (scripts/lib/cli.ts).
  *
- * Exit codes: 0 created; 1 refused (something already exists, unknown service or table); 2 usage error.
+ * Exit codes: 0 created; 1 refused (something already exists, unknown service or table, the lockfile could not be
+ * updated), nothing written; 2 usage error, nothing written.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { Kind, parse as parseGraphql, type ObjectTypeDefinitionNode } from "graphql";
 import { isMap, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from "yaml";
+import { runCli, UsageError, type CliSpec, type ParsedArgs } from "./lib/cli";
 import * as templates from "./new/templates";
 
-class UsageError extends Error {}
+/** Something in the tree forbids the scaffold; it is reported before anything is written. */
 class RefusedError extends Error {}
 
-const usage = `Usage:
-  npm run new -- action <name> --service <service> [--query]
-  npm run new -- event <name> --service <service> --table <schema.table> [--operations insert,update,delete]
-  npm run new -- cron <name> --service <service> [--schedule "<cron expression>"]
-  npm run new -- service <name>
-Options:
-  --root <dir>   repository to write into (default: this repository)`;
+const kinds = ["action", "event", "cron", "service"] as const;
+type ScaffoldKind = (typeof kinds)[number];
+
+export const cliSpec = {
+  command: "npm run new --",
+  summary: "Scaffolds a handler (typed skeleton, Hasura metadata entry, test) or a new service. Never overwrites.",
+  usage: [
+    "action <name> --service <service> [--query]",
+    "event <name> --service <service> --table <schema.table> [--operations insert,update,delete]",
+    'cron <name> --service <service> [--schedule "<cron expression>"]',
+    "service <name>",
+  ],
+  options: {
+    service: { type: "string", value: "<service>", description: "the service that runs the handler (services/<service>)" },
+    table: { type: "string", value: "<schema.table>", description: "event: the tracked table whose changes trigger it" },
+    operations: { type: "string", value: "<list>", description: "event: insert, update and/or delete, comma-separated (default: all three)" },
+    schedule: { type: "string", value: "<cron>", description: 'cron: five-field cron expression (default: "0 * * * *")' },
+    query: { type: "boolean", description: "action: a Query field instead of a Mutation" },
+    root: { type: "string", value: "<dir>", description: "repository to write into (default: this repository)" },
+  },
+  subcommands: kinds,
+  maxPositionals: 2,
+  notes: "Exit codes: 0 created; 1 refused, nothing written; 2 usage error, nothing written.",
+} as const satisfies CliSpec;
+
+type Values = ParsedArgs<typeof cliSpec>["values"];
 
 const namePatterns = {
   action: { pattern: /^[a-z][A-Za-z0-9]{0,62}$/, example: "camelCase like createInvoice (a GraphQL field name)" },
@@ -36,9 +61,7 @@ const namePatterns = {
   cron: { pattern: /^[a-z][a-z0-9_]{0,62}$/, example: "snake_case like send_reminders" },
   // Becomes a Cloud Run service name and PULSURA_SERVICE_<NAME>_URL.
   service: { pattern: /^[a-z](?:[a-z0-9-]{0,28}[a-z0-9])?$/, example: "kebab-case like billing, at most 30 characters" },
-} as const;
-
-type ScaffoldKind = keyof typeof namePatterns;
+} as const satisfies Record<ScaffoldKind, unknown>;
 
 /** A file to create (never overwritten) or a metadata file to rewrite. */
 interface Change {
@@ -47,63 +70,141 @@ interface Change {
   create: boolean;
 }
 
-function main(argv: string[]): number {
+function main({ values, positionals }: ParsedArgs<typeof cliSpec>): number {
+  const kind = positionals[0] as ScaffoldKind;
+  const name = positionals[1];
+  const root = path.resolve(values.root ?? path.join(__dirname, ".."));
+  let changes: Change[];
   try {
-    const changes = plan(argv);
-    for (const change of changes) {
-      fs.mkdirSync(path.dirname(change.file), { recursive: true });
-      // "wx" fails instead of replacing a file that appeared since the check.
-      fs.writeFileSync(change.file, change.content, change.create ? { flag: "wx" } : {});
-      process.stdout.write(`${change.create ? "created" : "updated"} ${change.file}\n`);
-    }
-    if (argv[0] === "service" && argv[1]) process.stdout.write(`\n${templates.serviceDatabaseNotes(argv[1])}`);
-    if (argv[0] === "action" && argv[1]) process.stdout.write(`\n${templates.actionAllowListNotes(argv[1])}`);
-    return 0;
+    changes = plan(root, kind, name, values);
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\n\n${usage}\n`);
-      return 2;
-    }
-    if (error instanceof RefusedError) {
-      process.stderr.write(`refused: ${error.message}\n`);
-      return 1;
-    }
+    if (error instanceof RefusedError) return refuse(error.message);
     throw error;
+  }
+  const written = write(changes);
+  if (kind === "service") {
+    const failure = addWorkspaceToLockfile(root, name!);
+    if (failure) {
+      written.undo();
+      return refuse(failure, "The service's files were taken back and package-lock.json was not touched: nothing was changed.");
+    }
+    process.stdout.write(`updated ${path.join(root, "package-lock.json")} (workspace services/${name})\n`);
+  }
+  process.stdout.write(`\n${nextSteps(kind, name!, values.service)}`);
+  return 0;
+}
+
+function refuse(message: string, outcome = "Nothing was written."): number {
+  process.stderr.write(`npm run new: refused: ${message}\n${outcome}\n`);
+  return 1;
+}
+
+/** Writes the changes in order; `undo()` removes what was created (files and the folders made for them). */
+function write(changes: Change[]): { undo: () => void } {
+  const createdFiles: string[] = [];
+  const createdDirs: string[] = [];
+  for (const change of changes) {
+    const firstNewDir = fs.mkdirSync(path.dirname(change.file), { recursive: true });
+    if (firstNewDir) createdDirs.push(firstNewDir);
+    // "wx" fails instead of replacing a file that appeared since the check.
+    fs.writeFileSync(change.file, change.content, change.create ? { flag: "wx" } : {});
+    if (change.create) createdFiles.push(change.file);
+    process.stdout.write(`${change.create ? "created" : "updated"} ${change.file}\n`);
+  }
+  return {
+    undo: () => {
+      for (const file of createdFiles.reverse()) fs.rmSync(file, { force: true });
+      for (const dir of createdDirs.reverse()) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Adds services/<name> to package-lock.json as npm does for a new workspace (a link under node_modules/@pulsura and
+ * the package's own entry), so `npm ci` (CI, the service's Dockerfile) accepts the lockfile. npm itself computes the
+ * entries (`install --package-lock-only`, with the npm that runs this script), in a scratch folder holding only the
+ * manifests and the lockfile: with node_modules beside it npm would also rewrite node_modules/.package-lock.json,
+ * listing a link that is not installed. Every dependency of the skeleton is already locked, so npm needs no network.
+ * Returns why it failed, or undefined.
+ */
+function addWorkspaceToLockfile(root: string, name: string): string | undefined {
+  const lockfile = path.join(root, "package-lock.json");
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "pulsura-new-lockfile-"));
+  try {
+    const copy = (relative: string) => {
+      fs.mkdirSync(path.dirname(path.join(scratch, relative)), { recursive: true });
+      fs.copyFileSync(path.join(root, relative), path.join(scratch, relative));
+    };
+    for (const relative of ["package.json", "package-lock.json", ".npmrc", ...workspaceManifests(root)]) {
+      if (fs.existsSync(path.join(root, relative))) copy(relative);
+    }
+    // Under `npm run`, npm_execpath is the npm that runs it; otherwise the npm on PATH.
+    const npmCli = process.env.npm_execpath;
+    const [command, prefix] = npmCli && /npm-cli\.[cm]?js$/.test(npmCli) ? [process.execPath, [npmCli]] : ["npm", []];
+    const args = ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"];
+    const env = { ...process.env, npm_config_workspace: undefined, npm_config_workspaces: undefined };
+    const result = spawnSync(command, [...prefix, ...args], { cwd: scratch, encoding: "utf8", env });
+    const updated = path.join(scratch, "package-lock.json");
+    if (result.status === 0 && lockfileLists(updated, name)) {
+      fs.copyFileSync(updated, lockfile);
+      return undefined;
+    }
+    const output = `${result.error?.message ?? ""}${result.stderr ?? ""}`.trim().split("\n").slice(-5).join("\n    ");
+    return `\`npm ${args.join(" ")}\` did not add services/${name} to package-lock.json (exit ${result.status ?? "none"})${output ? `:\n    ${output}` : ""}`;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-function plan(argv: string[]): Change[] {
-  let parsed;
+/** The package.json of every workspace the root manifest declares (`services/*`, `functions`), as relative paths. */
+function workspaceManifests(root: string): string[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { workspaces?: string[] };
+  return (manifest.workspaces ?? []).flatMap((pattern) => {
+    const folders = pattern.endsWith("/*")
+      ? fs.existsSync(path.join(root, pattern.slice(0, -2)))
+        ? fs.readdirSync(path.join(root, pattern.slice(0, -2))).map((entry) => path.join(pattern.slice(0, -2), entry))
+        : []
+      : [pattern];
+    return folders.map((folder) => path.join(folder, "package.json")).filter((file) => fs.existsSync(path.join(root, file)));
+  });
+}
+
+function lockfileLists(lockfile: string, name: string): boolean {
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        service: { type: "string" },
-        table: { type: "string" },
-        operations: { type: "string" },
-        schedule: { type: "string" },
-        query: { type: "boolean" },
-        root: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
+    const packages = (JSON.parse(fs.readFileSync(lockfile, "utf8")) as { packages?: Record<string, unknown> }).packages ?? {};
+    return `services/${name}` in packages && `node_modules/@pulsura/${name}` in packages;
+  } catch {
+    return false;
   }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    return [];
+}
+
+/** What is left to the user after a scaffold. */
+function nextSteps(kind: ScaffoldKind, name: string, service: string | undefined): string {
+  const inventory =
+    "npm run test:update-inventory, and review the diff: every stack's inventory fingerprints the Hasura metadata (test/infra/inventory/<stack>.yaml)";
+  if (kind === "service") {
+    return `Next steps for ${name}:
+  1. Deploy it: list it under pulsura:services in each stack file that runs it (Pulumi.<stack>.yaml). A list replaces the
+     default [{ name: core }], so keep core in it:
+       pulsura:services:
+         - name: core
+         - name: ${name}
+  2. Give it handlers: npm run new -- action <name> --service ${name} (or event, cron).
+  3. ${inventory.replace("every stack's inventory fingerprints the Hasura metadata", "a stack that runs it gains its resources")}.
+  4. npm install links it into node_modules (package-lock.json already lists it, so npm ci works as it is).
+
+${templates.serviceDatabaseNotes(name)}`;
   }
-  const [kind, name, ...extra] = positionals;
-  if (!kind || !(kind in namePatterns)) throw new UsageError(`the first argument must be action, event, cron or service (got ${kind ?? "nothing"})`);
-  if (!name) throw new UsageError(`a ${kind} needs a name`);
-  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(" ")}`);
-  const rule = namePatterns[kind as ScaffoldKind];
+  const steps = [`Next steps: write ${name}'s logic and its test (test/services/${service}/${name}.test.ts), then`, `  1. ${inventory}.`];
+  const text = `${steps.join("\n")}\n`;
+  return kind === "action" ? `${text}\n${templates.actionAllowListNotes(name)}` : text;
+}
+
+function plan(root: string, kind: ScaffoldKind, name: string | undefined, values: Values): Change[] {
+  if (!name) throw new UsageError(`${kind === "action" ? "an" : "a"} ${kind} needs a name: ${cliSpec.command} ${cliSpec.usage.find((line) => line.startsWith(kind))}`);
+  const rule = namePatterns[kind];
   if (!rule.pattern.test(name)) throw new UsageError(`"${name}" is not a valid ${kind} name: use ${rule.example}`);
 
-  const root = path.resolve(values.root ?? path.join(__dirname, ".."));
   if (kind === "service") {
     for (const option of ["service", "table", "operations", "schedule", "query"] as const) {
       if (values[option] !== undefined) throw new UsageError(`--${option} does not apply to a service`);
@@ -118,11 +219,10 @@ function plan(argv: string[]): Change[] {
   if (service === "kit" || !fs.existsSync(path.join(serviceDir, "package.json"))) {
     throw new RefusedError(`there is no service ${service} (services/${service}/package.json); create it with: npm run new -- service ${service}`);
   }
-  const hasura = new HasuraProject(path.join(root, "hasura"));
 
   if (kind === "action") {
     if (values.table || values.operations || values.schedule) throw new UsageError("--table, --operations and --schedule are for events and crons");
-    return planAction(root, serviceDir, service, name, values.query === true, hasura);
+    return planAction(root, serviceDir, service, name, values.query === true, new HasuraProject(path.join(root, "hasura")));
   }
   if (kind === "event") {
     if (values.schedule || values.query) throw new UsageError("--schedule and --query do not apply to an event");
@@ -133,12 +233,13 @@ function plan(argv: string[]): Change[] {
     for (const operation of operations) {
       if (!["insert", "update", "delete"].includes(operation)) throw new UsageError(`--operations takes insert, update and delete (got ${operation})`);
     }
-    return planEvent(root, serviceDir, service, name, { schema: tableMatch[1]!, name: tableMatch[2]! }, operations, hasura);
+    const table = { schema: tableMatch[1]!, name: tableMatch[2]! };
+    return planEvent(root, serviceDir, service, name, table, operations, new HasuraProject(path.join(root, "hasura")));
   }
   if (values.table || values.operations || values.query) throw new UsageError("--table, --operations and --query do not apply to a cron");
   const schedule = values.schedule ?? "0 * * * *";
   if (schedule.trim().split(/\s+/).length !== 5) throw new UsageError(`--schedule must be a five-field cron expression (got "${schedule}")`);
-  return planCron(root, serviceDir, service, name, schedule.trim(), hasura);
+  return planCron(root, serviceDir, service, name, schedule.trim(), new HasuraProject(path.join(root, "hasura")));
 }
 
 // ------------------------------------------------------------------------------------------------ plans
@@ -259,6 +360,9 @@ function planService(root: string, name: string): Change[] {
   refuseExisting(test);
   const coreDockerfile = path.join(root, "services", "core", "Dockerfile");
   if (!fs.existsSync(coreDockerfile)) throw new RefusedError("services/core/Dockerfile, the reference image, is missing");
+  if (!fs.existsSync(path.join(root, "package-lock.json"))) {
+    throw new RefusedError(`there is no package-lock.json in ${root}: a service is an npm workspace, which the lockfile must list`);
+  }
 
   const file = (relative: string) => path.join(serviceDir, relative);
   const changes: Change[] = [
@@ -277,7 +381,7 @@ function planService(root: string, name: string): Change[] {
 }
 
 function refuseExisting(...files: string[]): void {
-  for (const file of files) if (fs.existsSync(file)) throw new RefusedError(`${file} already exists; nothing was changed`);
+  for (const file of files) if (fs.existsSync(file)) throw new RefusedError(`${file} already exists`);
 }
 
 // ------------------------------------------------------------------------------------------------ hasura/
@@ -376,6 +480,4 @@ function seqAt(document: Document, keys: string[]): YAMLSeq {
   return created;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
-
-export { main };
+if (require.main === module) runCli(cliSpec, main);

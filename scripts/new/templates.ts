@@ -233,7 +233,8 @@ export function servicePackageJson(service: string): string {
       description: `The ${service} pulsura microservice.`,
       scripts: {
         build: "tsx scripts/build.ts",
-        start: "node dist/index.js",
+        // As services/core: start.js loads the bundle with its V8 code cache (see @pulsura/kit/build).
+        start: "node dist/start.js",
         dev: "tsx scripts/dev.ts",
       },
       dependencies: { "@pulsura/kit": "0.1.0", pg: "^8.23.1", zod: "^4.6.7" },
@@ -244,7 +245,7 @@ export function servicePackageJson(service: string): string {
 }
 
 export function serviceBuildScript(service: string): string {
-  return `/** \`npm run build -w services/${service}\`: bundles the service into dist/index.js (+ source map). */
+  return `/** \`npm run build -w services/${service}\`: bundles the service into dist/ (index.js, its source map and code cache, and start.js, which npm start runs). */
 import * as path from "node:path";
 import { buildService } from "@pulsura/kit/build";
 

