@@ -43,7 +43,8 @@ describe("npm run plan", () => {
     expect((await runPlanCli([])).exitCode).toBe(1);
     const unknown = await runPlanCli(["--stak", "dev"]);
     expect(unknown.exitCode).toBe(1);
-    expect(unknown.stderr).toContain("usage: npm run plan");
+    expect(unknown.stderr).toContain("npm run plan: unknown option --stak (did you mean --stack?)");
+    expect(unknown.stderr).toContain("Run npm run plan -- --help for details.");
     const missing = await runPlanCli(["--stack", "nope"]);
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain("Pulumi.nope.yaml does not exist");

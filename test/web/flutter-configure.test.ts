@@ -116,6 +116,9 @@ describe.each(stacks)("flutter:configure for the offline plan of stack %s", (sta
     const asOutputs = await configure(stack, plans[stack]!);
     expect(asPlan.run.exitCode, asPlan.run.stderr).toBe(0);
     expect(asPlan.dart).toBe(asOutputs.dart);
+    // The plan's outputs are the mocks' stand-ins: the command says so, and says nothing of the kind for real outputs.
+    expect(asPlan.run.stderr).toContain("warning: these are the offline plan's outputs");
+    expect(asOutputs.run.stderr).not.toContain("offline plan");
   });
 });
 
