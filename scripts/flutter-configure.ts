@@ -11,6 +11,7 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { StackConfigError } from "../infra/config";
 import { runCli, UsageError, type CliSpec, type ParsedArgs } from "./lib/cli";
+import { defaultPorts, devProjectId } from "./lib/dev/options";
 import { repoRoot } from "./lib/stack-files";
 import { displayPath } from "./lib/web/paths";
 import { OPTIONS_FILE, renderOptionsFile } from "./lib/web/dart";
@@ -20,8 +21,9 @@ import { parseSignInProviders, signInProvidersFromStackFile, stackFilePath, type
 const spec = {
   command: "npm run flutter:configure --",
   summary: "Writes the Flutter app's stack options (Firebase web options, Hasura URLs, sign-in methods) from a stack's outputs.",
-  usage: ["--stack <name> [--outputs <file.json>] [--out <path>]"],
+  usage: ["--stack <name> [--outputs <file.json>] [--out <path>]", "--local [--out <path>]"],
   options: {
+    local: { type: "boolean", description: "configure the app for the local stack of npm run dev (Auth emulator, local Hasura; default ports)" },
     stack: { type: "string", value: "<name>", description: "the stack whose outputs configure the app" },
     outputs: {
       type: "string",
@@ -46,7 +48,11 @@ function writeAtomically(path: string, content: string): void {
 }
 
 async function main({ values }: ParsedArgs<typeof spec>): Promise<number> {
-  if (!values.stack) throw new UsageError("name the stack with --stack");
+  if (values.local) {
+    if (values.stack || values.outputs) throw new UsageError("--local configures the local stack: it takes no --stack or --outputs");
+    return configureLocal(values.out ? resolve(values.out) : DEFAULT_OPTIONS_PATH);
+  }
+  if (!values.stack) throw new UsageError("name the stack with --stack (or --local for npm run dev)");
   const stack = values.stack;
   if (values.outputs && isOfflinePlanFile(resolve(values.outputs))) {
     process.stderr.write(
@@ -89,6 +95,38 @@ async function main({ values }: ParsedArgs<typeof spec>): Promise<number> {
   process.stdout.write(
     `wrote ${displayPath(out)} for stack "${stack}" from ${outputs.source} ` +
       `(sign-in: ${signInProviders.length > 0 ? signInProviders.join(", ") : "none"})\n`,
+  );
+  return 0;
+}
+
+/**
+ * The local stack of `npm run dev` on its default ports: the Auth emulator of project demo-pulsura (which accepts any
+ * API key), Hasura on 127.0.0.1 (plain http and ws, allowed for localhost only), the dev stack's sign-in methods.
+ */
+function configureLocal(out: string): number {
+  const stackFile = stackFilePath("dev");
+  const signInProviders = stackFile ? signInProvidersFromStackFile("dev", stackFile) : ["email" as SignInProvider];
+  const hasura = `127.0.0.1:${defaultPorts.hasura}/v1/graphql`;
+  writeAtomically(
+    out,
+    renderOptionsFile({
+      stack: "local",
+      firebase: {
+        apiKey: "demo-api-key",
+        appId: "1:000000000000:web:0000000000000000000000",
+        messagingSenderId: "000000000000",
+        projectId: devProjectId,
+        authDomain: `${devProjectId}.firebaseapp.com`,
+      },
+      hasuraGraphqlUrl: `http://${hasura}`,
+      hasuraWebsocketUrl: `ws://${hasura}`,
+      signInProviders,
+      authEmulatorHost: `127.0.0.1:${defaultPorts.auth}`,
+    }),
+  );
+  process.stdout.write(
+    `wrote ${displayPath(out)} for the local stack (Auth emulator 127.0.0.1:${defaultPorts.auth}, Hasura http://${hasura}; ` +
+      `start it with npm run dev, whose Hasura needs Docker). Run npm run flutter:configure -- --stack <name> before building for a deployed stack.\n`,
   );
   return 0;
 }
