@@ -12,6 +12,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { RunError } from "@pulumi/pulumi/errors";
 import { z } from "zod";
+import type { StackService } from "./service-wiring";
+import { closest } from "./suggest";
 
 /** Config namespace of this project (`pulsura:<key>`). */
 export const CONFIG_NAMESPACE = "pulsura";
@@ -126,17 +128,25 @@ export const MAX_SUBNET_PREFIX_LENGTH = 26;
 // Schema of what a stack file may say. Every field is optional here: defaults per environment fill the rest.
 // ---------------------------------------------------------------------------------------------------------------------
 
-const slug = (what: string) =>
-  z.string().regex(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/, `${what}: 2-22 characters, lower-case letters, digits and dashes, starting with a letter`);
-
 const domainName = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lower-case DNS name such as app.example.com (no scheme, no path)");
 
+/**
+ * A string setting that YAML may type as a number: `cpu: 2`, a numeric Docker Hub user or Facebook app id, a phone
+ * code. An integer is read as its digits; other numbers stay numbers and are refused with a hint to quote them (YAML
+ * has already changed them: `2.40` is 2.4, a 17-digit id has lost digits).
+ */
+const yamlString = <T extends z.ZodType<string>>(schema: T) =>
+  z.preprocess((value) => (typeof value === "number" && Number.isSafeInteger(value) ? String(value) : value), schema);
+
+const slug = (what: string) =>
+  yamlString(z.string().regex(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/, `${what}: 2-22 characters, lower-case letters, digits and dashes, starting with a letter`));
+
 const positiveInt = z.number().int().min(1);
 const nonNegativeInt = z.number().int().min(0);
-const cpu = z.enum(["1", "2", "4", "8"]);
-const memory = z.string().regex(/^\d+(Mi|Gi)$/, "a Cloud Run memory size such as 512Mi or 2Gi");
+const cpu = yamlString(z.enum(["1", "2", "4", "8"]));
+const memory = yamlString(z.string().regex(/^\d+(Mi|Gi)$/, "a Cloud Run memory size such as 512Mi or 2Gi"));
 
 const networkInput = z
   .object({
@@ -169,7 +179,7 @@ const databaseInput = z
     retainedBackups: z.number().int().min(1).max(365),
     pointInTimeRecovery: z.boolean(),
     transactionLogRetentionDays: z.number().int().min(1).max(35),
-    backupStartTime: z.string().regex(/^([01]\d|2[0-3]):00$/, "an hour in UTC such as 03:00"),
+    backupStartTime: yamlString(z.string().regex(/^([01]\d|2[0-3]):00$/, "an hour in UTC such as 03:00")),
     deletionProtection: z.boolean(),
     queryInsights: z.boolean(),
     maintenanceDay: z.number().int().min(1).max(7),
@@ -183,7 +193,7 @@ const databaseInput = z
 const hasuraInput = z
   .object({
     /** Hasura GraphQL Engine image tag, a pinned v2 release. */
-    version: z.string().regex(/^v2\.\d+\.\d+$/, "a pinned Hasura v2 release such as v2.48.9 (never latest)"),
+    version: yamlString(z.string().regex(/^v2\.\d+\.\d+$/, "a pinned Hasura v2 release such as v2.48.9 (never latest)")),
     minInstances: nonNegativeInt,
     maxInstances: positiveInt,
     cpu,
@@ -206,7 +216,7 @@ const hasuraInput = z
      * Docker Hub user the image proxy authenticates as (anonymous pulls are rate-limited); its password or access
      * token is the secret config key `dockerHubPassword`, stored in Secret Manager.
      */
-    dockerHubUsername: z.string().regex(/^[a-z0-9]{4,30}$/, "a Docker Hub username (4-30 lower-case letters and digits)"),
+    dockerHubUsername: yamlString(z.string().regex(/^[a-z0-9]{4,30}$/, "a Docker Hub username (4-30 lower-case letters and digits)")),
   })
   .partial()
   .strict();
@@ -234,7 +244,7 @@ const functionsInput = z
   .partial()
   .strict();
 
-const oauthProviderInput = z.object({ clientId: z.string().min(1) }).strict();
+const oauthProviderInput = z.object({ clientId: yamlString(z.string().min(1)) }).strict();
 
 const authInput = z
   .object({
@@ -242,7 +252,7 @@ const authInput = z
       .object({
         enabled: z.boolean(),
         /** Test numbers (E.164 → 6-digit code), never real ones. */
-        testPhoneNumbers: z.record(z.string().regex(/^\+[1-9]\d{6,14}$/, "E.164 phone number"), z.string().regex(/^\d{6}$/, "a 6-digit code")),
+        testPhoneNumbers: z.record(z.string().regex(/^\+[1-9]\d{6,14}$/, "E.164 phone number"), yamlString(z.string().regex(/^\d{6}$/, "a 6-digit code"))),
       })
       .partial()
       .strict(),
@@ -499,9 +509,11 @@ function keyOf(namespace: string, path: ReadonlyArray<PropertyKey>): string {
   return key;
 }
 
-function expectedFrom(issue: z.core.$ZodIssue): string {
+function expectedFrom(issue: z.core.$ZodIssue, value: unknown): string {
   switch (issue.code) {
     case "invalid_type":
+      // YAML types 2.40 and long ids as numbers before anyone reads them: only quotes keep the text.
+      if (issue.expected === "string" && typeof value === "number") return "a string: quote the value in the stack file (YAML read it as a number)";
       return issue.expected === "object" ? "an object" : issue.expected === "array" ? "a list" : `a ${issue.expected}`;
     case "invalid_value":
       // A schema's own message (e.g. the supported regions with their source) says more than the bare list.
@@ -522,18 +534,58 @@ function expectedFrom(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** Turns zod issues into problems, resolving unknown keys into one problem each. Shared with infra/bootstrap. */
-export function problemsFromIssues(namespace: string, input: unknown, issues: z.core.$ZodIssue[]): ConfigProblem[] {
+/** Keys whose values a problem must not print, whatever their namespace or spelling. */
+const SECRET_LOOKING_KEY = /secret|password|token|private.?key/i;
+
+/** A value as a problem shows it, unless its key looks like a secret's: a typo must not print the secret. */
+function describeValueOf(key: string, value: unknown): string {
+  const lastPart = key.split(/[:.[\]]/).filter(Boolean).pop() ?? key;
+  if (value !== undefined && (SECRET_LOOKING_KEY.test(key) || closest(lastPart, SECRET_CONFIG_KEYS) !== undefined)) return "a value (not shown: the key looks like a secret's)";
+  return describeValue(value);
+}
+
+/** The keys an object schema at `path` of `schema` knows, for "did you mean"; none when the path leads elsewhere. */
+function knownKeysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): string[] {
+  let current: z.core.$ZodType | undefined = schema;
+  const rest = [...path];
+  for (;;) {
+    const def = current?._zod.def as z.core.$ZodTypeDef & Record<string, unknown> | undefined;
+    if (!def) return [];
+    if (def.type === "optional" || def.type === "nullable" || def.type === "default") current = def.innerType as z.core.$ZodType;
+    else if (def.type === "pipe") current = def.out as z.core.$ZodType;
+    else if (rest.length === 0) return def.type === "object" ? Object.keys(def.shape as object) : [];
+    else if (def.type === "object") current = (def.shape as Record<string, z.core.$ZodType>)[String(rest.shift())];
+    else if (def.type === "array") {
+      rest.shift();
+      current = def.element as z.core.$ZodType;
+    } else if (def.type === "record") {
+      rest.shift();
+      current = def.valueType as z.core.$ZodType;
+    } else return [];
+  }
+}
+
+/**
+ * Turns zod issues into problems, resolving unknown keys into one problem each (with the closest known key when
+ * `schema` is given and one is close). Shared with infra/bootstrap.
+ */
+export function problemsFromIssues(namespace: string, input: unknown, issues: z.core.$ZodIssue[], schema?: z.ZodType, extraRootKeys: readonly string[] = []): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
+      const candidates = schema ? [...knownKeysAt(schema, issue.path), ...(issue.path.length === 0 ? extraRootKeys : [])] : [];
       for (const unknownKey of issue.keys) {
         const path = [...issue.path, unknownKey];
-        problems.push({ key: keyOf(namespace, path), got: describeValue(valueAt(input, path)), expected: "no such key (unknown setting)" });
+        const key = keyOf(namespace, path);
+        const suggestion = closest(unknownKey, candidates);
+        const expected = `no such key (unknown setting)${suggestion ? `; did you mean ${keyOf(namespace, [...issue.path, suggestion])}?` : ""}`;
+        problems.push({ key, got: describeValueOf(key, valueAt(input, path)), expected });
       }
       continue;
     }
-    problems.push({ key: keyOf(namespace, issue.path), got: describeValue(valueAt(input, issue.path)), expected: expectedFrom(issue) });
+    const key = keyOf(namespace, issue.path);
+    const value = valueAt(input, issue.path);
+    problems.push({ key, got: describeValueOf(key, value), expected: expectedFrom(issue, value) });
   }
   return problems;
 }
@@ -547,23 +599,95 @@ export function parseRawValue(raw: string): unknown {
   }
 }
 
-/** Splits raw Pulumi config into this project's keys, the gcp provider's keys and the rest. */
-function splitRawConfig(raw: RawConfig): { pulsura: Record<string, unknown>; gcp: Record<string, unknown> } {
+/**
+ * Config namespaces a stack may set. `pulsura:` is this program's, validated here; `gcp:` is the Google provider's (the
+ * program reads and checks `project`, `region`, `userProjectOverride` and `billingProject`; its other settings are the
+ * provider's). `docker:` and `random:` configure the program's other providers (@pulumi/docker builds the service
+ * images, @pulumi/random makes passwords) and `pulumi:` is the engine's own (e.g. `pulumi:disable-default-providers`):
+ * Pulumi hands those to the provider or the engine, so they pass unchecked. Any other namespace configures nothing this
+ * program uses, which is a typo (`pulsra:`) more often than not: refused, with the closest namespace.
+ */
+export const CONFIG_NAMESPACES = [CONFIG_NAMESPACE, "gcp", "docker", "random", "pulumi"] as const;
+
+const GCP_KEYS = ["project", "region", "userProjectOverride", "billingProject"] as const;
+
+/** Splits raw Pulumi config into this project's keys and the gcp provider's keys; refuses unknown namespaces. */
+function splitRawConfig(raw: RawConfig): { pulsura: Record<string, unknown>; gcp: Record<string, unknown>; secrets: Partial<Record<SecretConfigKey, true>>; problems: ConfigProblem[] } {
   const pulsura: Record<string, unknown> = {};
   const gcp: Record<string, unknown> = {};
+  const secrets: Partial<Record<SecretConfigKey, true>> = {};
+  const problems: ConfigProblem[] = [];
   for (const [fullKey, rawValue] of Object.entries(raw)) {
-    const [namespace, key] = fullKey.split(":", 2) as [string, string];
+    const separator = fullKey.indexOf(":");
+    const namespace = separator < 0 ? "" : fullKey.slice(0, separator);
+    const key = fullKey.slice(separator + 1);
     if (namespace === CONFIG_NAMESPACE) {
-      if ((SECRET_CONFIG_KEYS as readonly string[]).includes(key)) continue;
+      if ((SECRET_CONFIG_KEYS as readonly string[]).includes(key)) {
+        secrets[key as SecretConfigKey] = true;
+        continue;
+      }
       // Strings that look like numbers stay strings unless the schema wants a number: JSON.parse handles objects, lists,
       // numbers and booleans the way `pulumi config set --path` stores them.
       pulsura[key] = parseRawValue(rawValue);
-    } else if (namespace === "gcp" && (key === "project" || key === "region" || key === "userProjectOverride" || key === "billingProject")) {
-      gcp[key] = rawValue;
+    } else if (namespace === "gcp") {
+      if ((GCP_KEYS as readonly string[]).includes(key)) gcp[key] = rawValue;
+    } else if (!(CONFIG_NAMESPACES as readonly string[]).includes(namespace)) {
+      const suggested = closest(namespace, CONFIG_NAMESPACES);
+      const suggestedKey = suggested === CONFIG_NAMESPACE ? `${suggested}:${closest(key, [...stackKeys, ...SECRET_CONFIG_KEYS]) ?? key}` : suggested && `${suggested}:${key}`;
+      problems.push({
+        key: fullKey,
+        got: describeValueOf(fullKey, parseRawValue(rawValue)),
+        expected:
+          `a key of a namespace this program or its providers read (${CONFIG_NAMESPACES.map((n) => `${n}:`).join(", ")}); ` +
+          `"${namespace}" is none of them${suggestedKey ? `: did you mean ${suggestedKey}?` : ""}`,
+      });
     }
   }
-  return { pulsura, gcp };
+  return { pulsura, gcp, secrets, problems };
 }
+
+const stackKeys = Object.keys(stackInput.shape);
+
+type Path = ReadonlyArray<PropertyKey>;
+
+/**
+ * Parses what it can: the issues of `input` against `schema`, and the data of `input` without the values those issues
+ * point at (each removed value is a broken path), parsed with `salvageSchema` (`schema` with optional fields, when its
+ * fields are required). A value whose issue remains once removed (a required field) takes its parent with it. Checks
+ * across fields then run on the data, skipping those that read a broken path, so every problem shows at once.
+ */
+function parseSalvaging<S extends z.ZodType>(schema: S, input: Record<string, unknown>, salvageSchema: z.ZodType = schema): { issues: z.core.$ZodIssue[]; data: z.output<S> | undefined; broken: Path[] } {
+  const first = schema.safeParse(input);
+  if (first.success) return { issues: [], data: first.data, broken: [] };
+  const pruned = structuredClone(input);
+  const broken: Path[] = [];
+  let issues = first.error.issues;
+  // Each round removes at least one value, so the rounds end; the bound only guards against a schema surprise.
+  for (let round = 0; round < 50; round++) {
+    for (const issue of issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) removeAt(pruned, [...issue.path, key]);
+        continue;
+      }
+      let path: Path = issue.path;
+      while (path.length > 0 && valueAt(pruned, path) === undefined) path = path.slice(0, -1);
+      if (path.length === 0) return { issues: first.error.issues, data: undefined, broken: [[]] };
+      removeAt(pruned, path);
+      broken.push(path);
+    }
+    const retry = salvageSchema.safeParse(pruned);
+    if (retry.success) return { issues: first.error.issues, data: retry.data as z.output<S>, broken };
+    issues = retry.error.issues;
+  }
+  return { issues: first.error.issues, data: undefined, broken: [[]] };
+}
+
+function removeAt(root: unknown, path: Path): void {
+  const parent = valueAt(root, path.slice(0, -1));
+  if (parent !== null && typeof parent === "object") delete (parent as Record<PropertyKey, unknown>)[path[path.length - 1]!];
+}
+
+const isPrefix = (prefix: Path, path: Path) => prefix.length <= path.length && prefix.every((part, i) => part === path[i]);
 
 function mergeService(defaults: (typeof ENVIRONMENT_DEFAULTS)[Environment]["service"], service: z.infer<typeof serviceInput>): ServiceConfig {
   return { ...defaults, ...service } as ServiceConfig;
@@ -595,7 +719,7 @@ export function connectionPools(config: Pick<StackConfig, "hasura" | "services">
 }
 
 /** Checks that the connection pools fit in the database, naming every pool and the numbers to change when they do not. */
-function checkConnectionBudget(config: Omit<StackConfig, "auth" | "adoptExisting">): ConfigProblem[] {
+function checkConnectionBudget(config: Pick<StackConfig, "database" | "hasura" | "services">): ConfigProblem[] {
   const limit = config.database.connectionLimit;
   const headroom = connectionHeadroom(limit);
   const budget = limit - headroom;
@@ -614,9 +738,27 @@ function checkConnectionBudget(config: Omit<StackConfig, "auth" | "adoptExisting
   ];
 }
 
+/** What the caller knows beyond the config values (the Pulumi runtime, the repository). */
+export interface ParseOptions {
+  /**
+   * Whether a fully-qualified key holds a Pulumi secret (`secure:` in the stack file). When given, a secret config key
+   * (SECRET_CONFIG_KEYS) set in plain text is refused.
+   */
+  isSecret?: (fullKey: string) => boolean;
+  /**
+   * Checks of the stack's services against something beyond the config, run with the other checks so every problem
+   * shows at once: the program passes infra/service-wiring.ts (each service has its folder, every service the Hasura
+   * metadata calls is deployed). Injected so that the CLIs validating config do not load what it reads with.
+   */
+  checkServices?: (services: readonly StackService[]) => ConfigProblem[];
+}
+
 /**
  * Validates raw stack config (as `pulumi.runtime.allConfig()` returns it) and resolves defaults per environment.
  * Secret values (OAuth client secrets) are read through `readSecret`, which returns a Pulumi secret output.
+ *
+ * Every problem is reported at once: checks across fields (min/max instances, the connection budget, prod rules…) run
+ * on whatever parsed, and skip only what reads a broken value, or a default when the environment itself is unknown.
  *
  * @throws StackConfigError naming every invalid key.
  */
@@ -624,68 +766,64 @@ export function parseStackConfig(
   stack: string,
   raw: RawConfig,
   readSecret: (key: SecretConfigKey) => pulumi.Output<string> | undefined,
+  options: ParseOptions = {},
 ): StackConfig {
-  const { pulsura, gcp } = splitRawConfig(raw);
-  const problems: ConfigProblem[] = [];
+  const { pulsura, gcp, secrets, problems } = splitRawConfig(raw);
 
-  const gcpResult = gcpInput.safeParse(gcp);
-  if (!gcpResult.success) problems.push(...problemsFromIssues("gcp", gcp, gcpResult.error.issues));
+  const gcpParsed = parseSalvaging(gcpInput, gcp, gcpInput.partial());
+  problems.push(...problemsFromIssues("gcp", gcp, gcpParsed.issues));
+  const stackParsed = parseSalvaging(stackInput, pulsura);
+  problems.push(...problemsFromIssues(CONFIG_NAMESPACE, pulsura, stackParsed.issues, stackInput, SECRET_CONFIG_KEYS));
 
-  const stackResult = stackInput.safeParse(pulsura);
-  if (!stackResult.success) problems.push(...problemsFromIssues(CONFIG_NAMESPACE, pulsura, stackResult.error.issues));
+  const broken: Path[] = [...gcpParsed.broken.map((p) => ["gcp", ...p]), ...stackParsed.broken.map((p) => [CONFIG_NAMESPACE, ...p])];
+  const input: StackInput = stackParsed.data ?? {};
+  const gcpData: Partial<StackConfig["gcp"]> = gcpParsed.data ?? {};
+  const environment = input.environment;
+  const tenant = input.tenant;
+  /** None of the paths (`["pulsura", "hasura", "poolSize"]`) is or holds a broken value. */
+  const intact = (...paths: Path[]) => paths.every((path) => !broken.some((b) => isPrefix(b, path) || isPrefix(path, b)));
+  /** Intact, and set in the stack file unless the environment (whose defaults fill the rest) is known. */
+  const known = (...paths: Path[]) => intact(...paths) && (environment !== undefined || paths.every((path) => valueAt(pulsura, path.slice(1)) !== undefined));
+  const at = (...path: PropertyKey[]): Path => [CONFIG_NAMESPACE, ...path];
 
-  const environment = stackResult.success ? stackResult.data.environment : undefined;
-  const tenant = stackResult.success ? stackResult.data.tenant : undefined;
-  if (stackResult.success && environment === undefined) {
+  if (environment === undefined && intact(at("environment"))) {
     problems.push({ key: "pulsura:environment", got: "nothing", expected: 'one of "dev" | "prod" (required)' });
   }
-  if (stackResult.success && tenant === undefined) {
+  if (tenant === undefined && intact(at("tenant"))) {
     problems.push({ key: "pulsura:tenant", got: "nothing", expected: "a tenant name (required)" });
   }
-  if (problems.length > 0 || !gcpResult.success || !stackResult.success || !environment || !tenant) {
-    throw new StackConfigError(stack, problems);
-  }
 
-  const input: StackInput = stackResult.data;
-  const defaults = ENVIRONMENT_DEFAULTS[environment];
+  // Without a valid environment, dev's defaults stand in; every check below that would read one of them is skipped.
+  const defaults = ENVIRONMENT_DEFAULTS[environment ?? "dev"];
   const database = { ...defaults.database, ...input.database };
   const connectionLimit = database.maxConnections ?? tierConnectionLimit(database.tier);
-  if (connectionLimit === undefined) {
+  if (connectionLimit === undefined && known(at("database", "tier"))) {
     problems.push({ key: "pulsura:database.tier", got: describeValue(database.tier), expected: "a tier with known memory, or set database.maxConnections" });
   }
   const services = (input.services ?? defaults.services).map((s) => mergeService(defaults.service, s));
+  const serviceNames = services.map((_, i) => at("services", i, "name"));
   const duplicate = services.map((s) => s.name).find((name, i, all) => all.indexOf(name) !== i);
-  if (duplicate) problems.push({ key: "pulsura:services", got: `two services named "${duplicate}"`, expected: "unique service names" });
+  if (duplicate && intact(...serviceNames)) problems.push({ key: "pulsura:services", got: `two services named "${duplicate}"`, expected: "unique service names" });
 
   // The Docker Hub user travels with its password (below), not with Hasura's scaling settings.
   const { dockerHubUsername, ...hasuraSettings } = input.hasura ?? {};
   const domains = input.domains ?? [];
   const corsOrigins = [...domains.map((d) => `https://${d}`), ...(environment === "dev" ? ["http://localhost:*"] : [])];
+  const hasura = { ...defaults.hasura, ...hasuraSettings };
+  const functions = { ...defaults.functions, ...input.functions };
 
-  const resolved: Omit<StackConfig, "auth" | "adoptExisting"> = {
-    stack,
-    environment,
-    tenant,
-    gcp: gcpResult.data,
-    domains,
-    corsOrigins,
-    alertEmail: input.alertEmail,
-    demoData: input.demoData ?? defaults.demoData,
-    network: { ...defaults.network, ...input.network },
-    database: { ...database, connectionLimit: connectionLimit ?? 0 },
-    hasura: { ...defaults.hasura, ...hasuraSettings },
-    services,
-    functions: { ...defaults.functions, ...input.functions },
-  };
-
-  const scaled = [["hasura", resolved.hasura], ["functions", resolved.functions], ...services.map((s, i) => [`services[${i}]`, s] as const)] as const;
+  const scaled: ReadonlyArray<readonly [readonly PropertyKey[], { minInstances: number; maxInstances: number }]> = [
+    [["hasura"], hasura],
+    [["functions"], functions],
+    ...services.map((s, i) => [["services", i], s] as const),
+  ];
   for (const [part, settings] of scaled) {
-    if (settings.minInstances > settings.maxInstances) {
-      problems.push({ key: `pulsura:${part}.minInstances`, got: String(settings.minInstances), expected: `at most maxInstances (${settings.maxInstances})` });
+    if (settings.minInstances > settings.maxInstances && known(at(...part, "minInstances"), at(...part, "maxInstances"))) {
+      problems.push({ key: keyOf(CONFIG_NAMESPACE, [...part, "minInstances"]), got: String(settings.minInstances), expected: `at most maxInstances (${settings.maxInstances})` });
     }
   }
   if (environment === "prod") {
-    if (!resolved.alertEmail) problems.push({ key: "pulsura:alertEmail", got: "nothing", expected: "an e-mail address for alerts (required in prod)" });
+    if (!input.alertEmail && intact(at("alertEmail"))) problems.push({ key: "pulsura:alertEmail", got: "nothing", expected: "an e-mail address for alerts (required in prod)" });
     if (input.hasura?.allowList === false) {
       problems.push({ key: "pulsura:hasura.allowList", got: "false", expected: "true in prod: without the allow-list anyone can send Hasura any query the permissions allow, however deep" });
     }
@@ -693,24 +831,49 @@ export function parseStackConfig(
       problems.push({ key: "pulsura:auth.phone.testPhoneNumbers", got: describeValue(input.auth?.phone?.testPhoneNumbers), expected: "no test phone numbers in prod" });
     }
   }
-  if (connectionLimit !== undefined) problems.push(...checkConnectionBudget(resolved));
+  const budgetInputs = [
+    at("database", "tier"),
+    at("database", "maxConnections"),
+    at("hasura", "maxInstances"),
+    at("hasura", "poolSize"),
+    at("hasura", "metadataPoolSize"),
+    ...services.flatMap((_, i) => [at("services", i, "maxInstances"), at("services", i, "poolSize")]),
+  ];
+  // The connection budget reads defaults by design (most pools are defaulted): it needs the environment and intact inputs.
+  if (connectionLimit !== undefined && environment !== undefined && intact(...budgetInputs)) {
+    problems.push(...checkConnectionBudget({ database: { ...database, connectionLimit }, hasura, services }));
+  }
 
-  if (gcpResult.data.billingProject !== gcpResult.data.project) {
+  if (gcpData.billingProject !== undefined && gcpData.project !== undefined && gcpData.billingProject !== gcpData.project) {
     problems.push({
       key: "gcp:billingProject",
-      got: describeValue(gcpResult.data.billingProject),
-      expected: `the stack's project ${JSON.stringify(gcpResult.data.project)} (Identity Platform and Firebase quota is billed there)`,
+      got: describeValue(gcpData.billingProject),
+      expected: `the stack's project ${JSON.stringify(gcpData.project)} (Identity Platform and Firebase quota is billed there)`,
     });
   }
-  if (input.auth?.apple) {
+  if (valueAt(pulsura, ["auth", "apple"]) !== undefined) {
     problems.push({
       key: "pulsura:auth.apple",
-      got: describeValue(input.auth.apple),
+      got: describeValue(valueAt(pulsura, ["auth", "apple"])),
       expected:
         "no auth.apple: Sign in with Apple needs Identity Platform's appleSignInConfig (team id, key id, private key), which the Pulumi gcp " +
         "provider's DefaultSupportedIdpConfig does not expose (only clientId/clientSecret); enable Apple in the Firebase console instead",
     });
   }
+
+  // Secrets in the stack file's clear text are readable by anyone with the repository: only `--secret` encrypts them.
+  if (options.isSecret) {
+    for (const key of SECRET_CONFIG_KEYS) {
+      const fullKey = `${CONFIG_NAMESPACE}:${key}`;
+      if (!secrets[key] || options.isSecret(fullKey)) continue;
+      problems.push({
+        key: fullKey,
+        got: "a value in plain text (not shown)",
+        expected: `a Pulumi secret: delete the plain value from the stack file (Pulumi.${stack}.yaml), then set it with: pulumi config set --secret ${key} <value> --stack ${stack}`,
+      });
+    }
+  }
+
   let dockerHub: StackConfig["hasura"]["dockerHub"];
   if (dockerHubUsername) {
     const password = readSecret("dockerHubPassword");
@@ -726,8 +889,7 @@ export function parseStackConfig(
 
   const oauth: StackConfig["auth"]["oauth"] = {};
   for (const provider of Object.keys(OAUTH_CLIENT_SECRET_KEYS) as OAuthProviderName[]) {
-    const providerInput = input.auth?.[provider];
-    if (!providerInput || provider === "apple") continue;
+    if (provider === "apple" || valueAt(pulsura, ["auth", provider]) === undefined) continue;
     const secretKey = OAUTH_CLIENT_SECRET_KEYS[provider];
     const clientSecret = readSecret(secretKey);
     if (!clientSecret) {
@@ -738,14 +900,32 @@ export function parseStackConfig(
       });
       continue;
     }
-    oauth[provider] = { clientId: providerInput.clientId, clientSecret };
+    const providerInput = input.auth?.[provider];
+    if (providerInput) oauth[provider] = { clientId: providerInput.clientId, clientSecret };
   }
 
-  if (problems.length > 0) throw new StackConfigError(stack, problems);
+  if (options.checkServices && intact(at("services"), ...serviceNames)) {
+    problems.push(...options.checkServices(services.map((s, i) => ({ name: s.name, key: input.services ? `pulsura:services[${i}].name` : "pulsura:services" }))));
+  }
+
+  if (problems.length > 0 || environment === undefined || tenant === undefined || !gcpParsed.data || !stackParsed.data) {
+    throw new StackConfigError(stack, problems);
+  }
 
   return {
-    ...resolved,
-    hasura: { ...resolved.hasura, ...(dockerHub ? { dockerHub } : {}) },
+    stack,
+    environment,
+    tenant,
+    gcp: gcpParsed.data,
+    domains,
+    corsOrigins,
+    alertEmail: input.alertEmail,
+    demoData: input.demoData ?? defaults.demoData,
+    network: { ...defaults.network, ...input.network },
+    database: { ...database, connectionLimit: connectionLimit ?? 0 },
+    hasura: { ...hasura, ...(dockerHub ? { dockerHub } : {}) },
+    services,
+    functions,
     adoptExisting: { firebase: input.firebase?.adoptExisting ?? false, identityPlatform: input.auth?.adoptExisting ?? false },
     auth: {
       phone: { ...defaults.auth.phone, ...input.auth?.phone },

@@ -15,13 +15,29 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { runCli, UsageError, type CliSpec, type ParsedArgs } from "./lib/cli";
 import { repoRoot } from "./lib/stack-files";
 import { displayPath } from "./lib/web/paths";
 import { firebaseDeployArgs, firebaseJson, type HostingSite } from "./lib/web/hosting";
 import { MissingOutputsError, OutputsSourceError, hostingOutputs, readStackOutputs } from "./lib/web/outputs";
 
-const USAGE = "usage: npm run deploy:web -- --stack <name> [--outputs <file.json>] [--dry-run] [--web-dir <path>]";
+const spec = {
+  command: "npm run deploy:web --",
+  summary: "Deploys the Flutter web build to the stack's Firebase Hosting site.",
+  usage: ["--stack <name> [--outputs <file.json>] [--dry-run] [--web-dir <path>]"],
+  options: {
+    stack: { type: "string", value: "<name>", description: "the stack whose Hosting site receives the build" },
+    outputs: {
+      type: "string",
+      value: "<file.json>",
+      description: "read the outputs from this file; without the Pulumi CLI on PATH it is required, --dry-run included",
+    },
+    "dry-run": { type: "boolean", description: "print the firebase.json and the firebase-tools command instead of running it" },
+    "web-dir": { type: "string", value: "<path>", description: "the web build to deploy (default: flutter-template/build/web)" },
+  },
+  notes: "Exit codes: 0 deployed (or dry run); 1 bad arguments, missing outputs, no build; otherwise firebase-tools' own code.",
+  usageExitCode: 1,
+} as const satisfies CliSpec;
 
 /** Where `flutter build web` puts the app. */
 const DEFAULT_WEB_DIR = join(repoRoot, "flutter-template", "build", "web");
@@ -67,31 +83,8 @@ function run(executable: string, args: string[], cwd: string): Promise<number> {
   });
 }
 
-async function main(): Promise<number> {
-  let values: { stack?: string; outputs?: string; "dry-run"?: boolean; "web-dir"?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      options: {
-        stack: { type: "string" },
-        outputs: { type: "string" },
-        "dry-run": { type: "boolean" },
-        "web-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 1;
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (!values.stack) {
-    process.stderr.write(`Name the stack with --stack.\n${USAGE}\n`);
-    return 1;
-  }
+async function main({ values }: ParsedArgs<typeof spec>): Promise<number> {
+  if (!values.stack) throw new UsageError("name the stack with --stack");
   const stack = values.stack;
 
   const outputs = await readStackOutputs({ stack, outputsFile: values.outputs && resolve(values.outputs) });
@@ -127,13 +120,12 @@ async function main(): Promise<number> {
   }
 }
 
-/** Exits once stdout and stderr are flushed. */
-function exitAfterFlush(code: number): void {
-  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
-}
-
-main().then(exitAfterFlush, (error: unknown) => {
-  const expected = error instanceof DeployError || error instanceof MissingOutputsError || error instanceof OutputsSourceError;
-  process.stderr.write(`${expected ? "" : "error: "}${(error as Error).message}\n`);
-  exitAfterFlush(1);
+runCli(spec, async (args) => {
+  try {
+    return await main(args);
+  } catch (error) {
+    if (!(error instanceof DeployError || error instanceof MissingOutputsError || error instanceof OutputsSourceError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 1;
+  }
 });

@@ -9,15 +9,32 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { StackConfigError } from "../infra/config";
+import { runCli, UsageError, type CliSpec, type ParsedArgs } from "./lib/cli";
+import { defaultPorts, devProjectId } from "./lib/dev/options";
 import { repoRoot } from "./lib/stack-files";
 import { displayPath } from "./lib/web/paths";
 import { OPTIONS_FILE, renderOptionsFile } from "./lib/web/dart";
-import { MissingOutputsError, OutputsSourceError, clientOutputs, readStackOutputs } from "./lib/web/outputs";
+import { MissingOutputsError, OutputsSourceError, clientOutputs, isOfflinePlanFile, readStackOutputs } from "./lib/web/outputs";
 import { parseSignInProviders, signInProvidersFromStackFile, stackFilePath, type SignInProvider } from "./lib/web/providers";
 
-const USAGE = "usage: npm run flutter:configure -- --stack <name> [--outputs <file.json>] [--out <path>]";
+const spec = {
+  command: "npm run flutter:configure --",
+  summary: "Writes the Flutter app's stack options (Firebase web options, Hasura URLs, sign-in methods) from a stack's outputs.",
+  usage: ["--stack <name> [--outputs <file.json>] [--out <path>]", "--local [--out <path>]"],
+  options: {
+    local: { type: "boolean", description: "configure the app for the local stack of npm run dev (Auth emulator, local Hasura; default ports)" },
+    stack: { type: "string", value: "<name>", description: "the stack whose outputs configure the app" },
+    outputs: {
+      type: "string",
+      value: "<file.json>",
+      description: "read the outputs from this file (pulumi stack output --json, or npm run plan -- --json --out); needed without the Pulumi CLI",
+    },
+    out: { type: "string", value: "<path>", description: `where to write the Dart file (default: flutter-template/${OPTIONS_FILE})` },
+  },
+  notes: "Exit codes: 0 written; 1 bad arguments, unreadable or missing outputs (nothing is written then).",
+  usageExitCode: 1,
+} as const satisfies CliSpec;
 
 /** Where the generated file goes unless --out says otherwise. */
 const DEFAULT_OPTIONS_PATH = join(repoRoot, "flutter-template", OPTIONS_FILE);
@@ -30,26 +47,19 @@ function writeAtomically(path: string, content: string): void {
   renameSync(temporary, path);
 }
 
-async function main(): Promise<number> {
-  let values: { stack?: string; outputs?: string; out?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      options: { stack: { type: "string" }, outputs: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 1;
+async function main({ values }: ParsedArgs<typeof spec>): Promise<number> {
+  if (values.local) {
+    if (values.stack || values.outputs) throw new UsageError("--local configures the local stack: it takes no --stack or --outputs");
+    return configureLocal(values.out ? resolve(values.out) : DEFAULT_OPTIONS_PATH);
   }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (!values.stack) {
-    process.stderr.write(`Name the stack with --stack.\n${USAGE}\n`);
-    return 1;
-  }
+  if (!values.stack) throw new UsageError("name the stack with --stack (or --local for npm run dev)");
   const stack = values.stack;
+  if (values.outputs && isOfflinePlanFile(resolve(values.outputs))) {
+    process.stderr.write(
+      "warning: these are the offline plan's outputs: the Firebase web options are the plan's stand-ins, not a deployed app's. " +
+        "The app builds with them, but sign-in and Hasura will not answer; use `pulumi stack output --json` of a deployed stack for a real build.\n",
+    );
+  }
 
   const outputs = await readStackOutputs({ stack, outputsFile: values.outputs && resolve(values.outputs) });
   const client = clientOutputs(outputs.values, stack);
@@ -89,14 +99,45 @@ async function main(): Promise<number> {
   return 0;
 }
 
-/** Exits once stdout and stderr are flushed. */
-function exitAfterFlush(code: number): void {
-  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+/**
+ * The local stack of `npm run dev` on its default ports: the Auth emulator of project demo-pulsura (which accepts any
+ * API key), Hasura on 127.0.0.1 (plain http and ws, allowed for localhost only), the dev stack's sign-in methods.
+ */
+function configureLocal(out: string): number {
+  const stackFile = stackFilePath("dev");
+  const signInProviders = stackFile ? signInProvidersFromStackFile("dev", stackFile) : ["email" as SignInProvider];
+  const hasura = `127.0.0.1:${defaultPorts.hasura}/v1/graphql`;
+  writeAtomically(
+    out,
+    renderOptionsFile({
+      stack: "local",
+      firebase: {
+        apiKey: "demo-api-key",
+        appId: "1:000000000000:web:0000000000000000000000",
+        messagingSenderId: "000000000000",
+        projectId: devProjectId,
+        authDomain: `${devProjectId}.firebaseapp.com`,
+      },
+      hasuraGraphqlUrl: `http://${hasura}`,
+      hasuraWebsocketUrl: `ws://${hasura}`,
+      signInProviders,
+      authEmulatorHost: `127.0.0.1:${defaultPorts.auth}`,
+    }),
+  );
+  process.stdout.write(
+    `wrote ${displayPath(out)} for the local stack (Auth emulator 127.0.0.1:${defaultPorts.auth}, Hasura http://${hasura}; ` +
+      `start it with npm run dev, whose Hasura needs Docker). Run npm run flutter:configure -- --stack <name> before building for a deployed stack.\n`,
+  );
+  return 0;
 }
 
-main().then(exitAfterFlush, (error: unknown) => {
-  // Errors about the outputs or the stack file are the user's to fix and say so; anything else is a bug.
-  const expected = error instanceof MissingOutputsError || error instanceof OutputsSourceError || error instanceof StackConfigError;
-  process.stderr.write(`${expected ? "" : "error: "}${(error as Error).message}\n`);
-  exitAfterFlush(1);
+runCli(spec, async (args) => {
+  try {
+    return await main(args);
+  } catch (error) {
+    // Errors about the outputs or the stack file are the user's to fix and say so; anything else is a bug.
+    if (!(error instanceof MissingOutputsError || error instanceof OutputsSourceError || error instanceof StackConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 1;
+  }
 });

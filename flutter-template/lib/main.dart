@@ -14,6 +14,12 @@ Future<void> main() async {
   // Android and iOS read their own registration (google-services.json, GoogleService-Info.plist).
   await Firebase.initializeApp(options: kIsWeb ? pulsuraOptions.firebase : null);
   final auth = FirebaseAuth.instance;
+  // The local stack (`npm run dev`): sign-in goes to the Auth emulator, whose tokens the local Hasura's webhook reads.
+  final emulator = pulsuraOptions.authEmulatorHost;
+  if (emulator != null) {
+    final separator = emulator.lastIndexOf(':');
+    await auth.useAuthEmulator(emulator.substring(0, separator), int.parse(emulator.substring(separator + 1)));
+  }
   final session = Session(auth: auth, options: pulsuraOptions)..start();
   runApp(PulsuraApp(session: session, signInMethods: FirebaseSignInMethods(auth), options: pulsuraOptions));
 }

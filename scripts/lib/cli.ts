@@ -8,6 +8,10 @@
  * else) for a command line that is not understood, after which nothing was done.
  */
 import { parseArgs } from "node:util";
+import { closest } from "../../infra/suggest";
+
+// Moved to infra/ (the Pulumi program suggests config keys with it); still exported here for the CLIs and their tests.
+export { closest };
 
 export interface CliOption {
   type: "string" | "boolean";
@@ -188,32 +192,4 @@ export function runCli<S extends CliSpec>(spec: S, main: (args: ParsedArgs<S>) =
       process.stderr.write(`error: ${(error as Error).message}\n`);
       exit(1);
     });
-}
-
-/**
- * The candidate closest to `word` (Damerau-Levenshtein distance, case-insensitive), when it is close enough to be a
- * typo: at most a third of the word's length, and at least one edit allowed.
- */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: { candidate: string; distance: number } | undefined;
-  for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (!best || distance < best.distance) best = { candidate, distance };
-  }
-  if (!best) return undefined;
-  return best.distance <= Math.max(1, Math.floor(Math.max(word.length, best.candidate.length) / 3)) ? best.candidate : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i < rows; i++) {
-    for (let j = 1; j < cols; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
 }

@@ -18,6 +18,8 @@ export interface ForkOptions {
   project: string;
   region?: string;
   domain?: string;
+  /** Where the tenant's alerts go. The source's address alerts the source's team, so it is never copied. */
+  alertEmail?: string;
   /** Folder with Pulumi.yaml and the stack files. */
   root: string;
 }
@@ -26,6 +28,8 @@ export interface ForkResult {
   path: string;
   /** Secret keys the source stack had, to be set for the new stack with `pulumi config set --secret`. */
   secretKeys: string[];
+  /** The source's alert address, left out of the fork (it alerts the source's team); undefined when it had none. */
+  droppedAlertEmail?: string;
 }
 
 /** The fork was refused; nothing was written. */
@@ -118,6 +122,18 @@ export function forkStack(options: ForkOptions): ForkResult {
   const document = parseDocument(readFileSync(source, "utf8"));
   for (const key of ENCRYPTION_KEYS) document.delete(key);
   const secretKeys = dropSecureValues(document);
+  const sourceAlertEmail = document.getIn(["config", "pulsura:alertEmail"]);
+  const environment = String(document.getIn(["config", "pulsura:environment"]) ?? "");
+  if (options.alertEmail) {
+    document.setIn(["config", "pulsura:alertEmail"], options.alertEmail);
+  } else {
+    if (environment === "prod") {
+      throw new ForkRefused(
+        `A prod tenant needs its own alert address: pass --alert-email <address>${sourceAlertEmail ? ` (the source's, ${String(sourceAlertEmail)}, alerts the source's team)` : ""}.`,
+      );
+    }
+    document.deleteIn(["config", "pulsura:alertEmail"]);
+  }
   document.setIn(["config", "gcp:project"], options.project);
   if (options.region) document.setIn(["config", "gcp:region"], options.region);
   // Identity Platform and Firebase must bill quota to the tenant's project, not to the deployer's home project.
@@ -126,14 +142,16 @@ export function forkStack(options: ForkOptions): ForkResult {
   document.setIn(["config", "pulsura:tenant"], tenant);
   // The source's domains serve the source stack; the tenant gets its own or none.
   document.setIn(["config", "pulsura:domains"], document.createNode(options.domain ? [options.domain] : []));
-  // The source's header comment describes the source stack; the fork gets its own.
+  // The source's header comment describes the source stack (YAML keeps it on the document, its contents or the first
+  // key, depending on blank lines); the fork gets its own. Comments on single settings stay.
   if (document.contents) document.contents.commentBefore = null;
+  if (isMap(document.contents)) for (const item of document.contents.items) if (isScalar(item.key)) item.key.commentBefore = null;
   document.commentBefore = ` Stack for tenant "${tenant}", forked from "${options.from}" by \`npm run tenant -- new\`.\n Secrets are not copied: set them with \`pulumi config set --secret <key> <value> --stack ${tenant}\`.`;
   const text = document.toString({ lineWidth: 0 });
 
   validateForked(tenant, text, secretKeys, root);
   writeFileSync(target, text, { flag: "wx" });
-  return { path: target, secretKeys };
+  return { path: target, secretKeys, droppedAlertEmail: !options.alertEmail && sourceAlertEmail ? String(sourceAlertEmail) : undefined };
 }
 
 /** Validates the forked file with the program's schema, treating secrets still to be set as present. */

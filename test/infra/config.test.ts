@@ -1,14 +1,20 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import {
+  CONFIG_NAMESPACE,
+  CONFIG_NAMESPACES,
   connectionHeadroom,
   parseStackConfig,
   StackConfigError,
   SUPPORTED_REGIONS,
   tierConnectionLimit,
+  type ParseOptions,
   type RawConfig,
   type SecretConfigKey,
 } from "../../infra/config";
+import { repoRoot } from "../../scripts/lib/stack-files";
 
 const base: RawConfig = {
   "gcp:project": "pulsura-test",
@@ -19,13 +25,13 @@ const base: RawConfig = {
   "pulsura:tenant": "acme",
 };
 
-function parse(raw: RawConfig, secrets: Partial<Record<SecretConfigKey, string>> = {}) {
-  return parseStackConfig("test", raw, (key) => (secrets[key] ? pulumi.secret(secrets[key]!) : undefined));
+function parse(raw: RawConfig, secrets: Partial<Record<SecretConfigKey, string>> = {}, options: ParseOptions = {}) {
+  return parseStackConfig("test", raw, (key) => (secrets[key] ? pulumi.secret(secrets[key]!) : undefined), options);
 }
 
-function problemsOf(raw: RawConfig): string[] {
+function problemsOf(raw: RawConfig, options: ParseOptions = {}): string[] {
   try {
-    parse(raw);
+    parse(raw, {}, options);
   } catch (error) {
     expect(error).toBeInstanceOf(StackConfigError);
     return (error as StackConfigError).problems.map((p) => `${p.key}: got ${p.got}, expected ${p.expected}`);
@@ -78,8 +84,10 @@ describe("stack config", () => {
     expect(problems).toEqual([
       "gcp:project: got nothing, expected a string",
       `gcp:region: got "mars", expected a region where 1st-gen Cloud Functions (the stack's most restrictive product) and Cloud Run are offered: ${SUPPORTED_REGIONS.join(", ")} (https://cloud.google.com/functions/1stgendocs/locations)`,
-      "pulsura:services[0].maxInstance: got 3, expected no such key (unknown setting)",
-      'pulsura:databse: got {"tier":"db-g1-small"}, expected no such key (unknown setting)',
+      "pulsura:services[0].maxInstance: got 3, expected no such key (unknown setting); did you mean pulsura:services[0].maxInstances?",
+      'pulsura:databse: got {"tier":"db-g1-small"}, expected no such key (unknown setting); did you mean pulsura:database?',
+      'pulsura:environment: got nothing, expected one of "dev" | "prod" (required)',
+      "pulsura:tenant: got nothing, expected a tenant name (required)",
     ]);
   });
 
@@ -205,5 +213,93 @@ describe("stack config", () => {
     expect(config.hasura.dockerHub?.username).toBe("pulsurabot");
     expect(config.hasura).not.toHaveProperty("dockerHubUsername");
     expect(parse(base).hasura.dockerHub).toBeUndefined();
+  });
+
+  it("reports every problem in one go: schema errors and the cross-field checks on whatever parsed", () => {
+    const problems = problemsOf({
+      ...base,
+      "pulsura:tenant": "Acme_Corp",
+      "pulsura:domains": '["https://app.example.com"]',
+      "pulsura:alertEmail": "not-an-email",
+      "pulsura:network": '{"subnetCidr":"10.10.0.0/28"}',
+      "pulsura:database": '{"tier":"db-huge","retainedBackups":0}',
+      "pulsura:hasura": '{"version":"latest","memory":"2GB","minInstances":3,"maxInstances":1}',
+      "pulsura:services": '[{"name":"core","cpu":3,"minInstances":5,"maxInstances":2}]',
+      "pulsura:functions": '{"minInstances":10,"maxInstances":5}',
+    });
+    expect(problems).toEqual([
+      'pulsura:tenant: got "Acme_Corp", expected tenant: 2-22 characters, lower-case letters, digits and dashes, starting with a letter',
+      'pulsura:domains[0]: got "https://app.example.com", expected a lower-case DNS name such as app.example.com (no scheme, no path)',
+      'pulsura:alertEmail: got "not-an-email", expected an e-mail address',
+      'pulsura:network.subnetCidr: got "10.10.0.0/28", expected an IPv4 CIDR of at least /26 (64 addresses) for Direct VPC egress, such as 10.10.0.0/20 (https://cloud.google.com/run/docs/configuring/vpc-direct-vpc)',
+      'pulsura:database.tier: got "db-huge", expected a Cloud SQL tier such as db-g1-small or db-custom-2-7680',
+      "pulsura:database.retainedBackups: got 0, expected a number >= 1",
+      'pulsura:hasura.version: got "latest", expected a pinned Hasura v2 release such as v2.48.9 (never latest)',
+      'pulsura:hasura.memory: got "2GB", expected a Cloud Run memory size such as 512Mi or 2Gi',
+      'pulsura:services[0].cpu: got 3, expected one of "1" | "2" | "4" | "8"',
+      // The cross-field checks of the parts that parsed, beside the errors of their neighbours.
+      "pulsura:hasura.minInstances: got 3, expected at most maxInstances (1)",
+      "pulsura:functions.minInstances: got 10, expected at most maxInstances (5)",
+      "pulsura:services[0].minInstances: got 5, expected at most maxInstances (2)",
+    ]);
+  });
+
+  it("skips a cross-field check that reads a broken value, rather than judging a default in its place", () => {
+    // maxInstances -1 is refused; comparing minInstances 3 with the default maximum (2) would be a second, false error.
+    expect(problemsOf({ ...base, "pulsura:hasura": '{"minInstances":3,"maxInstances":-1}' })).toEqual(["pulsura:hasura.maxInstances: got -1, expected a number >= 1"]);
+    // Without a valid environment there are no defaults to compare with: only what the file sets is compared.
+    expect(problemsOf({ ...base, "pulsura:environment": "staging", "pulsura:functions": '{"minInstances":3}', "pulsura:hasura": '{"minInstances":3,"maxInstances":1}' })).toEqual([
+      'pulsura:environment: got "staging", expected one of "dev" | "prod"',
+      "pulsura:hasura.minInstances: got 3, expected at most maxInstances (1)",
+    ]);
+  });
+
+  it("reads string settings that YAML typed as numbers as their digits, and asks to quote what YAML changed", () => {
+    const config = parse({ ...base, "pulsura:hasura": '{"cpu":2,"dockerHubUsername":12345678}', "pulsura:services": '[{"name":"core","cpu":4}]' }, { dockerHubPassword: "token" });
+    expect(config.hasura.cpu).toBe("2");
+    expect(config.hasura.dockerHub?.username).toBe("12345678");
+    expect(config.services[0]!.cpu).toBe("4");
+    expect(parse({ ...base, "pulsura:auth": '{"phone":{"testPhoneNumbers":{"+16505550101":123456}}}' }).auth.phone.testPhoneNumbers).toEqual({ "+16505550101": "123456" });
+    expect(problemsOf({ ...base, "pulsura:hasura": '{"cpu":3,"version":2.48}', "pulsura:auth": '{"facebook":{"clientId":12345678901234567890}}' })).toEqual([
+      'pulsura:hasura.version: got 2.48, expected a string: quote the value in the stack file (YAML read it as a number)',
+      'pulsura:hasura.cpu: got 3, expected one of "1" | "2" | "4" | "8"',
+      "pulsura:auth.facebook.clientId: got 12345678901234567000, expected a string: quote the value in the stack file (YAML read it as a number)",
+      "pulsura:facebookClientSecret: got nothing, expected the facebook OAuth client secret, set with: pulumi config set --secret facebookClientSecret <value> --stack test",
+    ]);
+  });
+
+  it("refuses a secret config key written in plain text, without printing it", () => {
+    const raw = { ...base, "pulsura:auth": '{"google":{"clientId":"id.apps.googleusercontent.com"}}', "pulsura:googleClientSecret": "GOCSPX-in-clear" };
+    // As infra/stack-config.ts does: the secret is read from the config, whether encrypted or not.
+    const readSecret = (key: SecretConfigKey) => (`pulsura:${key}` in raw ? pulumi.secret("value") : undefined);
+    let problems: string[] = [];
+    try {
+      parseStackConfig("test", raw, readSecret, { isSecret: () => false });
+    } catch (error) {
+      problems = (error as StackConfigError).problems.map((p) => `${p.key}: got ${p.got}, expected ${p.expected}`);
+    }
+    expect(problems).toEqual([
+      "pulsura:googleClientSecret: got a value in plain text (not shown), expected a Pulumi secret: delete the plain value from the stack file (Pulumi.test.yaml), then set it with: pulumi config set --secret googleClientSecret <value> --stack test",
+    ]);
+    expect(problems.join("\n")).not.toContain("GOCSPX");
+    expect(() => parse(raw, { googleClientSecret: "GOCSPX-encrypted" }, { isSecret: (key) => key === "pulsura:googleClientSecret" })).not.toThrow();
+  });
+
+  it("refuses an unknown namespace or key with the closest known one, and hides values of keys that look secret", () => {
+    expect(problemsOf({ ...base, "pulsra:hasura": '{"minInstances":1}', "pulsura:hasura": '{"minInstance":1}', "docker:host": "unix:///var/run/docker.sock" })).toEqual([
+      'pulsra:hasura: got {"minInstances":1}, expected a key of a namespace this program or its providers read (pulsura:, gcp:, docker:, random:, pulumi:); "pulsra" is none of them: did you mean pulsura:hasura?',
+      "pulsura:hasura.minInstance: got 1, expected no such key (unknown setting); did you mean pulsura:hasura.minInstances?",
+    ]);
+    expect(problemsOf({ ...base, "pulsura:googleClientSecrt": "GOCSPX-in-clear", "aws:region": "us-east-1" })).toEqual([
+      'aws:region: got "us-east-1", expected a key of a namespace this program or its providers read (pulsura:, gcp:, docker:, random:, pulumi:); "aws" is none of them',
+      "pulsura:googleClientSecrt: got a value (not shown: the key looks like a secret's), expected no such key (unknown setting); did you mean pulsura:googleClientSecret?",
+    ]);
+  });
+
+  it("allows the namespaces of the program's own providers, as package.json lists them", () => {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    // @pulumi/pulumi is the SDK and @pulumi/policy the policy pack: neither reads config. The engine's is pulumi:.
+    const providers = Object.keys(manifest.dependencies).filter((name) => name.startsWith("@pulumi/") && !["@pulumi/pulumi", "@pulumi/policy"].includes(name)).map((name) => name.slice("@pulumi/".length));
+    expect([...CONFIG_NAMESPACES].sort()).toEqual([CONFIG_NAMESPACE, "pulumi", ...providers].sort());
   });
 });

@@ -43,7 +43,8 @@ describe("npm run plan", () => {
     expect((await runPlanCli([])).exitCode).toBe(1);
     const unknown = await runPlanCli(["--stak", "dev"]);
     expect(unknown.exitCode).toBe(1);
-    expect(unknown.stderr).toContain("usage: npm run plan");
+    expect(unknown.stderr).toContain("npm run plan: unknown option --stak (did you mean --stack?)");
+    expect(unknown.stderr).toContain("Run npm run plan -- --help for details.");
     const missing = await runPlanCli(["--stack", "nope"]);
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain("Pulumi.nope.yaml does not exist");
@@ -62,6 +63,60 @@ describe("npm run plan", () => {
     expect(run.stderr).toContain('pulsura:hasura.poolSize (Hasura source "default") maxInstances 4 × 10 = 40');
     expect(run.stderr).toContain("pulsura:hasura.metadataPoolSize (Hasura metadata database) maxInstances 4 × 2 = 8");
     expect(run.stderr).toContain("at most 40 = 50 allowed by tier db-g1-small minus 10 headroom");
+  });
+
+  it("exits 1 for every config mistake of a stack file at once, cross-field checks included", async () => {
+    const run = await runPlanCli(["--config-file", fixture("Pulumi.many-mistakes.yaml")]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^Stack "many-mistakes" has 10 invalid config values:$/m);
+    for (const key of ["tenant", "domains[0]", "alertEmail", "network.subnetCidr", "database.tier", "database.retainedBackups", "hasura.version", "hasura.memory", "services[0].cpu"]) {
+      expect(run.stderr).toContain(`  - pulsura:${key}: got `);
+    }
+    expect(run.stderr).toContain("pulsura:functions.minInstances: got 10, expected at most maxInstances (5)");
+    // cpu: 2, a YAML number, is Cloud Run's "2".
+    expect(run.stderr).not.toContain("pulsura:hasura.cpu");
+  });
+
+  it("exits 1 for a client secret in plain text, saying how to set it as a secret, without printing it", async () => {
+    const run = await runPlanCli(["--config-file", fixture("Pulumi.plain-secret.yaml")]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain(
+      "pulsura:googleClientSecret: got a value in plain text (not shown), expected a Pulumi secret: delete the plain value from the stack file (Pulumi.plain-secret.yaml), then set it with: pulumi config set --secret googleClientSecret <value> --stack plain-secret",
+    );
+    expect(run.stderr).not.toContain("GOCSPX");
+  });
+
+  it("exits 1 for a misspelled namespace or key, suggesting the closest", async () => {
+    const run = await runPlanCli(["--config-file", fixture("Pulumi.misspelled-keys.yaml")]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/^Stack "misspelled-keys" has 2 invalid config values:$/m);
+    expect(run.stderr).toContain('pulsra:hasura: got {"maxInstances":3}, expected a key of a namespace this program or its providers read');
+    expect(run.stderr).toContain("did you mean pulsura:hasura?");
+    expect(run.stderr).toContain("pulsura:hasura.minInstance: got 1, expected no such key (unknown setting); did you mean pulsura:hasura.minInstances?");
+  });
+
+  it("exits 1 when the stack drops core while the metadata calls it, naming each handler, the service and the stack", async () => {
+    const run = await runPlanCli(["--config-file", fixture("Pulumi.drops-core.yaml")]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toBe("");
+    const handlers = run.stderr.split("\n").filter((line) => line.startsWith('  - pulsura:services: got ["billing"], expected the service "core" that '));
+    // Every handler of core in hasura/metadata: actions, event triggers, cron triggers.
+    expect(handlers.length).toBeGreaterThanOrEqual(3);
+    expect(run.stderr).toContain("action whoami calls ({{PULSURA_SERVICE_CORE_URL}}/actions/whoami in hasura/metadata/actions.yaml)");
+    expect(run.stderr).toContain("event trigger user_role_changed on table public.users calls");
+    expect(run.stderr).toContain("cron trigger purge_processed_deliveries calls");
+    expect(run.stderr).toContain('stack "drops-core" deploys no service "core", so Hasura has no PULSURA_SERVICE_CORE_URL');
+    // billing has no folder in this repository either.
+    expect(run.stderr).toContain('pulsura:services[0].name: got "billing", expected a service folder services/billing/ with package.json and Dockerfile');
+  });
+
+  it("exits 1 for a service without its folder", async () => {
+    const run = await runPlanCli(["--config-file", fixture("Pulumi.missing-service-folder.yaml")]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain(
+      'Stack "missing-service-folder" has 1 invalid config value:\n  - pulsura:services[1].name: got "reports", expected a service folder services/reports/ with package.json and Dockerfile (missing: services/reports/package.json, services/reports/Dockerfile); stack "missing-service-folder" would build its image from it. Scaffold it with: npm run new -- service reports',
+    );
   });
 
   it("exits 1 for inputs Google Cloud refuses, naming every resource, field, constraint and source in a stable order", async () => {

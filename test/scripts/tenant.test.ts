@@ -41,8 +41,15 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 const stackFiles = () => readdirSync(root).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).sort();
 
 describe("npm run tenant -- new", () => {
+  it("prints its help with every option and exit code", async () => {
+    const run = await tenant("--help");
+    expect(run.code).toBe(0);
+    for (const option of ["--from", "--project", "--region", "--domain", "--alert-email", "--root", "--help"]) expect(run.stdout).toContain(option);
+    expect(run.stdout).toContain("3 written, it does not plan until the listed secrets are set");
+  });
+
   it("forks a prod stack for a tenant and plans it with zero mandatory violations", async () => {
-    const run = await tenant("new", "acme", "--from", "prod", "--project", "acme-prod-42", "--region", "europe-west3", "--domain", "app.acme.example.com");
+    const run = await tenant("new", "acme", "--from", "prod", "--project", "acme-prod-42", "--region", "europe-west3", "--domain", "app.acme.example.com", "--alert-email", "ops@acme.example.com");
     expect(run.stderr).not.toContain("Refused");
     expect(run.code).toBe(0);
     const written = parse(readFileSync(join(root, "Pulumi.acme.yaml"), "utf8")) as { config: Record<string, unknown> };
@@ -54,12 +61,40 @@ describe("npm run tenant -- new", () => {
       "gcp:billingProject": "acme-prod-42",
       "pulsura:tenant": "acme",
       "pulsura:domains": ["app.acme.example.com"],
+      "pulsura:alertEmail": "ops@acme.example.com",
     });
     expect(run.stdout).toMatch(/Offline plan of acme \(prod\): \d+ resources, 0 mandatory and 0 advisory policy findings\./);
+    // The source's header describes the source: the fork carries only its own.
+    const text = readFileSync(join(root, "Pulumi.acme.yaml"), "utf8");
+    expect(text).toMatch(/^# Stack for tenant "acme", forked from "prod"/);
+    expect(text).not.toContain("# Production.");
+    for (const step of ["--secrets-provider", "npm run test:update-inventory", "test/infra/inventory/acme.yaml", "pulumi up --stack acme"]) expect(run.stdout).toContain(step);
+  });
+
+  it("never copies the source's alert address: refused for a prod tenant without --alert-email, left out of a dev one", async () => {
+    const refused = await tenant("new", "acme", "--from", "prod", "--project", "acme-prod-42");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("A prod tenant needs its own alert address: pass --alert-email <address> (the source's, platform@pulsura.example.com, alerts the source's team)");
+    expect(existsSync(join(root, "Pulumi.acme.yaml"))).toBe(false);
+    const dev = await tenant("new", "acme", "--from", "dev", "--project", "acme-dev-42");
+    expect(dev.code).toBe(0);
+    expect(readFileSync(join(root, "Pulumi.acme.yaml"), "utf8")).not.toContain("alertEmail");
+    expect(dev.stdout).toContain("Not copied: pulsura:alertEmail (platform-dev@pulsura.example.com alerts the source's team)");
+  });
+
+  it("says a fork with secrets to set does not plan yet, exactly as npm run plan then says, and exits 3", async () => {
+    const run = await tenant("new", "beta", "--from", "oauth", "--project", "beta-dev-42");
+    expect(run.code).toBe(3);
+    expect(run.stdout).toContain("Offline plan of beta: does not run yet");
+    const plan = await runScript("plan.ts", ["--config-file", join(root, "Pulumi.beta.yaml"), "--stack", "beta"]);
+    expect(plan.exitCode).toBe(1);
+    expect(plan.stderr.trim().length).toBeGreaterThan(0);
+    expect(run.stdout).toContain(plan.stderr.trim());
+    expect(run.stdout).toContain("pulumi config set --secret googleClientSecret <value> --stack beta");
   });
 
   it("bills Identity Platform and Firebase quota to the tenant's own project", async () => {
-    const run = await tenant("new", "beta", "--from", "oauth", "--project", "beta-dev-42");
+    const run = await tenant("new", "beta", "--from", "dev", "--project", "beta-dev-42");
     expect(run.code).toBe(0);
     const written = parse(readFileSync(join(root, "Pulumi.beta.yaml"), "utf8")) as { config: Record<string, unknown> };
     expect(written.config).toMatchObject({ "gcp:userProjectOverride": true, "gcp:billingProject": "beta-dev-42" });
@@ -70,7 +105,7 @@ describe("npm run tenant -- new", () => {
 
   it("never copies encrypted values or the source's encryption settings, and lists the secrets to set", async () => {
     const run = await tenant("new", "beta", "--from", "oauth", "--project", "beta-dev-42");
-    expect(run.code).toBe(0);
+    expect(run.code).toBe(3);
     const text = readFileSync(join(root, "Pulumi.beta.yaml"), "utf8");
     expect(text).not.toContain("secure:");
     expect(text).not.toContain("encryptionsalt");
@@ -96,8 +131,11 @@ describe("npm run tenant -- new", () => {
     ["a project of another stack", ["new", "acme", "--from", "prod", "--project", "pulsura-dev"], /GCP project pulsura-dev already belongs to stack "dev"/],
     ["a domain of another stack", ["new", "acme", "--from", "prod", "--project", "acme-prod-42", "--domain", "dev.pulsura.example.com"], /Domain dev.pulsura.example.com already belongs to stack "dev"/],
     ["a missing source stack", ["new", "acme", "--from", "staging", "--project", "acme-prod-42"], /No stack "staging" to fork from/],
-    ["a config the schema rejects", ["new", "acme", "--from", "prod", "--project", "acme-prod-42", "--region", "mars"], /gcp:region: got "mars"/],
+    ["a config the schema rejects", ["new", "acme", "--from", "prod", "--project", "acme-prod-42", "--region", "mars", "--alert-email", "ops@acme.example.com"], /gcp:region: got "mars"/],
     ["missing arguments", ["new", "acme", "--from", "prod"], /needs a tenant name, --from and --project/],
+    ["a misspelled option, suggesting the right one", ["new", "acme", "--from", "prod", "--projct", "acme-prod-42"], /unknown option --projct \(did you mean --project\?\)/],
+    ["a misspelled subcommand, suggesting the right one", ["lst"], /unknown subcommand "lst" \(did you mean list\?\)/],
+    ["a single-value option given twice", ["new", "acme", "--from", "prod", "--project", "acme-prod-42", "--domain", "a.example.com", "--domain", "b.example.com"], /--domain was given twice/],
   ];
   for (const [what, args, message] of refusals) {
     it(`refuses ${what} and writes nothing`, async () => {

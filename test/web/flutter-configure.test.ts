@@ -116,6 +116,9 @@ describe.each(stacks)("flutter:configure for the offline plan of stack %s", (sta
     const asOutputs = await configure(stack, plans[stack]!);
     expect(asPlan.run.exitCode, asPlan.run.stderr).toBe(0);
     expect(asPlan.dart).toBe(asOutputs.dart);
+    // The plan's outputs are the mocks' stand-ins: the command says so, and says nothing of the kind for real outputs.
+    expect(asPlan.run.stderr).toContain("warning: these are the offline plan's outputs");
+    expect(asOutputs.run.stderr).not.toContain("offline plan");
   });
 });
 
@@ -251,6 +254,26 @@ describe("outputs that are missing or unusable", () => {
     expect(run.stderr).toContain("hasuraWebsocketUrl: expected a wss:// URL");
     expect(run.stderr).toContain("firebaseWebOptions.authDomain: expected a host name");
     expect(existsSync(out)).toBe(false);
+  });
+
+  it("configures the app for the local stack of npm run dev: Auth emulator, local Hasura, the dev stack's sign-in methods", async () => {
+    const out = join(temporaryDirectory(), "pulsura_options.dart");
+    const run = await runCli("flutter-configure.ts", ["--local", "--out", out]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const tokens = lexDart(readFileSync(out, "utf8"));
+    const named = namedStringArguments(tokens);
+    expect(named.get("stack")).toBe("local");
+    expect(named.get("projectId")).toBe("demo-pulsura");
+    expect(named.get("authEmulatorHost")).toBe("127.0.0.1:9099");
+    expect(named.get("hasuraGraphqlUrl")).toBe("http://127.0.0.1:8080/v1/graphql");
+    expect(named.get("hasuraWebsocketUrl")).toBe("ws://127.0.0.1:8080/v1/graphql");
+    expect(providersIn(tokens)).toEqual(signInProvidersFromStackFile("dev", join(repoRoot, "Pulumi.dev.yaml")));
+    // The template's StackOptions takes the field, and main.dart points Firebase Auth at it.
+    expect(readFileSync(join(template, "lib/src/config/stack_options.dart"), "utf8")).toContain("final String? authEmulatorHost;");
+    expect(readFileSync(join(template, "lib/main.dart"), "utf8")).toContain("useAuthEmulator(");
+    const refused = await runCli("flutter-configure.ts", ["--local", "--stack", "dev"]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain("--local configures the local stack: it takes no --stack or --outputs");
   });
 
   it("allows plain http and ws only for a Hasura on localhost", async () => {

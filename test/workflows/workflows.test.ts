@@ -181,6 +181,19 @@ describe("pull-request.yml", () => {
     expect(job.permissions, jobId).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
   });
 
+  it("posts the offline plan's diff against the pull request's base on the pull request", () => {
+    const [[, job]] = pulumiJobs(wf(), "preview") as [[string, Job]];
+    const checkout = job.steps.find((s) => usesAction(s, "actions/checkout"))!;
+    expect(checkout.with).toMatchObject({ "fetch-depth": 0 });
+    const diff = job.steps.findIndex((s) => s.run?.includes("--diff"));
+    expect(job.steps[diff]?.run).toBe('npm run plan --silent -- --stack "$STACK" --diff "$BASE_SHA" --out plan-diff.txt');
+    expect(job.steps[diff]?.env).toEqual({ STACK: "${{ matrix.stack }}", BASE_SHA: "${{ github.event.pull_request.base.sha }}" });
+    const comment = job.steps.findIndex((s) => s.run?.includes("gh pr comment"));
+    expect(comment).toBeGreaterThan(diff);
+    expect(job.steps[comment]!.run).toContain("plan-diff.txt");
+    expect(job.steps[comment]!.env).toMatchObject({ GH_TOKEN: "${{ github.token }}", PR: "${{ github.event.pull_request.number }}" });
+  });
+
   it("analyzes and tests the Flutter template with a pinned Flutter", () => {
     const flutter = wf().jobs.flutter!;
     expect(flutter.defaults?.run?.["working-directory"]).toBe("flutter-template");

@@ -79,6 +79,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** Whether an outputs file is the offline plan's `--json` output (whose outputs are the mocks' stand-ins). */
+export function isOfflinePlanFile(path: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
+    return isPlainObject(parsed) && isPlainObject(parsed.outputs) && Array.isArray(parsed.resources);
+  } catch {
+    return false;
+  }
+}
+
 /** Reads an outputs file: the JSON of `pulumi stack output --json`, or the offline plan's `--json` output. */
 export function readOutputsFile(path: string, stack: string): Record<string, unknown> {
   let text: string;
@@ -137,7 +147,7 @@ export async function readStackOutputs(options: ReadOutputsOptions): Promise<Sta
   if (!pulumi) {
     throw new OutputsSourceError(
       `the Pulumi CLI is not on PATH, so the outputs of stack "${stack}" must come from a file: pass --outputs <file.json> ` +
-        `(what \`pulumi stack output --json --stack ${stack}\` prints, or \`npm run plan -- --stack ${stack} --json\` for the offline plan)`,
+        `(what \`pulumi stack output --json --stack ${stack}\` prints, or \`npm run plan -- --stack ${stack} --json --out <file.json>\` for the offline plan)`,
     );
   }
   return { values: await pulumiStackOutput(pulumi, stack, env), source: "pulumi stack output" };

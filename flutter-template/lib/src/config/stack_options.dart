@@ -17,6 +17,7 @@ class StackOptions {
     required this.hasuraGraphqlUrl,
     required this.hasuraWebsocketUrl,
     required this.signInProviders,
+    this.authEmulatorHost,
   });
 
   /// Name of the Pulumi stack, shown in debug builds.
@@ -33,4 +34,8 @@ class StackOptions {
 
   /// The sign-in methods the sign-in screen offers.
   final Set<SignInProvider> signInProviders;
+
+  /// `host:port` of the Firebase Auth emulator when the app talks to the local stack of `npm run dev`
+  /// (`npm run flutter:configure -- --local`); null for a deployed stack.
+  final String? authEmulatorHost;
 }
