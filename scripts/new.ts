@@ -184,8 +184,9 @@ function nextSteps(kind: ScaffoldKind, name: string, service: string | undefined
     "npm run test:update-inventory, and review the diff: every stack's inventory fingerprints the Hasura metadata (test/infra/inventory/<stack>.yaml)";
   if (kind === "service") {
     return `Next steps for ${name}:
-  1. Deploy it: list it under pulsura:services in each stack file that runs it (Pulumi.<stack>.yaml). A list replaces the
-     default [{ name: core }], so keep core in it:
+  1. Deploy it: list it under pulsura:services in the stack files (Pulumi.<stack>.yaml). All stacks share the Hasura
+     metadata, so once it points at one of its handlers every stack must run it (the plan refuses a stack that does
+     not). A list replaces the default [{ name: core }], so keep core in it:
        pulsura:services:
          - name: core
          - name: ${name}

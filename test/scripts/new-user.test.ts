@@ -141,10 +141,11 @@ describe("a new user, on a fresh clone", () => {
   step(
     "scaffolds an action, an event, a cron and a service, each saying what is left to do",
     async () => {
+      // The README's examples (Microservices).
       const action = await expectSuccess("npm", ["run", "new", "--", "action", "inviteMember", "--service", "core"], 120_000);
       expect(action.stdout).toContain("npm run test:update-inventory");
-      await expectSuccess("npm", ["run", "new", "--", "event", "member_invited", "--service", "core", "--table", "public.organizations", "--operations", "insert"], 120_000);
-      await expectSuccess("npm", ["run", "new", "--", "cron", "weekly_digest", "--service", "core", "--schedule", "0 6 * * 1"], 120_000);
+      await expectSuccess("npm", ["run", "new", "--", "event", "invite_sent", "--service", "core", "--table", "public.organizations", "--operations", "insert"], 120_000);
+      await expectSuccess("npm", ["run", "new", "--", "cron", "nightly_digest", "--service", "core", "--schedule", "0 6 * * *"], 120_000);
       const service = await expectSuccess("npm", ["run", "new", "--", "service", "billing"], 120_000);
       expect(service.stdout).toMatch(/pulsura:services:\n\s+- name: core\n\s+- name: billing/);
       expect(service.stdout).toContain("npm run test:update-inventory");
@@ -182,7 +183,7 @@ describe("a new user, on a fresh clone", () => {
   step("type-checks and lints what was generated", async () => {
     await expectSuccess("npx", ["tsc", "--noEmit", "-p", "tsconfig.json"], 300_000);
     const generated = (await changedFiles()).filter((file) => /\.(ts|mts|cts|js|mjs)$/.test(file));
-    expect(generated).toEqual(expect.arrayContaining(["services/core/src/events/member_invited.ts", "services/billing/scripts/build.ts"]));
+    expect(generated).toEqual(expect.arrayContaining(["services/core/src/events/invite_sent.ts", "services/billing/scripts/build.ts"]));
     await expectSuccess("npx", ["eslint", ...generated], 300_000);
   }, 600_000);
 
