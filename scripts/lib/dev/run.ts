@@ -63,7 +63,7 @@ export async function runDev(options: DevOptions): Promise<number> {
     }
     stopSignal = signal;
     firstSignalAt = performance.now();
-    printLine("dev", `${reason}: stopping everything (${signal} again to kill at once)`);
+    printLine("dev", `${reason}: stopping everything (${reason === signal ? signal : "a signal"} again to kill at once)`);
     startup.abort(new StopRequested(signal));
     onStopRequested();
   };
