@@ -58,9 +58,19 @@ export function releaseGroup(pgid: number): void {
   if (pgid > 1) tellGuardian(`release ${pgid}`);
 }
 
-/** Ends the guardian after everything was stopped the ordinary way (it then finds nothing to stop). */
-export function stopGuardian(): void {
-  guardian?.stdin?.end();
+/**
+ * Ends the guardian after everything was stopped the ordinary way (it then finds nothing to stop) and waits for it
+ * to exit, so that nothing of `npm run dev` outlives it; after 5 s it is killed.
+ */
+export async function stopGuardian(): Promise<void> {
+  const child = guardian;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.ref();
+  child.stdin?.end();
+  const deadline = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(deadline);
 }
 
 interface Launcher {

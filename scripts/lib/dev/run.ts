@@ -85,7 +85,7 @@ export async function runDev(options: DevOptions): Promise<number> {
   } finally {
     await stopAll(running);
     launcherWatch.close();
-    stopGuardian();
+    await stopGuardian();
     for (const signal of signals) process.off(signal, onProcessSignal);
   }
   if (failure) {
