@@ -27,6 +27,7 @@ import {
   stillRunning,
   type DevRun,
 } from "./support/dev-process";
+import { onCleanup } from "../support/cleanup";
 
 /** Deadlines for a loaded 2-core machine: the emulators alone take 10–40 s to come up there. */
 const readyDeadlineMs = 240_000;
@@ -203,6 +204,40 @@ describe("npm run dev", () => {
     expect(stillRunning([before.pid])).toEqual([]);
     expect((await fetch(`${coreUrl}/healthz`)).status).toBe(200);
   }, 150_000);
+
+  it("keeps reloading after editors' safe-writes (a temporary file renamed over the handler), and prints a failed start's whole output", async () => {
+    const handler = path.join(repoRoot, "services", "core", "src", "actions", "whoami.ts");
+    const original = fs.readFileSync(handler, "utf8");
+    // Whatever happens to this test, the handler gets its text back.
+    const restored = onCleanup("restore services/core/src/actions/whoami.ts", () => {
+      if (fs.readFileSync(handler, "utf8") !== original) fs.writeFileSync(handler, original);
+    });
+    const safeWrite = (text: string) => {
+      const temporary = path.join(path.dirname(handler), `.whoami.ts.${randomUUID()}.tmp`);
+      fs.writeFileSync(temporary, text);
+      fs.renameSync(temporary, handler);
+    };
+    try {
+      const failure = `dev-test-broken-${randomUUID()}`;
+      let from = run!.output().length;
+      safeWrite(`${original}\nthrow new Error("${failure}");\n`);
+      await run!.waitFor(/\[core\] It restarts on the next change to its code\./, { from, timeoutMs: 120_000 });
+      // The failure's message, not only its first line: the cause is in the output it carries.
+      const report = run!.output().slice(from);
+      expect(report).toMatch(
+        new RegExp(`\\[core\\] core exited with code 1; its last output:\n[\\s\\S]*?\\[core\\] .*${failure}[\\s\\S]*?\\[core\\] It restarts on the next change`),
+      );
+
+      // The watch survived the rename: the next safe-write (the original text back) reloads again.
+      from = run!.output().length;
+      safeWrite(original);
+      await run!.waitFor(/\[core\] reloaded \(pid \d+\)/, { from, timeoutMs: 120_000 });
+      expect((await fetch(`${bannerValue(output, "service core")}/healthz`)).status).toBe(200);
+    } finally {
+      if (fs.readFileSync(handler, "utf8") !== original) fs.writeFileSync(handler, original);
+      restored();
+    }
+  }, 300_000);
 
   it("rebuilds the functions when functions/src changes, and the Functions emulator reloads them", async () => {
     const from = run!.output().length;

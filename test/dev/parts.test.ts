@@ -4,6 +4,8 @@
  * itself needs Docker, which this machine may not have; dev.test.ts covers the running stack).
  */
 import * as fs from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,9 +15,11 @@ import { hasuraProjectDir, readMetadata, readMigrations, readSeeds, type Migrati
 import { authenticate, hasuraClaimsNamespace } from "../../scripts/lib/dev/auth-hook";
 import { composeFile, composeVariables, hasuraEnvironment, pinnedHasuraVersion } from "../../scripts/lib/dev/hasura";
 import { applyPending } from "../../scripts/lib/dev/migrate";
-import { defaultPorts, DevUsageError, parseDevOptions, repoRoot } from "../../scripts/lib/dev/options";
+import { HelpRequested, UsageError } from "../../scripts/lib/cli";
+import { defaultPorts, parseDevOptions, repoRoot } from "../../scripts/lib/dev/options";
 import { PortConflictError, resolvePorts } from "../../scripts/lib/dev/ports";
 import { discoverServices } from "../../scripts/lib/dev/services";
+import { watchTrees } from "../../scripts/lib/dev/watch";
 import { startPostgres, type TestDatabase } from "../support/postgres";
 
 describe("npm run dev options", () => {
@@ -33,10 +37,19 @@ describe("npm run dev options", () => {
     expect(parseDevOptions(["--ports", "auto,postgres=6001"], {}).ports).toMatchObject({ postgres: 6001, services: "auto" });
   });
 
-  it("rejects unknown port names, bad ports and unknown flags with a message naming them", () => {
-    expect(() => parseDevOptions(["--ports", "postgress=1"], {})).toThrow(/unknown port name "postgress"/);
+  it("rejects unknown port names, bad ports and unknown flags with a message naming them and the closest name", () => {
+    expect(() => parseDevOptions(["--ports", "postgress=1"], {})).toThrow(/unknown port name "postgress" \(did you mean postgres\?/);
     expect(() => parseDevOptions(["--ports", "postgres=70000"], {})).toThrow(/not a port between 1 and 65535/);
-    expect(() => parseDevOptions(["--port", "1"], {})).toThrow(DevUsageError);
+    expect(() => parseDevOptions([], { PULSURA_DEV_PORTS: "hasura=x" })).toThrow(/^PULSURA_DEV_PORTS: "hasura=x" is not <name>=<port> or auto/);
+    expect(() => parseDevOptions(["--port", "1"], {})).toThrow(new UsageError("unknown option --port (did you mean --ports?)"));
+    expect(() => parseDevOptions(["--verbose=yes"], {})).toThrow(new UsageError('--verbose takes no value (got "yes")'));
+  });
+
+  it("refuses an option given twice, and answers --help before anything else", () => {
+    expect(() => parseDevOptions(["--data-dir", "a", "--data-dir", "b"], {})).toThrow(
+      new UsageError('--data-dir was given twice ("a" and "b"): give it once'),
+    );
+    expect(() => parseDevOptions(["--bogus", "--help"], {})).toThrow(HelpRequested);
   });
 
   it("reports two parts asked to share a port", async () => {
@@ -50,6 +63,39 @@ describe("npm run dev options", () => {
     expect(services.map((service) => service.name)).toContain("core");
     expect(services.map((service) => service.name)).not.toContain("kit");
     expect(services.find((service) => service.name === "core")!.entry).toBe(path.join(repoRoot, "services", "core", "scripts", "dev.ts"));
+  });
+});
+
+describe("reload watching", () => {
+  it("reports every editor safe-write (a temporary file renamed over the original), and files of directories made later", async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), "pulsura-watch-"));
+    const handler = path.join(root, "src", "actions", "whoami.ts");
+    fs.mkdirSync(path.dirname(handler), { recursive: true });
+    fs.writeFileSync(handler, "export default 1;\n");
+    let notify: ((changed: string[]) => void) | undefined;
+    const nextChange = () => new Promise<string[]>((resolve) => (notify = resolve));
+    const watcher = watchTrees([root], (changed) => notify?.(changed), { quietMs: 50 });
+    try {
+      // Each rename replaces the file's inode: a watch on the file itself would go silent after the first.
+      for (const round of [1, 2, 3]) {
+        const change = nextChange();
+        const temporary = path.join(path.dirname(handler), `.whoami.ts.${round}.tmp`);
+        fs.writeFileSync(temporary, `export default ${round};\n`);
+        fs.renameSync(temporary, handler);
+        expect(await change).toContain(handler);
+      }
+      const nested = path.join(root, "src", "events", "new_trigger.ts");
+      let change = nextChange();
+      fs.mkdirSync(path.dirname(nested));
+      fs.writeFileSync(nested, "export default 1;\n");
+      expect(await change).toContain(path.dirname(nested));
+      change = nextChange();
+      fs.writeFileSync(nested, "export default 2;\n");
+      expect(await change).toContain(nested);
+    } finally {
+      watcher.close();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -88,6 +88,7 @@ export async function startEmulators(options: StartEmulatorsOptions, signal?: Ab
       FORCE_COLOR: "0",
     },
     formatLine: (line) => (line.trim() === "" ? undefined : line),
+    stopSignal: "SIGINT",
   });
   let rebuilding: Promise<void> | undefined;
   let rebuildAgain = false;

@@ -2,7 +2,7 @@
  * Command line and environment of `npm run dev`: where local state lives and which ports each part listens on.
  */
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { closest, parseCli, UsageError, type CliSpec, type ParsedArgs } from "../cli";
 
 /** The repository root. */
 export const repoRoot = path.resolve(__dirname, "..", "..", "..");
@@ -66,51 +66,44 @@ export interface DevOptions {
   verbose: boolean;
 }
 
-export const usage = `usage: npm run dev -- [--ports <name>=<port>,...|auto] [--data-dir <dir>] [--reset] [--no-hasura] [--verbose]
+/** The command line of `npm run dev`, in the shared CLI layer (scripts/lib/cli.ts). */
+export const devCli = {
+  command: "npm run dev --",
+  summary:
+    "Starts Postgres (migrated and seeded), the Firebase Auth + Functions emulators, every service under services/ " +
+    "with reload on change, and Hasura where a Docker engine answers. Ctrl-C (or SIGTERM, SIGHUP) stops everything.",
+  usage: ["[--ports <name>=<port>,...|auto] [--data-dir <dir>] [--reset] [--no-hasura] [--verbose]"],
+  options: {
+    ports: {
+      type: "string",
+      value: "<name>=<port>,...|auto",
+      description: 'override ports, e.g. postgres=55432,services=9001; "auto" picks free ports for all (auto,postgres=55432: all but Postgres\'s). Also PULSURA_DEV_PORTS; --ports wins',
+    },
+    "data-dir": { type: "string", value: "<dir>", description: "where state lives (Postgres data, Auth emulator users). Also PULSURA_DEV_DATA_DIR. Default .tmp/dev" },
+    reset: { type: "boolean", description: "delete the data directory first: a fresh database and no emulator users" },
+    "no-hasura": { type: "boolean", description: "do not start Hasura even where Docker is available" },
+    verbose: { type: "boolean", description: "show all Postgres log lines" },
+  },
+  notes: `Port names and defaults:\n${portNames.map((name) => `  ${name.padEnd(10)} ${defaultPorts[name]}`).join("\n")}
 
-Starts Postgres (migrated and seeded), the Firebase Auth + Functions emulators, every service under services/
-with reload on change, and Hasura where a Docker engine answers. Ctrl-C stops everything.
-
-  --ports        override ports, e.g. --ports postgres=55432,services=9001; "auto" picks free ports for all
-                 (auto,postgres=55432: free ports except Postgres's).
-                 Also PULSURA_DEV_PORTS (same syntax; --ports wins). Names and defaults:
-${portNames.map((name) => `                   ${name.padEnd(10)} ${defaultPorts[name]}`).join("\n")}
-  --data-dir     where state lives (Postgres data, Auth emulator users). Also PULSURA_DEV_DATA_DIR. Default .tmp/dev
-  --reset        delete the data directory first: a fresh database and no emulator users
-  --no-hasura    do not start Hasura even where Docker is available
-  --verbose      show all Postgres log lines`;
-
-/** A bad command line or environment; the message says what to change. */
-export class DevUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "DevUsageError";
-  }
-}
+Exit codes: 0 after a signal stopped everything; 1 a port in use, a part that failed, or a second signal that killed
+everything at once; 2 a command line or PULSURA_DEV_PORTS that is not understood (nothing was started).`,
+} as const satisfies CliSpec;
 
 /**
  * Parses `npm run dev` arguments and environment.
- * @throws DevUsageError naming the bad argument
+ * @throws HelpRequested for --help / -h
+ * @throws UsageError naming the bad argument
  */
-export function parseDevOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): DevOptions & { help: boolean } {
-  let values: { ports?: string; "data-dir"?: string; reset?: boolean; "no-hasura"?: boolean; verbose?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        ports: { type: "string" },
-        "data-dir": { type: "string" },
-        reset: { type: "boolean" },
-        "no-hasura": { type: "boolean" },
-        verbose: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new DevUsageError((error as Error).message);
-  }
+export function parseDevOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): DevOptions {
+  return devOptionsFrom(parseCli(devCli, argv).values, env);
+}
+
+/**
+ * The options from the parsed command line and the environment.
+ * @throws UsageError for bad ports
+ */
+export function devOptionsFrom(values: ParsedArgs<typeof devCli>["values"], env: NodeJS.ProcessEnv = process.env): DevOptions {
   const ports: DevOptions["ports"] = { ...defaultPorts };
   if (env.PULSURA_DEV_PORTS) Object.assign(ports, parsePorts(env.PULSURA_DEV_PORTS, "PULSURA_DEV_PORTS"));
   if (values.ports !== undefined) Object.assign(ports, parsePorts(values.ports, "--ports"));
@@ -121,7 +114,6 @@ export function parseDevOptions(argv: string[], env: NodeJS.ProcessEnv = process
     reset: values.reset ?? false,
     hasura: !(values["no-hasura"] ?? false),
     verbose: values.verbose ?? false,
-    help: values.help ?? false,
   };
 }
 
@@ -137,15 +129,18 @@ export function parsePorts(text: string, source: string): Partial<DevOptions["po
       continue;
     }
     const match = /^([A-Za-z]+)=(\d+|auto)$/.exec(entry);
-    if (!match) throw new DevUsageError(`${source}: "${entry}" is not <name>=<port> or auto (names: ${portNames.join(", ")})`);
+    if (!match) throw new UsageError(`${source}: "${entry}" is not <name>=<port> or auto (names: ${portNames.join(", ")})`);
     const name = match[1] as keyof DevPorts;
-    if (!portNames.includes(name)) throw new DevUsageError(`${source}: unknown port name "${match[1]}" (names: ${portNames.join(", ")})`);
+    if (!portNames.includes(name)) {
+      const suggestion = closest(match[1]!, portNames);
+      throw new UsageError(`${source}: unknown port name "${match[1]}" (${suggestion ? `did you mean ${suggestion}? ` : ""}names: ${portNames.join(", ")})`);
+    }
     if (match[2] === "auto") {
       result[name] = "auto";
       continue;
     }
     const port = Number(match[2]);
-    if (port < 1 || port > 65535) throw new DevUsageError(`${source}: ${name}=${match[2]} is not a port between 1 and 65535`);
+    if (port < 1 || port > 65535) throw new UsageError(`${source}: ${name}=${match[2]} is not a port between 1 and 65535`);
     result[name] = port;
   }
   return result;

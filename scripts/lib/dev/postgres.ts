@@ -90,6 +90,7 @@ export async function startDevPostgres(options: StartDevPostgresOptions, signal?
     cwd: options.dir,
     env: { ...process.env, LC_MESSAGES: "C" },
     ...(runAs ? { user: runAs } : {}),
+    stopSignal: "SIGINT",
     formatLine: (line) => (options.verbose || /\b(WARNING|ERROR|FATAL|PANIC):/.test(line) ? line : undefined),
   });
   try {

@@ -7,15 +7,16 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import { createInterface } from "node:readline";
 import { stripVTControlCharacters } from "node:util";
+import { adoptGroup, releaseGroup } from "./lifeline";
 
 export interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;
 }
 
-/** Writes one line of `npm run dev` output, prefixed with the part it comes from. */
-export function printLine(source: string, line: string): void {
-  process.stdout.write(`[${source}] ${line}\n`);
+/** Writes `npm run dev` output, each line prefixed with the part it comes from. */
+export function printLine(source: string, text: string): void {
+  process.stdout.write(text.split("\n").map((line) => `[${source}] ${line}\n`).join(""));
 }
 
 export interface StartProcessOptions {
@@ -27,6 +28,8 @@ export interface StartProcessOptions {
   env: NodeJS.ProcessEnv;
   /** Run as this user and group (Postgres refuses to run as root). */
   user?: { uid: number; gid: number };
+  /** The signal that stops it cleanly (Postgres: SIGINT, its fast shutdown). @default SIGTERM */
+  stopSignal?: NodeJS.Signals;
   /**
    * Rewrites or hides (undefined) an output line before it is printed. Lines are matched by
    * {@link ManagedProcess.waitForLine} before this runs, without terminal colour codes.
@@ -53,7 +56,8 @@ export interface ManagedProcess {
   recentOutput(): string;
 }
 
-const recentLineCount = 60;
+/** Output kept per process for error messages: a failed start prints all of it (a stack, a drift report). */
+const recentLineCount = 200;
 
 /** Every process started here, in start order (for the pid report and a forced stop). */
 export const startedProcesses: ManagedProcess[] = [];
@@ -98,6 +102,8 @@ export function startProcess(options: StartProcessOptions): ManagedProcess {
   }
 
   const pid = child.pid ?? -1;
+  // Should this process die before stopping it, the guardian stops the group (lifeline.ts).
+  adoptGroup(pid, options.stopSignal ?? "SIGTERM");
   const managed: ManagedProcess = {
     name: options.name,
     pid,
@@ -133,7 +139,7 @@ export function startProcess(options: StartProcessOptions): ManagedProcess {
         });
       });
     },
-    async stop({ signal = "SIGTERM", graceMs = 10_000 } = {}) {
+    async stop({ signal = options.stopSignal ?? "SIGTERM", graceMs = 10_000 } = {}) {
       if (pid > 0 && !exit) {
         signalProcess(pid, signal);
         const deadline = setTimeout(() => {
@@ -144,7 +150,10 @@ export function startProcess(options: StartProcessOptions): ManagedProcess {
         clearTimeout(deadline);
       }
       const info = await exited;
-      if (pid > 0) await emptyGroup(pid);
+      if (pid > 0) {
+        await emptyGroup(pid);
+        releaseGroup(pid);
+      }
       return info;
     },
     recentOutput: () => recent.join("\n"),
@@ -156,7 +165,7 @@ export function startProcess(options: StartProcessOptions): ManagedProcess {
 /** Error for a process that exited while something waited for it. */
 export function exitedEarly(name: string, info: ExitInfo, recent: string[]): Error {
   const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${info.code}`;
-  const tail = recent.slice(-25).join("\n");
+  const tail = recent.join("\n");
   return new Error(`${name} ${how}${tail ? `; its last output:\n${tail}` : ""}`);
 }
 

@@ -6,6 +6,9 @@
  * Hasura, then the emulators, then Postgres) and exits 0; a port conflict or a part that fails to start stops
  * what started and exits 1, as does Postgres, the emulators or Hasura exiting later. A second signal kills
  * everything at once and exits 1. A service that crashes after start-up only waits for the next change to its code.
+ *
+ * "A signal" is any of SIGINT, SIGTERM, SIGHUP to this process, or the loss of a launcher (npm, its shell, tsx),
+ * and should this process die anyway, the guardian stops what it started: see lifeline.ts.
  */
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
@@ -16,6 +19,7 @@ import { detectDocker, hasuraEnvironment, pinnedHasuraVersion, startHasura, type
 import { devHasuraAdminSecret, devProjectId, repoRoot, type DevOptions } from "./options";
 import { resolvePorts } from "./ports";
 import { databaseName, hasuraMetadataDatabaseName, startDevPostgres, type DevPostgres } from "./postgres";
+import { startGuardian, stopGuardian, watchLaunchers, type LauncherWatch } from "./lifeline";
 import { printLine, signalGroup, startedProcesses, type ManagedProcess } from "./processes";
 import { discoverServices, startService, type RunningService } from "./services";
 
@@ -47,7 +51,7 @@ export async function runDev(options: DevOptions): Promise<number> {
   let onStopRequested: () => void = () => undefined;
   const stopRequested = new Promise<void>((resolve) => (onStopRequested = resolve));
   let firstSignalAt = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = (signal: NodeJS.Signals, reason = signal as string) => {
     if (stopSignal) {
       // A terminal's Ctrl-C reaches npm, tsx and us at once, and npm and tsx may relay it once more within
       // milliseconds: only a signal well after the first one means "kill now".
@@ -59,22 +63,30 @@ export async function runDev(options: DevOptions): Promise<number> {
     }
     stopSignal = signal;
     firstSignalAt = performance.now();
-    printLine("dev", `${signal}: stopping everything (${signal} again to kill at once)`);
+    printLine("dev", `${reason}: stopping everything (${reason === signal ? signal : "a signal"} again to kill at once)`);
     startup.abort(new StopRequested(signal));
     onStopRequested();
   };
   const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-  for (const signal of signals) process.on(signal, onSignal);
+  const onProcessSignal = (signal: NodeJS.Signals) => onSignal(signal);
+  for (const signal of signals) process.on(signal, onProcessSignal);
+  // Once npm or the terminal is gone, nobody may read our output: a closed pipe must not crash the shutdown.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+  startGuardian();
+  // npm does not pass every signal on (lifeline.ts): losing a launcher counts as a hang-up.
+  const launcherWatch: LauncherWatch = watchLaunchers((reason) => onSignal("SIGHUP", `${reason}`));
 
   const running: Running = { services: [] };
   let failure: unknown;
   try {
-    await runUntilStopped(options, running, startup, stopRequested, startedAt);
+    await runUntilStopped(options, running, startup, stopRequested, startedAt, (reason) => onSignal("SIGTERM", reason));
   } catch (error) {
     if (!(error instanceof StopRequested) && !stopSignal) failure = error;
   } finally {
     await stopAll(running);
-    for (const signal of signals) process.off(signal, onSignal);
+    launcherWatch.close();
+    await stopGuardian();
+    for (const signal of signals) process.off(signal, onProcessSignal);
   }
   if (failure) {
     const message = failure instanceof Error ? failure.message : String(failure);
@@ -90,6 +102,7 @@ async function runUntilStopped(
   startup: AbortController,
   stopRequested: Promise<void>,
   startedAt: number,
+  onStoppedFromOutside: (reason: string) => void,
 ): Promise<void> {
   const signal = startup.signal;
   const services = discoverServices();
@@ -145,7 +158,16 @@ async function runUntilStopped(
     ...services.map(async (service) => {
       // Each service as its own svc_<name>, with only the roles the deploy grants it.
       const env = { ...serviceEnv, DATABASE_URL: postgres.serviceUrls[service.name]! };
-      const started = await startService({ service, port: ports.byService[service.name]!, env }, signal);
+      const started = await startService(
+        {
+          service,
+          port: ports.byService[service.name]!,
+          env,
+          // A service stopped by someone else (a signal to the whole tree, a process manager) stops everything.
+          onStoppedFromOutside: (how) => onStoppedFromOutside(`service ${service.name} ${how}`),
+        },
+        signal,
+      );
       running.services.push(started);
     }),
   ];
@@ -192,7 +214,7 @@ async function runUntilStopped(
     critical.map((child) =>
       child.exited.then((exit) => {
         const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-        const tail = child.recentOutput().split("\n").slice(-15).join("\n");
+        const tail = child.recentOutput();
         throw new Error(`${child.name} ${how} unexpectedly${tail ? `; its last output:\n${tail}` : ""}`);
       }),
     ),

@@ -66,7 +66,14 @@ export interface StartServiceOptions {
   port: number;
   /** Environment of the service besides PORT (see the kit's config.ts). */
   env: Record<string, string>;
+  /**
+   * Called when the service exits 0 or is killed by SIGINT, SIGTERM or SIGHUP without being asked to here: someone
+   * stopped it (the kit exits 0 after a SIGTERM), unlike a crash, which only waits for the next change.
+   */
+  onStoppedFromOutside?: (how: string) => void;
 }
+
+const stopSignals = new Set<NodeJS.Signals>(["SIGINT", "SIGTERM", "SIGHUP"]);
 
 /** Starts a service and resolves once it listens and answers GET /healthz; it then restarts on changes. */
 export async function startService(options: StartServiceOptions, signal?: AbortSignal): Promise<RunningService> {
@@ -90,6 +97,10 @@ export async function startService(options: StartServiceOptions, signal?: AbortS
     void child.exited.then((exit) => {
       if (stopping || child !== current || restarting) return;
       const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      if (exit.code === 0 || (exit.signal && stopSignals.has(exit.signal))) {
+        options.onStoppedFromOutside?.(`${how}, not stopped by npm run dev`);
+        return;
+      }
       printLine(service.name, `${how}; it restarts on the next change to its code`);
     });
   };
@@ -113,7 +124,8 @@ export async function startService(options: StartServiceOptions, signal?: AbortS
         printLine(service.name, `reloaded (pid ${current.pid})`);
         watchCrash(current);
       } catch (error) {
-        printLine(service.name, `${(error as Error).message.split("\n")[0]}; it restarts on the next change to its code`);
+        // The whole message: a failed start's cause is in the output it carries (a stack, a drift report).
+        printLine(service.name, `${(error as Error).message}\nIt restarts on the next change to its code.`);
       }
     })();
     await restarting;

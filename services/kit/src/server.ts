@@ -26,12 +26,13 @@ import {
   type ServiceRoutes,
   type TriggerEvent,
 } from "./definitions";
-import { ActionError, hasuraError, unexpectedErrorBody, validationFailed } from "./errors";
+import { ActionError, hasuraError, jsonPath, unexpectedErrorBody, validationFailed, type HasuraErrorBody } from "./errors";
 import { lazyFirebaseAuth } from "./firebase";
 import { createHasuraClient, type HasuraClient } from "./hasura-client";
 import { createLogger, traceFields, type Logger } from "./logger";
 import { actionPayloadSchema, cronPayloadSchema, eventPayloadSchema } from "./payloads";
 import { createSecretChecker, eventSecretHeader } from "./secret";
+import { findUnstorable } from "./storable";
 import { inTransaction, runOnce } from "./transaction";
 
 export interface CreateServiceOptions {
@@ -200,6 +201,8 @@ function registerAction(app: ServiceApp, shared: SharedResources, name: string, 
         .send(hasuraError(`role "${caller?.role ?? "(none)"}" may not call ${name}`, "access-denied"));
     }
 
+    const unstorableInput = refuseUnstorable(payload.input, ["input"]);
+    if (unstorableInput) return reply.code(400).send(unstorableInput);
     const input = definition.input.safeParse(payload.input);
     if (!input.success) return reply.code(400).send(validationFailed(input.error, ["input"]));
 
@@ -230,6 +233,10 @@ function registerEvent(app: ServiceApp, shared: SharedResources, name: string, d
         .code(400)
         .send(hasuraError(`trigger "${payload.trigger.name}" was sent to the handler of "${name}"`, "validation-failed", { path: "$.trigger.name" }));
     }
+    // Rows come out of Postgres, so their text is storable; an int8 or numeric beyond 2^53 is not what the row holds
+    // once parsed, and a handler must not act on a rounded id: refused, the failure shows in Hasura's event log.
+    const unstorableRow = refuseUnstorable(payload.event.data, ["event", "data"]);
+    if (unstorableRow) return reply.code(400).send(unstorableRow);
     const oldRow = parseRow(definition.row, payload.event.data.old, "old");
     if (!oldRow.ok) return reply.code(400).send(oldRow.body);
     const newRow = parseRow(definition.row, payload.event.data.new, "new");
@@ -275,6 +282,8 @@ function registerCron(app: ServiceApp, shared: SharedResources, name: string, de
         .code(400)
         .send(hasuraError(`cron "${payload.name}" was sent to the handler of "${name}"`, "validation-failed", { path: "$.name" }));
     }
+    const unstorablePayload = refuseUnstorable(payload.payload, ["payload"]);
+    if (unstorablePayload) return reply.code(400).send(unstorablePayload);
     const cronInput = definition.payload.safeParse(payload.payload);
     if (!cronInput.success) return reply.code(400).send(validationFailed(cronInput.error, ["payload"]));
 
@@ -366,6 +375,14 @@ class CronRequestContext extends RequestContextBase implements CronContext {
   ) {
     super(shared, log, undefined);
   }
+}
+
+/** The 400 validation-failed answer for input that cannot be stored faithfully (storable.ts), or undefined. */
+function refuseUnstorable(value: unknown, prefix: readonly PropertyKey[]): HasuraErrorBody | undefined {
+  const problem = findUnstorable(value);
+  if (!problem) return undefined;
+  const path = jsonPath([...prefix, ...problem.path]);
+  return hasuraError(`${path}: ${problem.reason}`, "validation-failed", { path });
 }
 
 type RowResult =

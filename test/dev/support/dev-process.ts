@@ -19,14 +19,22 @@ export interface DevRun {
   /** Resolves with the first match in the output from character `from` on; rejects at the deadline or on exit. */
   waitFor(pattern: RegExp, options?: { from?: number; timeoutMs?: number }): Promise<RegExpMatchArray>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Resolves once its stdout and stderr are closed: every process that inherited them (npm, its shell, tsx, the dev
+   * runner, the guardian) has exited, whichever of them was signalled.
+   */
+  closed: Promise<void>;
 }
 
 /**
- * Starts `tsx scripts/dev.ts <args>` in its own process group, as a terminal runs a foreground job, so a test
- * can deliver Ctrl-C to the group like a terminal does.
+ * Starts `tsx scripts/dev.ts <args>` (or, `via: "npm"`, `npm run dev -- <args>`, the whole chain npm → sh → tsx →
+ * dev runner) in its own process group, as a terminal runs a foreground job, so a test can deliver Ctrl-C to the
+ * group like a terminal does, or a signal to one process of it as an IDE does.
  */
-export function startDev(args: string[], env: NodeJS.ProcessEnv = {}): DevRun {
-  const child = spawn(process.execPath, [tsxCli, "scripts/dev.ts", ...args], {
+export function startDev(args: string[], env: NodeJS.ProcessEnv = {}, { via = "tsx" }: { via?: "tsx" | "npm" } = {}): DevRun {
+  const [command, commandArgs] =
+    via === "npm" ? ["npm", ["run", "--silent", "dev", "--", ...args]] : [process.execPath, [tsxCli, "scripts/dev.ts", ...args]];
+  const child = spawn(command, commandArgs, {
     cwd: repoRoot,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -42,6 +50,7 @@ export function startDev(args: string[], env: NodeJS.ProcessEnv = {}): DevRun {
   };
   child.stdout?.on("data", append);
   child.stderr?.on("data", append);
+  const closed = Promise.all([child.stdout, child.stderr].map((stream) => (stream ? once(stream, "close") : undefined))).then(() => undefined);
   // If the test file ends with it still running, everything it started goes with it.
   const cleanupDone = onCleanup("npm run dev (scripts/dev.ts)", () => killEverything(run));
   const exited = once(child, "exit").then(([code, signal]) => {
@@ -53,6 +62,7 @@ export function startDev(args: string[], env: NodeJS.ProcessEnv = {}): DevRun {
     child,
     output: () => output,
     exited,
+    closed,
     waitFor(pattern, { from = 0, timeoutMs = 180_000 } = {}) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -171,4 +181,51 @@ export function processesWithMarker(marker: string): ProcStat[] {
       return false;
     }
   });
+}
+
+/** TCP ports that the processes `pids` listen on, from /proc/<pid>/fd and /proc/net/tcp{,6}. */
+export function listeningPorts(pids: number[]): number[] {
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const match = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (match) inodes.add(match[1]!);
+      } catch {
+        // Closed meanwhile.
+      }
+    }
+  }
+  return [...new Set(listeningSockets().filter((socket) => inodes.has(socket.inode)).map((socket) => socket.port))].sort((a, b) => a - b);
+}
+
+/** Of `ports`, those that any process of this machine still listens on. */
+export function portsStillListening(ports: number[]): number[] {
+  const listening = new Set(listeningSockets().map((socket) => socket.port));
+  return ports.filter((port) => listening.has(port));
+}
+
+function listeningSockets(): Array<{ port: number; inode: string }> {
+  const sockets: Array<{ port: number; inode: string }> = [];
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text: string;
+    try {
+      text = fs.readFileSync(table, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // local_address is <hex ip>:<hex port>; st 0A is LISTEN; inode is the 10th field.
+      if (fields.length < 10 || fields[3] !== "0A") continue;
+      sockets.push({ port: parseInt(fields[1]!.split(":")[1]!, 16), inode: fields[9]! });
+    }
+  }
+  return sockets;
 }
