@@ -8,6 +8,15 @@ import { checkServiceWiring } from "./service-wiring";
 const repositoryRoot = path.resolve(__dirname, "..");
 
 /**
+ * Where the service wiring check looks for services/<name>/ and hasura/: this checkout. `PULSURA_WIRING_ROOT` points it
+ * at another folder with the same layout, for tests that plan services this checkout does not have (the fidelity
+ * plans' long-named services); nothing else sets it.
+ */
+function wiringRoot(): string {
+  return process.env.PULSURA_WIRING_ROOT ? path.resolve(process.env.PULSURA_WIRING_ROOT) : repositoryRoot;
+}
+
+/**
  * Whether a config key holds a secret (`secure:` in the stack file, or an ESC secret). The SDK knows it from the
  * language host's PULUMI_CONFIG_SECRET_KEYS but keeps the function out of its typings.
  */
@@ -27,6 +36,6 @@ export function loadStackConfig(): StackConfig {
     raw,
     (key) => (`${CONFIG_NAMESPACE}:${key}` in raw ? config.requireSecret(key) : undefined),
     // Local files only: pulumi up and preview check the services and the metadata's handlers as the offline plan does.
-    { isSecret: isConfigSecret, checkServices: (services) => checkServiceWiring(stack, services, repositoryRoot) },
+    { isSecret: isConfigSecret, checkServices: (services) => checkServiceWiring(stack, services, wiringRoot()) },
   );
 }

@@ -14,10 +14,10 @@ export interface ScriptRun {
 
 const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
 
-/** Runs scripts/<script> with the arguments, from the repository root, and collects its output. */
-export function runScript(script: string, args: string[]): Promise<ScriptRun> {
+/** Runs scripts/<script> with the arguments (and extra environment variables), from the repository root, and collects its output. */
+export function runScript(script: string, args: string[], env: Record<string, string> = {}): Promise<ScriptRun> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(tsx, [join(repoRoot, "scripts", script), ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(tsx, [join(repoRoot, "scripts", script), ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
     trackProcess(child, `tsx scripts/${script}`);
     let stdout = "";
     let stderr = "";

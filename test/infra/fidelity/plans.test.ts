@@ -3,7 +3,7 @@
  * config accepts (from each committed environment), and a stack with every optional part switched on and long
  * service names. Each must plan cleanly: what the plan accepts, Google Cloud accepts.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, symlinkSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,7 +39,7 @@ describe("under the strict mocks", () => {
 
   for (const [from, tenant] of Object.entries(LONGEST_FORKS)) {
     it(`plans a tenant forked from ${from} with the longest name the config accepts`, async () => {
-      const { path } = forkStack({ tenant, from, project: longestProject(from), domain: `api.${from}.northwind.example.com`, root });
+      const { path } = forkStack({ tenant, from, project: longestProject(from), domain: `api.${from}.northwind.example.com`, alertEmail: "ops@northwind.example.com", root });
       const run = await runPlanCli(["--config-file", path, "--json"]);
       expect(run.stderr).toBe("");
       expect([0, 2]).toContain(run.exitCode);
@@ -75,7 +75,15 @@ describe("under the strict mocks", () => {
       },
     };
     writeFileSync(path, JSON.stringify(stack, null, 2));
-    const run = await runPlanCli(["--config-file", path, "--json"]);
+    // The long-named services do not exist in this checkout: the wiring check looks at a folder that has them (and
+    // this checkout's metadata), as a repository that scaffolded them would.
+    const wiring = join(root, "wiring");
+    for (const { name } of services) {
+      mkdirSync(join(wiring, "services", name), { recursive: true });
+      for (const file of ["package.json", "Dockerfile"]) copyFileSync(join(repoRoot, "services", "core", file), join(wiring, "services", name, file));
+    }
+    symlinkSync(join(repoRoot, "hasura"), join(wiring, "hasura"), "dir");
+    const run = await runPlanCli(["--config-file", path, "--json"], { PULSURA_WIRING_ROOT: wiring });
     expect(run.stderr).toBe("");
     expect([0, 2]).toContain(run.exitCode);
     const plan = JSON.parse(run.stdout) as { resources: Array<{ type: string }> };

@@ -5,7 +5,7 @@ import { runScript, type ScriptRun } from "../../support/run-script";
 
 export type PlanRun = ScriptRun;
 
-/** Runs scripts/plan.ts with the given arguments. */
-export function runPlanCli(args: string[]): Promise<PlanRun> {
-  return runScript("plan.ts", args);
+/** Runs scripts/plan.ts with the given arguments (and extra environment variables). */
+export function runPlanCli(args: string[], env: Record<string, string> = {}): Promise<PlanRun> {
+  return runScript("plan.ts", args, env);
 }

@@ -19,8 +19,25 @@ export interface AuthEmulator {
   stop(): Promise<void>;
 }
 
-/** Starts the Auth emulator and resolves once it reports ready; rejects with its output if it exits or stalls. */
+/** Output of an emulator that lost one of its ports to another process between our probe and its bind. */
+const portTaken = /port taken|EADDRINUSE/i;
+
+/**
+ * Starts the Auth emulator and resolves once it reports ready; rejects with its output if it exits or stalls. A start
+ * that loses a port to another process (free when probed, taken before the emulator bound it) is tried again on other
+ * ports, up to three times.
+ */
 export async function startAuthEmulator(projectId = "demo-pulsura-services"): Promise<AuthEmulator> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(projectId);
+    } catch (error) {
+      if (attempt >= 3 || !portTaken.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startOnce(projectId: string): Promise<AuthEmulator> {
   const workDir = await mkdtemp(path.join(os.tmpdir(), "pulsura-auth-emulator-"));
   const [auth, hub, logging] = [await freePort(), await freePort(), await freePort()];
   await writeFile(
