@@ -79,23 +79,23 @@ async function fork(tenant: string | undefined, values: Args["values"], root: st
     for (const v of plan.violations) process.stdout.write(`  [${v.enforcement}] ${v.policy}: ${v.message}\n`);
     code = planExitCode(plan);
     const steps = Array.isArray(plan.outputs.nextSteps) ? (plan.outputs.nextSteps as unknown[]).map(String) : [];
-    printNextSteps(tenant, values.project, result.secretKeys);
+    printNextSteps(tenant, values.project, result.secretKeys, result.secretsProvider);
     // What the offline plan cannot check (terms of service, org policy, Firebase already on the project).
     if (steps.length > 0) process.stdout.write(`Before the first pulumi up:\n${steps.map((step) => `  - ${step}\n`).join("")}`);
   } catch (error) {
     if (!(error instanceof PlanError && error.kind === "config")) throw error;
     process.stdout.write(`Offline plan of ${tenant}: does not run yet, as npm run plan -- --stack ${tenant} and CI will say until the secrets are set:\n${error.message}\n`);
-    printNextSteps(tenant, values.project, result.secretKeys);
+    printNextSteps(tenant, values.project, result.secretKeys, result.secretsProvider);
     code = NEEDS_SECRETS;
   }
   return code;
 }
 
-function printNextSteps(tenant: string, project: string, secretKeys: readonly string[]): void {
+function printNextSteps(tenant: string, project: string, secretKeys: readonly string[], secretsProvider: string | undefined): void {
   const steps = [
     `add ${project} to deployProjects in infra/bootstrap/Pulumi.<org>.yaml and re-run the bootstrap`,
     `create the GitHub environment "${tenant}" with required reviewers`,
-    `pulumi stack init ${tenant} --secrets-provider <the bootstrap's secretsProvider output, gcpkms://…>`,
+    `pulumi stack init ${tenant} --secrets-provider ${secretsProvider ?? "<the bootstrap's secretsProvider output, gcpkms://…>"}`,
     ...secretKeys.map((key) => `pulumi config set --secret ${key.replace(/^pulsura:/, "")} <value> --stack ${tenant}   (secrets are never copied)`),
     `npm run plan -- --stack ${tenant}, then npm run test:update-inventory (writes test/infra/inventory/${tenant}.yaml, which the tests compare against) and commit both files`,
     `pulumi up --stack ${tenant}`,

@@ -26,6 +26,8 @@ export interface ForkOptions {
 
 export interface ForkResult {
   path: string;
+  /** The stack file's `secretsprovider`, for `pulumi stack init --secrets-provider`; undefined when the source had none. */
+  secretsProvider?: string;
   /** Secret keys the source stack had, to be set for the new stack with `pulumi config set --secret`. */
   secretKeys: string[];
   /** The source's alert address, left out of the fork (it alerts the source's team); undefined when it had none. */
@@ -69,8 +71,12 @@ export function listStacks(root: string): StackSummary[] {
   });
 }
 
-/** Stack-specific encryption settings: a new stack gets its own from `pulumi stack init`. */
-const ENCRYPTION_KEYS = ["encryptionsalt", "encryptedkey", "secretsprovider"];
+/**
+ * Stack-specific encryption settings: a new stack gets its own data key from `pulumi stack init`. The `secretsprovider`
+ * (the bootstrap's KMS key, shared by every stack of the organization) is kept, so the fork never falls back to a
+ * passphrase.
+ */
+const ENCRYPTION_KEYS = ["encryptionsalt", "encryptedkey"];
 
 function isSecure(node: unknown): boolean {
   return isMap(node) && node.items.length === 1 && isScalar(node.items[0]!.key) && node.items[0]!.key.value === "secure";
@@ -151,7 +157,8 @@ export function forkStack(options: ForkOptions): ForkResult {
 
   validateForked(tenant, text, secretKeys, root);
   writeFileSync(target, text, { flag: "wx" });
-  return { path: target, secretKeys, droppedAlertEmail: !options.alertEmail && sourceAlertEmail ? String(sourceAlertEmail) : undefined };
+  const secretsProvider = document.get("secretsprovider");
+  return { path: target, secretKeys, secretsProvider: typeof secretsProvider === "string" ? secretsProvider : undefined, droppedAlertEmail: !options.alertEmail && sourceAlertEmail ? String(sourceAlertEmail) : undefined };
 }
 
 /** Validates the forked file with the program's schema, treating secrets still to be set as present. */

@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { parseBootstrapConfig, secretsProviderUrl } from "../../infra/bootstrap/config";
 import { SECRET_CONFIG_KEYS } from "../../infra/config";
-import { listStackFiles } from "../../scripts/lib/stack-files";
+import { listStackFiles, loadStackConfig, projectName, repoRoot } from "../../scripts/lib/stack-files";
 import { planOf, plannedStacks } from "./support/plans";
 
 describe("every stack file", () => {
@@ -30,6 +32,17 @@ describe("every stack file", () => {
         // Components share the tenant's name by design (children are `${name}-<role>`); cloud resources must not.
         const names = planOf(stack).resources.filter((r) => r.custom).map((r) => r.name);
         expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+      });
+
+      it("carries the bootstrap's KMS key as its secrets provider, so CI never falls back to a passphrase prompt", () => {
+        // Every bootstrap stack of the repository (one per organization) names the key; this repository has one.
+        const bootstrapFiles = listStackFiles(join(repoRoot, "infra", "bootstrap"));
+        expect(bootstrapFiles.length).toBeGreaterThan(0);
+        const providers = bootstrapFiles.map(({ stack: org, path: file }) =>
+          secretsProviderUrl(parseBootstrapConfig(org, loadStackConfig(file, projectName(join(repoRoot, "infra", "bootstrap"))).config)),
+        );
+        const document = parse(readFileSync(path, "utf8")) as { secretsprovider?: unknown };
+        expect(providers).toContain(document.secretsprovider);
       });
 
       it("keeps secret values out of the stack file", () => {

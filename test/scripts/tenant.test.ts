@@ -68,7 +68,12 @@ describe("npm run tenant -- new", () => {
     const text = readFileSync(join(root, "Pulumi.acme.yaml"), "utf8");
     expect(text).toMatch(/^# Stack for tenant "acme", forked from "prod"/);
     expect(text).not.toContain("# Production.");
-    for (const step of ["--secrets-provider", "npm run test:update-inventory", "test/infra/inventory/acme.yaml", "pulumi up --stack acme"]) expect(run.stdout).toContain(step);
+    for (const step of ["npm run test:update-inventory", "test/infra/inventory/acme.yaml", "pulumi up --stack acme"]) expect(run.stdout).toContain(step);
+    // The organization's KMS key is kept (stack init and CI use it); the stack's own data key is not.
+    const provider = (parse(readFileSync(join(root, "Pulumi.prod.yaml"), "utf8")) as { secretsprovider: string }).secretsprovider;
+    expect(provider).toMatch(/^gcpkms:\/\//);
+    expect((parse(text) as { secretsprovider: string }).secretsprovider).toBe(provider);
+    expect(run.stdout).toContain(`pulumi stack init acme --secrets-provider ${provider}`);
   });
 
   it("never copies the source's alert address: refused for a prod tenant without --alert-email, left out of a dev one", async () => {
