@@ -165,10 +165,6 @@ export function parseBootstrapConfig(stack: string, raw: RawConfig): BootstrapCo
 }
 
 /**
- * The CEL condition every GitHub token must meet to be exchanged at all: the configured repository (and its numeric id,
- * when known). GitHub sends `repository` as `owner/name` with GitHub's spelling, and CEL compares it exactly.
- */
-/**
  * The `secretsprovider` every pulsura stack file carries: the bootstrap's Cloud KMS key, so `pulumi preview` and
  * `pulumi up` in CI decrypt with it and never fall back to a passphrase prompt. The key's id has Cloud KMS's resource
  * name format (projects/…/locations/…/keyRings/…/cryptoKeys/…, https://cloud.google.com/kms/docs/resource-hierarchy),
@@ -178,6 +174,10 @@ export function secretsProviderUrl(config: Pick<BootstrapConfig, "project" | "km
   return `gcpkms://projects/${config.project}/locations/${config.kms.location}/keyRings/${config.kms.keyRingName}/cryptoKeys/${config.kms.cryptoKeyName}`;
 }
 
+/**
+ * The CEL condition every GitHub token must meet to be exchanged at all: the configured repository (and its numeric id,
+ * when known). GitHub sends `repository` as `owner/name` with GitHub's spelling, and CEL compares it exactly.
+ */
 export function githubAttributeCondition(github: BootstrapConfig["github"]): string {
   const conditions = [`assertion.repository == "${github.repository}"`];
   if (github.repositoryId) conditions.push(`assertion.repository_id == "${github.repositoryId}"`);
