@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { listStackFiles, repoRoot } from "../../scripts/lib/stack-files";
-import { LIST_STACKS, environmentOf, expandMatrix, matrixStacksOf, needsOf, readWorkflows, workflow, type Job, type Step, type Workflow } from "./support/workflows";
+import { LIST_STACKS, WORKFLOWS_DIR, environmentOf, expandMatrix, matrixStacksOf, needsOf, readWorkflows, workflow, type Job, type Step, type Workflow } from "./support/workflows";
 
 const packageJson = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { scripts: Record<string, string>; dependencies: Record<string, string> };
 const allStacks = () => listStackFiles().map((s) => s.stack);
@@ -63,8 +63,8 @@ describe("workflow files", () => {
       expect(wf.on, wf.file).toBeDefined();
       expect(Object.keys(wf.jobs).length, wf.file).toBeGreaterThan(0);
       for (const [jobId, job] of Object.entries(wf.jobs)) expect(job.steps.length, `${wf.file} ${jobId}`).toBeGreaterThan(0);
-      // Jobs ask for more only where they need it.
-      expect(wf.permissions, wf.file).toEqual({ contents: "read" });
+      // The workflow grants nothing by default; each job asks for what it needs (see "give each job only the permissions").
+      expect(wf.permissions, wf.file).toEqual({});
     }
     expect(workflow("pull-request.yml").on).toEqual({ pull_request: null });
     expect(workflow("deploy.yml").on).toEqual({ push: { branches: ["main"] } });
@@ -101,14 +101,42 @@ describe("workflow files", () => {
     expect([...checked]).toEqual(expect.arrayContaining(["policy", "policy/config.dev.json", "policy/config.prod.json", LIST_STACKS, "flutter-template"]));
   });
 
-  it("pin every action to an exact release tag or a commit SHA, never a branch", () => {
-    const uses = readWorkflows().flatMap((wf) => steps(wf).map(({ jobId, step }) => ({ where: `${wf.file} ${jobId}`, uses: step.uses })));
-    const actions = uses.filter((u): u is { where: string; uses: string } => u.uses !== undefined);
-    expect(actions.length).toBeGreaterThan(10);
-    for (const { where, uses: ref } of actions) {
-      if (ref.startsWith("./")) continue;
-      expect(ref, where).toMatch(/^[\w.-]+\/[\w./-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/);
-      expect(ref, where).not.toMatch(/@(main|master|latest|HEAD)$/);
+  it("pin every action to the full commit SHA of a release, with that release's tag in a comment", () => {
+    const tagOfPin = new Map<string, string>();
+    const pinOfTag = new Map<string, string>();
+    let pinned = 0;
+    for (const wf of readWorkflows()) {
+      const parsed = steps(wf).map((s) => s.step.uses).filter((u): u is string => u !== undefined && !u.startsWith("./"));
+      // YAML parsing drops comments: the tag is read from the file's text, line by line.
+      const lines = readFileSync(join(WORKFLOWS_DIR, wf.file), "utf8").split("\n");
+      const usesLines = lines.map((line, i) => ({ line, where: `${wf.file}:${i + 1}` })).filter(({ line }) => /^\s*(?:-\s+)?uses:/.test(line));
+      expect(usesLines.length, `${wf.file}: every uses: line is a step the parser sees`).toBe(parsed.length);
+      for (const { line, where } of usesLines) {
+        const [, action, sha, tag] = /^\s*(?:-\s+)?uses:\s+([\w.-]+\/[\w./-]+)@(\S+)\s+#\s+(v\d+\.\d+\.\d+)\s*$/.exec(line) ?? [];
+        expect(sha, `${where}: ${line.trim()} is not "owner/repo@<sha> # vX.Y.Z"`).toMatch(/^[0-9a-f]{40}$/);
+        // One tag, one commit: the same action at two SHAs under one tag comment (or the reverse) is a half-done bump.
+        const pin = `${action}@${sha}`;
+        const release = `${action}@${tag}`;
+        expect(tagOfPin.get(pin) ?? tag, `${where}: ${pin} is also commented as another tag`).toBe(tag);
+        expect(pinOfTag.get(release) ?? pin, `${where}: ${release} is also pinned to another SHA`).toBe(pin);
+        tagOfPin.set(pin, tag!);
+        pinOfTag.set(release, pin);
+        pinned++;
+      }
+    }
+    expect(pinned).toBeGreaterThan(10);
+  });
+
+  it("give each job only the permissions it needs, and the workflow none by default", () => {
+    for (const wf of readWorkflows()) {
+      for (const [jobId, job] of Object.entries(wf.jobs)) {
+        const where = `${wf.file} ${jobId}`;
+        // An OIDC token only where a step exchanges it for Google credentials; pull-request write only where a step comments.
+        const needs: Record<string, string> = { contents: "read" };
+        if (job.steps.some((s) => usesAction(s, "google-github-actions/auth"))) needs["id-token"] = "write";
+        if (job.steps.some((s) => s.run?.includes("gh pr comment") || s.with?.["comment-on-pr"] === true)) needs["pull-requests"] = "write";
+        expect(job.permissions, where).toEqual(needs);
+      }
     }
   });
 
@@ -192,6 +220,20 @@ describe("pull-request.yml", () => {
     expect(comment).toBeGreaterThan(diff);
     expect(job.steps[comment]!.run).toContain("plan-diff.txt");
     expect(job.steps[comment]!.env).toMatchObject({ GH_TOKEN: "${{ github.token }}", PR: "${{ github.event.pull_request.number }}" });
+  });
+
+  it("runs on pull_request (never pull_request_target), and gives a fork's pull request no job with a token that can write or reach Google Cloud", () => {
+    // pull_request_target would run the base branch's workflow with the repository's secrets on a fork's code.
+    expect(Object.keys(wf().on as object)).toEqual(["pull_request"]);
+    const forkGuard = "github.event.pull_request.head.repo.full_name == github.repository";
+    const privileged = Object.entries(wf().jobs).filter(([, job]) => Object.values(job.permissions ?? {}).includes("write"));
+    expect(privileged.map(([jobId]) => jobId)).toContain(pulumiJobs(wf(), "preview")[0]![0]);
+    for (const [jobId, job] of privileged) {
+      // Joined by && at the top level, so no other clause can let a fork through.
+      const clauses = (job.if ?? "").replace(/^\$\{\{\s*|\s*\}\}$/g, "").split("&&").map((c) => c.trim());
+      expect(clauses, `${jobId} asks for ${JSON.stringify(job.permissions)} and must not run for a fork`).toContain(forkGuard);
+      expect(job.if, jobId).not.toContain("||");
+    }
   });
 
   it("analyzes and tests the Flutter template with a pinned Flutter", () => {
