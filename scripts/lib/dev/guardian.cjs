@@ -12,6 +12,12 @@
  */
 "use strict";
 
+const fs = require("node:fs");
+
+/** The run's id (PULSURA_DEV_RUN_ID, argv[2]): every process of the run carries it in its environment. */
+const runId = process.argv[2];
+/** The dev runner: it carries the id too, and while it lives it stops things itself. */
+const runnerPid = process.ppid;
 const graceMs = Number(process.env.PULSURA_DEV_GUARDIAN_GRACE_MS || 10000);
 /** pgid → the signal that stops it cleanly. */
 const groups = new Map();
@@ -57,24 +63,83 @@ process.stdin.on("data", (chunk) => {
   }
 });
 
+/**
+ * Processes of this run outside every listed group: started by a part in a group of their own (the Functions
+ * emulator's runtimes), they outlive their part when it is killed. Found by the run id in /proc/<pid>/environ (Linux).
+ */
+function strays() {
+  if (!runId) return [];
+  let entries;
+  try {
+    entries = fs.readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const marker = `PULSURA_DEV_RUN_ID=${runId}`;
+  return entries
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => pid !== process.pid && pid !== runnerPid)
+    .filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(marker);
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** Ends the stray processes (SIGTERM, SIGKILL after 2 s), then exits. */
+function finish() {
+  const found = strays();
+  if (found.length === 0) process.exit(0);
+  say(`stopping ${found.length} process(es) of this run outside its groups: ${found.join(", ")}`);
+  for (const pid of found) {
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const started = Date.now();
+  const check = setInterval(() => {
+    const left = strays();
+    if (left.length === 0) process.exit(0);
+    if (Date.now() - started >= 2000) {
+      for (const pid of left) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+      clearInterval(check);
+      setTimeout(() => process.exit(0), 100);
+    }
+  }, 100);
+}
+
 // "end" on EOF, "close"/"error" when the pipe breaks: all mean the dev runner is gone.
 let stopping = false;
 function stopAll() {
   if (stopping) return;
   stopping = true;
   const left = [...groups].filter(([pgid]) => alive(pgid));
-  if (left.length === 0) process.exit(0);
+  if (left.length === 0) return finish();
   say(`the dev runner ended without stopping ${left.length} process group(s): stopping ${left.map(([pgid]) => pgid).join(", ")}`);
   for (const [pgid, name] of left) signal(pgid, name);
   const started = Date.now();
   const check = setInterval(() => {
     const remaining = left.filter(([pgid]) => alive(pgid));
-    if (remaining.length === 0) process.exit(0);
+    if (remaining.length === 0) {
+      clearInterval(check);
+      return finish();
+    }
     if (Date.now() - started >= graceMs) {
       for (const [pgid] of remaining) signal(pgid, "SIGKILL");
       say(`killed ${remaining.map(([pgid]) => pgid).join(", ")} after ${graceMs / 1000} s`);
       clearInterval(check);
-      setTimeout(() => process.exit(0), 100);
+      setTimeout(finish, 100);
     }
   }, 100);
 }

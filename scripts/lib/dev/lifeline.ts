@@ -22,16 +22,24 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
+import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 
 const guardianScript = path.join(__dirname, "guardian.cjs");
 
 let guardian: ChildProcess | undefined;
 
+/**
+ * Marks every process of this run: the parts inherit it from this process's environment, and so do the processes
+ * they start in groups of their own (the Functions emulator's runtimes), which the guardian finds by it.
+ */
+export const devRunVariable = "PULSURA_DEV_RUN_ID";
+
 /** Starts the guardian once; groups adopted before it started are not covered. */
 export function startGuardian(): void {
   if (guardian) return;
-  guardian = spawn(process.execPath, [guardianScript], {
+  process.env[devRunVariable] = randomUUID();
+  guardian = spawn(process.execPath, [guardianScript, process.env[devRunVariable]!], {
     // Its own session: a terminal's Ctrl-C and hang-up do not reach it, and it outlives this process.
     detached: true,
     stdio: ["pipe", "ignore", "inherit"],
