@@ -15,6 +15,7 @@
 import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { readProcStat, type ProcStat } from "../../scripts/lib/proc-stat";
 
 type Cleanup = () => Promise<void> | void;
 
@@ -102,29 +103,7 @@ export function untrackPid(pid: number): void {
 }
 
 /** A process's entry in /proc/<pid>/stat, or undefined when it is gone. */
-export interface ProcStat {
-  pid: number;
-  command: string;
-  /** R, S, … Z for a zombie (exited, not yet reaped). */
-  state: string;
-  ppid: number;
-  pgid: number;
-  /** Clock ticks since boot: tells a process from a later one with the same pid. */
-  startTime: string;
-}
-
-export function readProcStat(pid: number): ProcStat | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
-  // The fields after the command name, which is in parentheses and may contain spaces.
-  const close = text.lastIndexOf(")");
-  const fields = text.slice(close + 2).split(" ");
-  return { pid, command: text.slice(text.indexOf("(") + 1, close), state: fields[0]!, ppid: Number(fields[1]), pgid: Number(fields[2]), startTime: fields[19]! };
-}
+export { readProcStat, type ProcStat };
 
 function killNow(entry: Tracked, signal: NodeJS.Signals): void {
   try {

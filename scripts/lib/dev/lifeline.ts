@@ -24,6 +24,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import * as path from "node:path";
+import { readProcStat, type ProcStat } from "../proc-stat";
 
 const guardianScript = path.join(__dirname, "guardian.cjs");
 
@@ -95,25 +96,6 @@ interface Launcher {
 
 const shellNames = new Set(["sh", "dash", "bash", "zsh", "ksh", "mksh", "ash", "busybox"]);
 
-interface ProcStatus {
-  ppid: number;
-  pgid: number;
-  state: string;
-  command: string;
-}
-
-function readStat(pid: number): ProcStatus | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
-  const close = text.lastIndexOf(")");
-  const fields = text.slice(close + 2).split(" ");
-  return { command: text.slice(text.indexOf("(") + 1, close), state: fields[0]!, ppid: Number(fields[1]), pgid: Number(fields[2]) };
-}
-
 function readWakeUps(pid: number): number | undefined {
   try {
     const match = /^voluntary_ctxt_switches:\s+(\d+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -125,14 +107,14 @@ function readWakeUps(pid: number): number | undefined {
 
 /** The ancestors of this process in its own process group, nearest first (empty without /proc). */
 export function findLaunchers(): Launcher[] {
-  const own = readStat(process.pid);
+  const own = readProcStat(process.pid);
   if (!own) return [];
   const launchers: Launcher[] = [];
   let child = process.pid;
-  let stat: ProcStatus | undefined = own;
+  let stat: ProcStat | undefined = own;
   while (stat && stat.ppid > 1) {
     const parent = stat.ppid;
-    const parentStat = readStat(parent);
+    const parentStat = readProcStat(parent);
     if (!parentStat || parentStat.pgid !== own.pgid) break;
     launchers.push({
       pid: parent,
@@ -179,7 +161,7 @@ export function watchLaunchers(onLost: (reason: string) => void, intervalMs = 25
       return;
     }
     for (const launcher of launchers) {
-      const stat = readStat(launcher.pid);
+      const stat = readProcStat(launcher.pid);
       if (!stat || stat.state === "Z" || stat.state === "X") return lost(`${describe(launcher)} exited`);
       if (stat.ppid !== launcher.ppid) return lost(`${describe(launcher)} lost its parent (pid ${launcher.ppid})`);
     }

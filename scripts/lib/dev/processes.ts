@@ -3,6 +3,7 @@
  * started, like the emulators' function workers), its output is prefixed with its name, and readiness is awaited
  * from its output lines, never by sleeping.
  */
+import { readProcStat } from "../proc-stat";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import { createInterface } from "node:readline";
@@ -221,17 +222,4 @@ export function livingGroupMembers(pgid: number): number[] {
     if (stat && stat.pgid === pgid && stat.state !== "Z") members.push(Number(entry));
   }
   return members;
-}
-
-/** State, parent and process group of a running process from /proc/<pid>/stat, or undefined when gone. */
-export function readProcStat(pid: number): { state: string; ppid: number; pgid: number } | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
-  // The command name (field 2) may contain spaces and parentheses: the fields after it follow the last ")".
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  return { state: fields[0]!, ppid: Number(fields[1]), pgid: Number(fields[2]) };
 }
