@@ -10,7 +10,7 @@ import { deterministicRunUrl } from "./components/cloud-run";
 import { Database, METADATA_DATABASE } from "./components/database";
 import { Firebase } from "./components/firebase";
 import { Hasura } from "./components/hasura";
-import { Identities, type WorkloadIdentityArgs } from "./components/identities";
+import { Identities } from "./components/identities";
 import { Microservice } from "./components/microservice";
 import { Network } from "./components/network";
 import { Project, type GoogleApi } from "./components/project";
@@ -18,6 +18,7 @@ import { Secrets, type SecretArgs } from "./components/secrets";
 import type { StackConfig } from "./config";
 import { serviceDatabaseRoles, serviceDatabaseUser } from "./database-roles";
 import { loadStackConfig } from "./stack-config";
+import { serviceWorkload, stackWorkloadAccounts } from "./workloads";
 import { hasuraProjectDir, isDemoSeed, readMetadata, readMigrations, readSeeds } from "./hasura/project";
 
 const config = loadStackConfig();
@@ -50,34 +51,9 @@ function requiredApis(stack: StackConfig): GoogleApi[] {
   return apis;
 }
 
-/** Project roles a microservice needs beyond reading its secrets, by service name. */
-const SERVICE_PROJECT_ROLES: Record<string, string[]> = {
-  // user_role_changed sets Firebase custom claims and revokes refresh tokens.
-  core: ["roles/firebaseauth.admin"],
-};
-
-/** Workload id of a microservice (its database user is serviceDatabaseUser, infra/database-roles.ts). */
-const serviceWorkload = (service: string) => `svc-${service}`;
-
 const project = new Project(name, { projectId, apis: requiredApis(config) });
 
-const workloads: Record<string, WorkloadIdentityArgs> = {
-  hasura: { displayName: "Hasura GraphQL Engine" },
-  functions: { displayName: "Firebase Auth user-sync functions" },
-  // Cloud Build runs the functions' builds as this account rather than the default compute account. The roles a custom
-  // build account needs: Logs Writer (build logs), Artifact Registry Writer (images) and Storage Object Admin (source
-  // and build artifacts in the buckets Cloud Functions manages, gcf-*), per https://cloud.google.com/functions/1stgendocs/securing/build-custom-sa
-  // and https://cloud.google.com/run/docs/configuring/services/build-service-account. Object Viewer on the source
-  // bucket is granted by AuthFunctions.
-  "functions-build": {
-    displayName: "Builds of the user-sync functions",
-    projectRoles: ["roles/logging.logWriter", "roles/artifactregistry.writer", "roles/storage.objectAdmin"],
-  },
-};
-for (const service of config.services) {
-  workloads[serviceWorkload(service.name)] = { displayName: `Microservice ${service.name}`, projectRoles: SERVICE_PROJECT_ROLES[service.name] ?? [] };
-}
-const identities = new Identities(name, { projectId, workloads }, { dependsOn: project.apis("iam.googleapis.com", "cloudresourcemanager.googleapis.com") });
+const identities = new Identities(name, { projectId, accounts: stackWorkloadAccounts(config) }, { dependsOn: project.apis("iam.googleapis.com", "cloudresourcemanager.googleapis.com") });
 const email = (workload: string) => identities.account(workload).email;
 
 const network = new Network(

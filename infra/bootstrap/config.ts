@@ -4,6 +4,7 @@
  * Like the main program's `infra/config.ts`, validation collects every problem and throws one `StackConfigError`
  * naming each bad key, the value it got and what it expects, so `pulumi up` prints one readable message.
  */
+import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { describeValue, parseRawValue, problemsFromIssues, StackConfigError, type ConfigProblem } from "../config";
@@ -56,6 +57,9 @@ const bootstrapInput = z
     workloadIdentityPoolId: resourceId("a pool id", 4, 32).refine((id) => !id.startsWith("gcp-"), "a pool id not starting with gcp-"),
     workloadIdentityProviderId: resourceId("a provider id", 4, 32).refine((id) => !id.startsWith("gcp-"), "a provider id not starting with gcp-"),
     deployerAccountId: resourceId("a service account id", 6, 30),
+    previewerAccountId: resourceId("a service account id", 6, 30),
+    /** Where the pulsura stack files (Pulumi.<stack>.yaml) are, relative to infra/bootstrap. @default ../.. (the repository root) */
+    stackFilesDirectory: z.string().min(1),
     /** Project roles the deployer may grant to workloads (its projectIamAdmin is conditioned on them). */
     grantableProjectRoles: z.array(z.string().regex(/^roles\/[A-Za-z0-9_.]+$/, "a predefined role such as roles/logging.logWriter")).min(1),
   })
@@ -81,6 +85,9 @@ export interface BootstrapConfig {
   kms: { location: string; keyRingName: string; cryptoKeyName: string; rotationDays: number };
   workloadIdentity: { poolId: string; providerId: string };
   deployerAccountId: string;
+  previewerAccountId: string;
+  /** Absolute path of the folder with the pulsura stack files. */
+  stackFilesDirectory: string;
   grantableProjectRoles: string[];
 }
 
@@ -125,6 +132,10 @@ export function parseBootstrapConfig(stack: string, raw: RawConfig): BootstrapCo
       expected: "only projects other than gcp:project (keep the state bucket and the key in an admin project no stack deploys into)",
     });
   }
+  const deployerId = settings.deployerAccountId ?? "pulumi-deployer";
+  if ((settings.previewerAccountId ?? "pulumi-previewer") === deployerId) {
+    problems.push({ key: `${BOOTSTRAP_NAMESPACE}:previewerAccountId`, got: deployerId, expected: "an account id other than the deployer's (the previewer must not hold the deployer's rights)" });
+  }
   const duplicate = deployProjects.find((p, i) => deployProjects.indexOf(p) !== i);
   if (duplicate) problems.push({ key: `${BOOTSTRAP_NAMESPACE}:deployProjects`, got: `${duplicate} twice`, expected: "each project once" });
 
@@ -160,6 +171,8 @@ export function parseBootstrapConfig(stack: string, raw: RawConfig): BootstrapCo
     },
     workloadIdentity: { poolId: settings.workloadIdentityPoolId ?? "github", providerId: settings.workloadIdentityProviderId ?? "github-actions" },
     deployerAccountId: settings.deployerAccountId ?? "pulumi-deployer",
+    previewerAccountId: settings.previewerAccountId ?? "pulumi-previewer",
+    stackFilesDirectory: resolve(__dirname, settings.stackFilesDirectory ?? join("..", "..")),
     grantableProjectRoles: [...new Set(grantableProjectRoles)].sort(),
   };
 }

@@ -21,23 +21,22 @@ export interface DeployerRole {
   neededFor: string[];
 }
 
-/** Roles of the deployer on every deploy project. `roles/resourcemanager.projectIamAdmin` is granted with a condition. */
+/**
+ * Roles of the deployer on every deploy project. `roles/resourcemanager.projectIamAdmin` is granted with a condition.
+ * No role here creates, changes or impersonates service accounts: the bootstrap creates the workloads' accounts
+ * (infra/workloads.ts) and grants the deployer `roles/iam.serviceAccountUser` (actAs) on each of them only, because a
+ * project-wide actAs would also let it run code as the project's default compute account (Editor by default), and
+ * project-wide serviceAccountAdmin could grant it token creation on any account. IAM Conditions cannot narrow either
+ * grant to some accounts: the grant limit (`modifiedGrantsByRole`) applies to project, folder and organization policies
+ * only (https://cloud.google.com/iam/docs/setting-limits-on-granting-roles), and service accounts are not among the
+ * resource types that resource-name conditions recognise (https://cloud.google.com/iam/docs/conditions-resource-attributes).
+ */
 export const DEPLOYER_PROJECT_ROLES: readonly DeployerRole[] = [
   {
     role: "roles/serviceusage.serviceUsageAdmin",
     reason:
       "enables the Google APIs the stack uses (the program never disables them), and serviceusage.services.use for the quota project the provider names (gcp:userProjectOverride + gcp:billingProject)",
     neededFor: ["gcp:projects/service:Service"],
-  },
-  {
-    role: "roles/iam.serviceAccountAdmin",
-    reason: "creates one service account per workload (Hasura, functions, their build, each microservice)",
-    neededFor: ["gcp:serviceaccount/account:Account"],
-  },
-  {
-    role: "roles/iam.serviceAccountUser",
-    reason: "deploys Cloud Run services and functions that run as those workload accounts (iam.serviceAccounts.actAs)",
-    neededFor: ["gcp:cloudrunv2/service:Service", "gcp:cloudfunctions/function:Function", "gcp:cloudfunctionsv2/function:Function"],
   },
   {
     role: "roles/resourcemanager.projectIamAdmin",
@@ -114,6 +113,60 @@ export const DEPLOYER_PROJECT_ROLES: readonly DeployerRole[] = [
 ];
 
 /**
+ * Roles of the previewer on every deploy project: read-only, and only what `pulumi preview` of a pull request reads.
+ *
+ * A preview reads the state (from the state bucket, with the key to decrypt its secrets), asks each provider to check
+ * and diff the new inputs (no Google API call for the Google provider; the Hasura dynamic resources compare inputs
+ * with the state and call nothing, infra/dynamic/*.ts `check`/`diff`), runs the program's data sources
+ * (`gcp.organizations.getProject`, `gcp.firebase.getWebAppConfig`), and with `--refresh` reads every resource.
+ * The roles below cover the refresh of each resource type the program declares, except where the only viewer role
+ * also reads user data: those types are in {@link PREVIEW_UNREADABLE} and a preview must run without `--refresh`
+ * (the pull-request workflow does). A pull request's code runs with these rights, so nothing here reads a secret's
+ * value, a database, a user record or an object's contents.
+ */
+export const PREVIEWER_PROJECT_ROLES: readonly DeployerRole[] = [
+  {
+    role: "roles/serviceusage.serviceUsageConsumer",
+    reason: "reads the enabled APIs, and serviceusage.services.use for the quota project the provider names (gcp:userProjectOverride + gcp:billingProject), which every data source call needs",
+    neededFor: ["gcp:projects/service:Service"],
+  },
+  {
+    role: "roles/iam.securityReviewer",
+    reason: "reads the IAM policies of the project and its resources (the program's IAM member grants); lists and gets only, no data",
+    neededFor: ["gcp:projects/iAMMember:IAMMember", "gcp:secretmanager/secretIamMember:SecretIamMember", "gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:cloudrunv2/serviceIamMember:ServiceIamMember", "gcp:cloudfunctions/functionIamMember:FunctionIamMember"],
+  },
+  {
+    role: "roles/compute.networkViewer",
+    reason: "reads the VPC, subnet, router, NAT, firewall rules, the private services range and its peering (servicenetworking.services.get)",
+    neededFor: ["gcp:compute/", "gcp:servicenetworking/connection:Connection"],
+  },
+  { role: "roles/vpcaccess.viewer", reason: "reads the optional Serverless VPC Access connector", neededFor: ["gcp:vpcaccess/"] },
+  { role: "roles/cloudsql.viewer", reason: "reads the Cloud SQL instance, databases and users (metadata, never data)", neededFor: ["gcp:sql/"] },
+  { role: "roles/secretmanager.viewer", reason: "reads secrets' metadata and versions' state, never a payload (no secretmanager.versions.access)", neededFor: ["gcp:secretmanager/secret:Secret", "gcp:secretmanager/secretVersion:SecretVersion"] },
+  { role: "roles/artifactregistry.reader", reason: "reads the image repositories, and pulls base images through the Docker Hub proxy when an image is built on preview", neededFor: ["gcp:artifactregistry/", "docker:index/image:Image"] },
+  { role: "roles/run.viewer", reason: "reads the Cloud Run services", neededFor: ["gcp:cloudrunv2/service:Service"] },
+  { role: "roles/cloudfunctions.viewer", reason: "reads the user-sync functions", neededFor: ["gcp:cloudfunctions/function:Function", "gcp:cloudfunctionsv2/function:Function"] },
+  { role: "roles/storage.bucketViewer", reason: "reads the functions' source bucket (bucket metadata only, no object contents)", neededFor: ["gcp:storage/bucket:Bucket"] },
+  {
+    role: "roles/firebasehosting.viewer",
+    reason: "the web app config data source (firebase.clients.get), the Firebase project and the Hosting site; no user data, unlike roles/firebase.viewer",
+    neededFor: ["gcp:firebase/project:Project", "gcp:firebase/webApp:WebApp", "gcp:firebase/hostingSite:HostingSite"],
+  },
+];
+
+/**
+ * Resource types the previewer cannot read, and why: a preview with `--refresh` fails on them, a preview without it
+ * (the pull-request workflow's) never reads them.
+ */
+export const PREVIEW_UNREADABLE: ReadonlyArray<{ prefix: string; reason: string }> = [
+  {
+    prefix: "gcp:identityplatform/",
+    reason: "roles/identitytoolkit.viewer and roles/firebase.viewer, the only roles that read the Identity Platform config, also read every user record (firebaseauth.users.get)",
+  },
+  { prefix: "gcp:storage/bucketObject:BucketObject", reason: "reading an object means reading its contents (storage.objects.get); the functions' source is in the repository anyway" },
+];
+
+/**
  * Project roles the pulsura program itself grants to its workloads (gcp.projects.IAMMember). The deployer's
  * projectIamAdmin binding is conditioned on exactly these. A test keeps this list equal to the roles the program grants.
  */
@@ -135,6 +188,9 @@ export const FORBIDDEN_ROLES: readonly string[] = [
   "roles/viewer",
   "roles/resourcemanager.projectIamAdmin",
   "roles/iam.securityAdmin",
+  // Project-wide, these two let the deployer act as every account of the project, and grant itself token creation on any.
+  "roles/iam.serviceAccountAdmin",
+  "roles/iam.serviceAccountUser",
   "roles/iam.roleAdmin",
   "roles/iam.serviceAccountKeyAdmin",
   "roles/iam.serviceAccountTokenCreator",

@@ -5,17 +5,23 @@
  * - the Cloud Storage bucket that holds Pulumi state for a `gs://` backend,
  * - the Cloud KMS key that encrypts stack secrets (`--secrets-provider gcpkms://…`),
  * - Workload Identity Federation for GitHub Actions, pinned to one repository,
- * - the deployer service account that the workflows impersonate: no keys, and on each deploy project only the
- *   predefined roles `pulumi up` needs (see ./deployer-roles.ts for each role and its reason).
+ * - the deployer service account that `deploy.yml` impersonates: no keys, on each deploy project only the predefined
+ *   roles `pulumi up` needs (see ./deployer-roles.ts for each role and its reason), and actAs on the stacks' own
+ *   workload accounts only;
+ * - the previewer service account that the pull-request workflow impersonates: read-only, for `pulumi preview`;
+ * - in each deploy project, the workload accounts of every stack that deploys there (infra/workloads.ts), so the
+ *   deployer never needs the right to create or change accounts.
  *
  * docs/bootstrap.md walks through running it and wiring its outputs into GitHub.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { GITHUB_OIDC_ISSUER, githubAttributeCondition, loadBootstrapConfig, type BootstrapConfig } from "./config";
-import { DEPLOYER_PROJECT_ROLES, grantLimitExpression } from "./deployer-roles";
+import { DEPLOYER_PROJECT_ROLES, grantLimitExpression, PREVIEWER_PROJECT_ROLES, type DeployerRole } from "./deployer-roles";
+import { readDeployStacks } from "./stacks";
 
 const config = loadBootstrapConfig();
+const deployStacks = readDeployStacks(config.deployProjects, config.stackFilesDirectory);
 const labels = { "managed-by": "pulsura-bootstrap" };
 const SECONDS_PER_DAY = 86_400;
 
@@ -33,9 +39,9 @@ const ADMIN_APIS = [
 
 /**
  * APIs each deploy project needs before the deployer can enable the rest itself (the pulsura program enables every
- * other API it uses).
+ * other API it uses), and IAM's, for the workload accounts the bootstrap creates there.
  */
-const DEPLOY_PROJECT_APIS = ["cloudresourcemanager.googleapis.com", "serviceusage.googleapis.com"] as const;
+const DEPLOY_PROJECT_APIS = ["cloudresourcemanager.googleapis.com", "iam.googleapis.com", "serviceusage.googleapis.com"] as const;
 
 function enableApis(name: string, project: string, apis: readonly string[]): gcp.projects.Service[] {
   return apis.map(
@@ -131,9 +137,9 @@ function createGithubFederation(cfg: BootstrapConfig, dependsOn: pulumi.Resource
     // Without a condition any GitHub repository could exchange a token at this provider.
     attributeCondition: githubAttributeCondition(cfg.github),
   });
-  /** Every workflow run of the configured repository (and nothing else). */
-  const repositoryPrincipals = pulumi.interpolate`principalSet://iam.googleapis.com/${pool.name}/attribute.repository/${cfg.github.repository}`;
-  return { pool, provider, repositoryPrincipals };
+  /** The workflow runs the provider's mapping gives one of the two identities (deployer or previewer). */
+  const principalSet = (identity: "deployer" | "previewer") => pulumi.interpolate`principalSet://iam.googleapis.com/${pool.name}/attribute.pulsura_identity/${identity}`;
+  return { pool, provider, principalSet };
 }
 
 const adminApis = enableApis("admin", config.project, ADMIN_APIS);
@@ -141,38 +147,50 @@ const stateBucket = createStateBucket(config, adminApis);
 const secretsKey = createSecretsKey(config, adminApis);
 const github = createGithubFederation(config, adminApis);
 
-const deployer = new gcp.serviceaccount.Account(
+/** A service account of the admin project that GitHub Actions impersonates through the pool: never a key. */
+function ciAccount(id: "deployer" | "previewer", accountId: string, description: string): gcp.serviceaccount.Account {
+  const account = new gcp.serviceaccount.Account(
+    id,
+    { project: config.project, accountId, displayName: `pulsura ${id} (GitHub Actions)`, description },
+    { dependsOn: adminApis },
+  );
+  new gcp.serviceaccount.IAMMember(`${id}-github-workload-identity`, {
+    serviceAccountId: account.name,
+    role: "roles/iam.workloadIdentityUser",
+    member: github.principalSet(id),
+  });
+  return account;
+}
+
+const deployer = ciAccount(
   "deployer",
-  {
-    project: config.project,
-    accountId: config.deployerAccountId,
-    displayName: "pulsura deployer (GitHub Actions)",
-    description: `Runs pulumi preview/up for pulsura stacks from ${config.github.repository}; used only through Workload Identity, never with a key.`,
-  },
-  { dependsOn: adminApis },
+  config.deployerAccountId,
+  `Runs pulumi up for pulsura stacks from deploy.yml of ${config.github.repository} on main; used only through Workload Identity, never with a key.`,
+);
+const previewer = ciAccount(
+  "previewer",
+  config.previewerAccountId,
+  `Runs pulumi preview for pull requests of ${config.github.repository}: read-only; used only through Workload Identity, never with a key.`,
 );
 
-// Only workflows of the configured repository may impersonate the deployer.
-new gcp.serviceaccount.IAMMember("deployer-github-workload-identity", {
-  serviceAccountId: deployer.name,
-  role: "roles/iam.workloadIdentityUser",
-  member: github.repositoryPrincipals,
-});
-
-// State and secrets: on this bucket and this key only, not on the admin project.
+// State and secrets: on this bucket and this key only, not on the admin project. The previewer reads state and
+// decrypts its secrets; Pulumi's DIY backend writes nothing on preview unless PULUMI_SELF_MANAGED_STATE_LOCKING is set.
 new gcp.storage.BucketIAMMember("deployer-state", { bucket: stateBucket.name, role: "roles/storage.objectAdmin", member: deployer.member });
 new gcp.kms.CryptoKeyIAMMember("deployer-secrets", { cryptoKeyId: secretsKey.id, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: deployer.member });
+new gcp.storage.BucketIAMMember("previewer-state", { bucket: stateBucket.name, role: "roles/storage.objectViewer", member: previewer.member });
+new gcp.kms.CryptoKeyIAMMember("previewer-secrets", { cryptoKeyId: secretsKey.id, role: "roles/cloudkms.cryptoKeyDecrypter", member: previewer.member });
 
-for (const project of config.deployProjects) {
-  const apis = enableApis(project, project, DEPLOY_PROJECT_APIS);
-  for (const { role } of DEPLOYER_PROJECT_ROLES) {
+const roleSuffix = (role: string) => role.replace(/^roles\//, "").replace(/\./g, "-");
+
+function grantProjectRoles(project: string, who: "deployer" | "previewer", member: pulumi.Output<string>, roles: readonly DeployerRole[], dependsOn: pulumi.Resource[]) {
+  for (const { role } of roles) {
     const limited = role === "roles/resourcemanager.projectIamAdmin";
     new gcp.projects.IAMMember(
-      `${project}-deployer-${role.replace(/^roles\//, "").replace(/\./g, "-")}`,
+      `${project}-${who}-${roleSuffix(role)}`,
       {
         project,
         role,
-        member: deployer.member,
+        member,
         // A projectIamAdmin without a limit could grant the deployer (or anyone) owner.
         condition: limited
           ? {
@@ -182,8 +200,40 @@ for (const project of config.deployProjects) {
             }
           : undefined,
       },
-      { dependsOn: apis },
+      { dependsOn },
     );
+  }
+}
+
+const deployProjectApis: Record<string, gcp.projects.Service[]> = {};
+for (const project of config.deployProjects) {
+  const apis = enableApis(project, project, DEPLOY_PROJECT_APIS);
+  deployProjectApis[project] = apis;
+  grantProjectRoles(project, "deployer", deployer.member, DEPLOYER_PROJECT_ROLES, apis);
+  grantProjectRoles(project, "previewer", previewer.member, PREVIEWER_PROJECT_ROLES, apis);
+}
+
+/** Each stack's workload accounts, and the deployer's right to run workloads as them (and as no other account). */
+const workloadAccounts: Record<string, Record<string, pulumi.Output<string>>> = {};
+for (const { stack, project, accounts } of deployStacks) {
+  workloadAccounts[stack] = {};
+  for (const workload of accounts) {
+    const account = new gcp.serviceaccount.Account(
+      `${stack}-${workload.id}`,
+      {
+        project,
+        accountId: workload.accountId,
+        displayName: workload.displayName,
+        description: `pulsura workload identity of stack ${stack}: ${workload.id}`,
+      },
+      { dependsOn: deployProjectApis[project] },
+    );
+    new gcp.serviceaccount.IAMMember(`${stack}-${workload.id}-deployer-act-as`, {
+      serviceAccountId: account.name,
+      role: "roles/iam.serviceAccountUser",
+      member: deployer.member,
+    });
+    workloadAccounts[stack][workload.id] = account.email;
   }
 }
 
@@ -193,13 +243,18 @@ export const backendUrl = pulumi.interpolate`gs://${stateBucket.name}`;
 export const secretsProvider = pulumi.interpolate`gcpkms://${secretsKey.id}`;
 /** `workload_identity_provider` of google-github-actions/auth. */
 export const workloadIdentityProvider = github.provider.name;
-/** `service_account` of google-github-actions/auth. */
+/** `service_account` of google-github-actions/auth in deploy.yml. */
 export const deployerServiceAccount = deployer.email;
+/** `service_account` of google-github-actions/auth in the pull-request workflow. */
+export const previewerServiceAccount = previewer.email;
+/** The accounts this bootstrap created for each stack's workloads. */
+export { workloadAccounts };
 export const deployProjects = config.deployProjects;
 export const githubRepository = config.github.repository;
 /** The GitHub repository variables the workflows read, ready for `gh variable set`. */
 export const githubVariables = {
   GCP_WORKLOAD_IDENTITY_PROVIDER: workloadIdentityProvider,
   GCP_DEPLOYER_SERVICE_ACCOUNT: deployerServiceAccount,
+  GCP_PREVIEWER_SERVICE_ACCOUNT: previewerServiceAccount,
   PULUMI_BACKEND_URL: backendUrl,
 };

@@ -1,75 +1,48 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "node:crypto";
+import type { WorkloadAccount } from "../workloads";
 import { PulsuraComponent } from "./component";
 
-/** Service account ids: 6-30 characters, `^[a-z]([-a-z0-9]*[a-z0-9])?$` (provider's ValidateRFC1035Name(6, 30)). */
-const ACCOUNT_ID_MAX = 30;
-
-/**
- * The account id of a workload: `<name>-<workload>` when that fits in 30 characters. Else the name is cut and a
- * 4-character hash of the whole id goes between name and workload (`<name cut>-<hash>-<workload>`), so ids that share
- * a long prefix (`…-functions`, `…-functions-build`) stay apart and still say whose account it is.
- */
-export function serviceAccountId(name: string, workload: string): string {
-  const full = `${name}-${workload}`;
-  if (full.length <= ACCOUNT_ID_MAX) return full;
-  const hash = createHash("sha256").update(full).digest("hex").slice(0, 4);
-  const room = ACCOUNT_ID_MAX - hash.length - 2;
-  // At least 3 characters of the name stay (it starts with the letter an id must start with).
-  const workloadPart = workload.slice(0, room - 3);
-  const namePart = name.slice(0, room - workloadPart.length).replace(/-+$/, "");
-  return `${namePart}-${hash}-${workloadPart}`.replace(/-+$/, "");
-}
-
-export interface WorkloadIdentityArgs {
-  /** Shown in the console next to the account. */
-  displayName: string;
-  /**
-   * Project-level roles this workload needs, and nothing more. Secrets are granted per secret by the Secrets
-   * component, not here. @default []
-   */
-  projectRoles?: string[];
-}
+export { serviceAccountId } from "../workloads";
 
 export interface IdentitiesArgs {
   projectId: string;
-  /** One entry per workload, keyed by a short id (`hasura`, `svc-core`, `functions`). */
-  workloads: Record<string, WorkloadIdentityArgs>;
+  /** The stack's workload accounts (`stackWorkloadAccounts`, infra/workloads.ts): created by the bootstrap. */
+  accounts: readonly WorkloadAccount[];
+}
+
+/** A workload's account as the program uses it: it runs workloads as it and grants to it, never creates it. */
+export interface WorkloadIdentity {
+  email: string;
+  member: string;
 }
 
 /**
- * One service account per workload with the fewest roles that work. No keys are ever created: Cloud Run and Cloud
- * Functions run as these accounts directly. Nothing runs as, or grants to, the default compute account.
+ * The workloads' service accounts, one per workload, and their project roles: the fewest that work. The accounts
+ * themselves are created by the bootstrap (infra/bootstrap/index.ts), which also lets this stack's deployer act as
+ * each of them and as nothing else; the deployer cannot create, change or impersonate accounts. No keys are ever
+ * created: Cloud Run and Cloud Functions run as these accounts directly. Nothing runs as, or grants to, the default
+ * compute account.
  */
 export class Identities extends PulsuraComponent {
-  readonly accounts: Readonly<Record<string, gcp.serviceaccount.Account>>;
+  readonly accounts: Readonly<Record<string, WorkloadIdentity>>;
   /** Project role grants per workload, for `dependsOn` of whatever first acts with them. */
   private readonly grants: Record<string, gcp.projects.IAMMember[]> = {};
 
   constructor(name: string, args: IdentitiesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulsura:iam:Identities", name, opts);
-    const accounts: Record<string, gcp.serviceaccount.Account> = {};
-    for (const [id, workload] of Object.entries(args.workloads)) {
-      const account = new gcp.serviceaccount.Account(
-        `${name}-sa-${id}`,
-        {
-          project: args.projectId,
-          accountId: serviceAccountId(name, id),
-          displayName: workload.displayName,
-          description: `pulsura workload identity: ${id}`,
-        },
-        this.childOptions(),
-      );
-      this.grants[id] = (workload.projectRoles ?? []).map(
+    const accounts: Record<string, WorkloadIdentity> = {};
+    for (const workload of args.accounts) {
+      const member = `serviceAccount:${workload.email}`;
+      this.grants[workload.id] = workload.projectRoles.map(
         (role) =>
           new gcp.projects.IAMMember(
-            `${name}-sa-${id}-${role.replace(/^roles\//, "").replace(/\./g, "-")}`,
-            { project: args.projectId, role, member: account.member },
+            `${name}-sa-${workload.id}-${role.replace(/^roles\//, "").replace(/\./g, "-")}`,
+            { project: args.projectId, role, member },
             this.childOptions(),
           ),
       );
-      accounts[id] = account;
+      accounts[workload.id] = { email: workload.email, member };
     }
     this.accounts = accounts;
     this.registerOutputs({ emails: Object.fromEntries(Object.entries(accounts).map(([id, a]) => [id, a.email])) });
@@ -82,7 +55,7 @@ export class Identities extends PulsuraComponent {
   }
 
   /** The account of a workload; fails loudly for an unknown id. */
-  account(id: string): gcp.serviceaccount.Account {
+  account(id: string): WorkloadIdentity {
     const account = this.accounts[id];
     if (!account) throw new Error(`no workload identity "${id}"`);
     return account;

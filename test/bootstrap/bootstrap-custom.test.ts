@@ -2,7 +2,7 @@
  * The bootstrap program planned under Pulumi mocks with a stack file that sets the optional keys: the configured
  * repository, its numeric id, names, locations and retention reach the resources.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +10,24 @@ import { MOCK_PROJECT_NUMBER, ofType, onlyOfType, planBootstrap, type BootstrapP
 
 const dir = mkdtempSync(join(tmpdir(), "pulsura-bootstrap-"));
 const stackFile = join(dir, "Pulumi.acme.yaml");
+// The organization's pulsura stacks: one tenant stack in the deploy project, with a second microservice.
+const stacks = join(dir, "stacks");
+mkdirSync(stacks);
+writeFileSync(join(stacks, "Pulumi.yaml"), "name: pulsura\nruntime: nodejs\n");
+writeFileSync(
+  join(stacks, "Pulumi.acme-prod.yaml"),
+  `config:
+  gcp:project: acme-backend-prod
+  gcp:region: us-central1
+  gcp:userProjectOverride: true
+  gcp:billingProject: acme-backend-prod
+  pulsura:environment: prod
+  pulsura:tenant: acme
+  pulsura:domains: [app.acme.example]
+  pulsura:alertEmail: ops@acme.example
+  pulsura:services: [{ name: core }, { name: billing, maxInstances: 2 }]
+`,
+);
 writeFileSync(
   stackFile,
   `config:
@@ -26,6 +44,8 @@ writeFileSync(
   pulsura-bootstrap:keyRotationDays: 30
   pulsura-bootstrap:workloadIdentityPoolId: github-actions-2
   pulsura-bootstrap:deployerAccountId: acme-deployer
+  pulsura-bootstrap:previewerAccountId: acme-previewer
+  pulsura-bootstrap:stackFilesDirectory: ${stacks}
   pulsura-bootstrap:grantableProjectRoles: [roles/logging.logWriter]
 `,
 );
@@ -41,7 +61,8 @@ describe("a bootstrap with every optional key set", () => {
     const provider = onlyOfType(plan, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
     expect(provider.inputs.attributeCondition).toBe('assertion.repository == "Acme-Corp/backend" && assertion.repository_id == "987654321"');
     const pool = `projects/${MOCK_PROJECT_NUMBER}/locations/global/workloadIdentityPools/github-actions-2`;
-    expect(ofType(plan, "gcp:serviceaccount/iAMMember:IAMMember").map((b) => b.inputs.member)).toEqual([`principalSet://iam.googleapis.com/${pool}/attribute.repository/Acme-Corp/backend`]);
+    const federated = ofType(plan, "gcp:serviceaccount/iAMMember:IAMMember").filter((b) => b.inputs.role === "roles/iam.workloadIdentityUser");
+    expect(federated.map((b) => b.inputs.member)).toEqual([`principalSet://iam.googleapis.com/${pool}/attribute.pulsura_identity/deployer`, `principalSet://iam.googleapis.com/${pool}/attribute.pulsura_identity/previewer`]);
   });
 
   it("uses the configured bucket, locations, retention and rotation", () => {
@@ -56,6 +77,17 @@ describe("a bootstrap with every optional key set", () => {
     expect(plan.outputs.secretsProvider).toBe("gcpkms://projects/acme-platform-admin/locations/us/keyRings/pulumi/cryptoKeys/pulumi-secrets");
     expect(plan.outputs.backendUrl).toBe("gs://acme-pulumi-state");
     expect(plan.outputs.deployerServiceAccount).toBe("acme-deployer@acme-platform-admin.iam.gserviceaccount.com");
+  });
+
+  it("creates the accounts of the stacks in stackFilesDirectory, with their services, and lets the deployer act as them", () => {
+    const accounts = ofType(plan, "gcp:serviceaccount/account:Account").map((a) => `${a.inputs.project}/${a.inputs.accountId}`);
+    expect(accounts.sort()).toEqual(
+      ["acme-platform-admin/acme-deployer", "acme-platform-admin/acme-previewer", ...["hasura", "functions", "functions-build", "svc-core", "svc-billing"].map((w) => `acme-backend-prod/acme-${w}`)].sort(),
+    );
+    const actAs = ofType(plan, "gcp:serviceaccount/iAMMember:IAMMember").filter((b) => b.inputs.role === "roles/iam.serviceAccountUser");
+    expect(actAs).toHaveLength(5);
+    for (const b of actAs) expect(b.inputs.member).toBe("serviceAccount:acme-deployer@acme-platform-admin.iam.gserviceaccount.com");
+    expect(plan.outputs.previewerServiceAccount).toBe("acme-previewer@acme-platform-admin.iam.gserviceaccount.com");
   });
 
   it("grants on the configured deploy project only, with the configured grant limit", () => {

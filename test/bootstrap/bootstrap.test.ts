@@ -5,13 +5,16 @@
  */
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEPLOYER_PROJECT_ROLES, FORBIDDEN_ROLES, grantLimitExpression, DEFAULT_GRANTABLE_PROJECT_ROLES } from "../../infra/bootstrap/deployer-roles";
+import { DEPLOYER_PROJECT_ROLES, FORBIDDEN_ROLES, grantLimitExpression, DEFAULT_GRANTABLE_PROJECT_ROLES, PREVIEWER_PROJECT_ROLES } from "../../infra/bootstrap/deployer-roles";
+import { listStackFiles } from "../../scripts/lib/stack-files";
+import { planOf } from "../infra/support/plans";
 import { BOOTSTRAP_DIR, MOCK_PROJECT_NUMBER, ofType, onlyOfType, planBootstrap, type BootstrapPlan } from "./support/plan-bootstrap";
 
 const ADMIN_PROJECT = "pulsura-admin";
 const DEPLOY_PROJECTS = ["pulsura-dev", "pulsura-prod"];
 const REPOSITORY = "pulsura/pulsura";
 const DEPLOYER_EMAIL = `pulumi-deployer@${ADMIN_PROJECT}.iam.gserviceaccount.com`;
+const PREVIEWER_EMAIL = `pulumi-previewer@${ADMIN_PROJECT}.iam.gserviceaccount.com`;
 const POOL_NAME = `projects/${MOCK_PROJECT_NUMBER}/locations/global/workloadIdentityPools/github`;
 const IAM_MEMBER_TYPES = [
   "gcp:projects/iAMMember:IAMMember",
@@ -81,14 +84,20 @@ describe("Workload Identity Federation for GitHub Actions", () => {
     expect(onlyOfType(plan, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool").inputs).toMatchObject({ project: ADMIN_PROJECT, workloadIdentityPoolId: "github" });
   });
 
-  it("lets only that repository's principal set impersonate the deployer", () => {
-    const bindings = ofType(plan, "gcp:serviceaccount/iAMMember:IAMMember");
-    expect(bindings).toHaveLength(1);
-    expect(bindings[0]!.inputs).toEqual({
-      serviceAccountId: `projects/${ADMIN_PROJECT}/serviceAccounts/${DEPLOYER_EMAIL}`,
-      role: "roles/iam.workloadIdentityUser",
-      member: `principalSet://iam.googleapis.com/${POOL_NAME}/attribute.repository/${REPOSITORY}`,
-    });
+  it("lets the deployer identity impersonate only the deployer, and the previewer identity only the previewer", () => {
+    const bindings = ofType(plan, "gcp:serviceaccount/iAMMember:IAMMember").filter((b) => b.inputs.role === "roles/iam.workloadIdentityUser");
+    expect(bindings.map((b) => b.inputs)).toEqual([
+      {
+        serviceAccountId: `projects/${ADMIN_PROJECT}/serviceAccounts/${DEPLOYER_EMAIL}`,
+        role: "roles/iam.workloadIdentityUser",
+        member: `principalSet://iam.googleapis.com/${POOL_NAME}/attribute.pulsura_identity/deployer`,
+      },
+      {
+        serviceAccountId: `projects/${ADMIN_PROJECT}/serviceAccounts/${PREVIEWER_EMAIL}`,
+        role: "roles/iam.workloadIdentityUser",
+        member: `principalSet://iam.googleapis.com/${POOL_NAME}/attribute.pulsura_identity/previewer`,
+      },
+    ]);
   });
 
   it("enables the token exchange and impersonation APIs in the admin project, and never disables an API", () => {
@@ -101,22 +110,31 @@ describe("Workload Identity Federation for GitHub Actions", () => {
 
 describe("the deployer service account", () => {
   it("has no key, of any kind", () => {
-    expect(onlyOfType(plan, "gcp:serviceaccount/account:Account").inputs).toMatchObject({ project: ADMIN_PROJECT, accountId: "pulumi-deployer" });
+    const admin = ofType(plan, "gcp:serviceaccount/account:Account").filter((a) => a.inputs.project === ADMIN_PROJECT);
+    expect(admin.map((a) => a.inputs.accountId)).toEqual(["pulumi-deployer", "pulumi-previewer"]);
     expect(plan.resources.filter((r) => /key:Key$|hmacKey/i.test(r.type))).toEqual([]);
   });
 
-  it("may write state in the state bucket only", () => {
+  it("may write state in the state bucket only; the previewer may only read it", () => {
     const grants = ofType(plan, "gcp:storage/bucketIAMMember:BucketIAMMember");
-    expect(grants.map((g) => g.inputs)).toEqual([{ bucket: `${ADMIN_PROJECT}-pulumi-state`, role: "roles/storage.objectAdmin", member: `serviceAccount:${DEPLOYER_EMAIL}` }]);
+    expect(grants.map((g) => g.inputs)).toEqual([
+      { bucket: `${ADMIN_PROJECT}-pulumi-state`, role: "roles/storage.objectAdmin", member: `serviceAccount:${DEPLOYER_EMAIL}` },
+      { bucket: `${ADMIN_PROJECT}-pulumi-state`, role: "roles/storage.objectViewer", member: `serviceAccount:${PREVIEWER_EMAIL}` },
+    ]);
   });
 
-  it("may encrypt and decrypt with the secrets key only", () => {
+  it("may encrypt and decrypt with the secrets key only; the previewer may only decrypt", () => {
     const grants = ofType(plan, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember");
     expect(grants.map((g) => g.inputs)).toEqual([
       {
         cryptoKeyId: `projects/${ADMIN_PROJECT}/locations/europe-west1/keyRings/pulumi/cryptoKeys/pulumi-secrets`,
         role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
         member: `serviceAccount:${DEPLOYER_EMAIL}`,
+      },
+      {
+        cryptoKeyId: `projects/${ADMIN_PROJECT}/locations/europe-west1/keyRings/pulumi/cryptoKeys/pulumi-secrets`,
+        role: "roles/cloudkms.cryptoKeyDecrypter",
+        member: `serviceAccount:${PREVIEWER_EMAIL}`,
       },
     ]);
   });
@@ -125,14 +143,21 @@ describe("the deployer service account", () => {
     expect(ofType(plan, "gcp:projects/iAMMember:IAMMember").filter((g) => g.inputs.project === ADMIN_PROJECT)).toEqual([]);
   });
 
-  it("gets exactly the listed deployer roles on each deploy project", () => {
+  it("gets exactly the listed deployer roles on each deploy project, and the previewer the listed read-only roles", () => {
     const grants = ofType(plan, "gcp:projects/iAMMember:IAMMember");
-    for (const g of grants) expect(g.inputs.member).toBe(`serviceAccount:${DEPLOYER_EMAIL}`);
+    expect(new Set(grants.map((g) => g.inputs.member))).toEqual(new Set([`serviceAccount:${DEPLOYER_EMAIL}`, `serviceAccount:${PREVIEWER_EMAIL}`]));
     for (const project of DEPLOY_PROJECTS) {
-      const roles = grants.filter((g) => g.inputs.project === project).map((g) => g.inputs.role);
-      expect(roles.sort()).toEqual(DEPLOYER_PROJECT_ROLES.map((r) => r.role).sort());
+      const roles = (email: string) => grants.filter((g) => g.inputs.project === project && g.inputs.member === `serviceAccount:${email}`).map((g) => g.inputs.role);
+      expect(roles(DEPLOYER_EMAIL).sort()).toEqual(DEPLOYER_PROJECT_ROLES.map((r) => r.role).sort());
+      expect(roles(PREVIEWER_EMAIL).sort()).toEqual(PREVIEWER_PROJECT_ROLES.map((r) => r.role).sort());
     }
     expect(new Set(grants.map((g) => g.inputs.project))).toEqual(new Set(DEPLOY_PROJECTS));
+  });
+
+  it("holds no project-wide right over service accounts: no serviceAccountAdmin, serviceAccountUser or account creation", () => {
+    const deployerGrants = ofType(plan, "gcp:projects/iAMMember:IAMMember").filter((g) => g.inputs.member === `serviceAccount:${DEPLOYER_EMAIL}`);
+    expect(deployerGrants.length).toBeGreaterThan(0);
+    for (const g of deployerGrants) expect(g.inputs.role as string, g.name).not.toMatch(/^roles\/iam\./);
   });
 
   it("can grant only the workload roles: projectIamAdmin is conditioned on them", () => {
@@ -153,24 +178,58 @@ describe("the deployer service account", () => {
     for (const b of bindings) {
       const role = b.inputs.role as string;
       if (role === "roles/resourcemanager.projectIamAdmin") expect(b.inputs.condition, b.name).toBeDefined();
+      // actAs on one workload account (checked below), never on a project.
+      else if (role === "roles/iam.serviceAccountUser") expect(b.type, b.name).toBe("gcp:serviceaccount/iAMMember:IAMMember");
       else expect(FORBIDDEN_ROLES, `${b.name} grants ${role}`).not.toContain(role);
     }
     expect(plan.resources.filter((r) => /iam(Binding|Policy)/i.test(r.type)), "authoritative bindings would remove others' grants").toEqual([]);
   });
 });
 
+describe("the stacks' workload accounts", () => {
+  const workloadAccounts = () => ofType(plan, "gcp:serviceaccount/account:Account").filter((a) => a.inputs.project !== ADMIN_PROJECT);
+
+  it("are exactly the accounts each stack's program runs its workloads as (its offline plan's serviceAccounts output)", () => {
+    const stacks = listStackFiles().map((f) => f.stack);
+    expect(stacks.length).toBeGreaterThan(1);
+    const created = workloadAccounts().map((a) => `${a.inputs.accountId}@${a.inputs.project}.iam.gserviceaccount.com`).sort();
+    const used = stacks.flatMap((stack) => Object.values(planOf(stack).outputs.serviceAccounts as Record<string, string>)).sort();
+    expect(created).toEqual(used);
+    expect(plan.outputs.workloadAccounts).toEqual(Object.fromEntries(stacks.map((stack) => [stack, planOf(stack).outputs.serviceAccounts])));
+  });
+
+  it("are the only accounts the deployer may act as, one grant on each account, none on a project", () => {
+    const actAs = plan.resources.filter((r) => IAM_MEMBER_TYPES.includes(r.type) && r.inputs.role === "roles/iam.serviceAccountUser");
+    expect(actAs.map((g) => g.inputs.member)).toEqual(workloadAccounts().map(() => `serviceAccount:${DEPLOYER_EMAIL}`));
+    expect(actAs.map((g) => g.inputs.serviceAccountId).sort()).toEqual(workloadAccounts().map((a) => `projects/${a.inputs.project}/serviceAccounts/${a.inputs.accountId}@${a.inputs.project}.iam.gserviceaccount.com`).sort());
+  });
+
+  it("every account a stack's Cloud Run service or function runs as is one the bootstrap creates", () => {
+    const created = new Set(workloadAccounts().map((a) => `${a.inputs.accountId}@${a.inputs.project}.iam.gserviceaccount.com`));
+    for (const { stack } of listStackFiles()) {
+      const runAs = planOf(stack)
+        .resources.flatMap((r) => [(r.inputs.template as { serviceAccount?: string } | undefined)?.serviceAccount, r.inputs.serviceAccountEmail, (r.inputs.serviceConfig as { serviceAccountEmail?: string } | undefined)?.serviceAccountEmail, r.inputs.buildServiceAccount])
+        .filter((v): v is string => typeof v === "string");
+      expect(runAs.length, stack).toBeGreaterThan(2);
+      for (const email of runAs) expect(created, `${stack} runs as ${email}`).toContain(email.replace(/^projects\/[^/]+\/serviceAccounts\//, ""));
+    }
+  });
+});
+
 describe("outputs", () => {
-  it("give the backend URL, the secrets provider, the workload identity provider and the deployer's email", () => {
+  it("give the backend URL, the secrets provider, the workload identity provider and the two identities' emails", () => {
     expect(plan.outputs).toMatchObject({
       backendUrl: `gs://${ADMIN_PROJECT}-pulumi-state`,
       secretsProvider: `gcpkms://projects/${ADMIN_PROJECT}/locations/europe-west1/keyRings/pulumi/cryptoKeys/pulumi-secrets`,
       workloadIdentityProvider: `${POOL_NAME}/providers/github-actions`,
       deployerServiceAccount: DEPLOYER_EMAIL,
+      previewerServiceAccount: PREVIEWER_EMAIL,
       deployProjects: DEPLOY_PROJECTS,
     });
     expect(plan.outputs.githubVariables).toEqual({
       GCP_WORKLOAD_IDENTITY_PROVIDER: `${POOL_NAME}/providers/github-actions`,
       GCP_DEPLOYER_SERVICE_ACCOUNT: DEPLOYER_EMAIL,
+      GCP_PREVIEWER_SERVICE_ACCOUNT: PREVIEWER_EMAIL,
       PULUMI_BACKEND_URL: `gs://${ADMIN_PROJECT}-pulumi-state`,
     });
   });

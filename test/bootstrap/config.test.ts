@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { githubAttributeCondition, parseBootstrapConfig, type RawConfig } from "../../infra/bootstrap/config";
 import { StackConfigError } from "../../infra/config";
@@ -31,8 +32,15 @@ describe("bootstrap config", () => {
       kms: { location: "europe-west1", keyRingName: "pulumi", cryptoKeyName: "pulumi-secrets", rotationDays: 90 },
       workloadIdentity: { poolId: "github", providerId: "github-actions" },
       deployerAccountId: "pulumi-deployer",
+      previewerAccountId: "pulumi-previewer",
+      stackFilesDirectory: resolve(__dirname, "..", ".."),
       grantableProjectRoles: ["roles/artifactregistry.writer", "roles/firebaseauth.admin", "roles/logging.logWriter", "roles/storage.objectAdmin"],
     });
+  });
+
+  it("refuses a previewer with the deployer's account id", () => {
+    const problems = problemsOf({ ...valid, "pulsura-bootstrap:previewerAccountId": "pulumi-deployer" });
+    expect(problems.map((p) => p.key)).toEqual(["pulsura-bootstrap:previewerAccountId"]);
   });
 
   it("names each missing required key", () => {

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { DEFAULT_GRANTABLE_PROJECT_ROLES, DEPLOYER_PROJECT_ROLES, FORBIDDEN_ROLES, matchesResourceType } from "../../infra/bootstrap/deployer-roles";
+import { DEFAULT_GRANTABLE_PROJECT_ROLES, DEPLOYER_PROJECT_ROLES, FORBIDDEN_ROLES, matchesResourceType, PREVIEW_UNREADABLE, PREVIEWER_PROJECT_ROLES } from "../../infra/bootstrap/deployer-roles";
 import { listStackFiles, repoRoot } from "../../scripts/lib/stack-files";
 import { fixturePlanOf, planOf, plannedStacks } from "../infra/support/plans";
 import { BOOTSTRAP_DIR } from "./support/plan-bootstrap";
@@ -76,10 +76,32 @@ describe("the deployer's roles on deploy projects", () => {
   });
 });
 
+describe("the previewer's roles on deploy projects", () => {
+  const readable = (type: string) => PREVIEWER_PROJECT_ROLES.some((r) => r.neededFor.some((p) => matchesResourceType(p, type)));
+
+  it("read every Google Cloud resource type that any stack declares, except the listed ones whose readers also read user data", () => {
+    const types = [...plannedTypes().keys()];
+    const unread = types.filter((type) => !readable(type) && !PREVIEW_UNREADABLE.some((e) => type.startsWith(e.prefix)));
+    expect(unread, "add the viewer role of these types to PREVIEWER_PROJECT_ROLES, or list them in PREVIEW_UNREADABLE with the reason").toEqual([]);
+    for (const { prefix } of PREVIEW_UNREADABLE) expect(types.some((t) => t.startsWith(prefix)), `${prefix} is declared by no stack: drop it`).toBe(true);
+  });
+
+  it("are each needed by a resource type some stack declares, predefined, never forbidden, and never the deployer's", () => {
+    const types = [...plannedTypes().keys()];
+    for (const r of PREVIEWER_PROJECT_ROLES) {
+      expect(r.neededFor.some((p) => types.some((type) => matchesResourceType(p, type))), `${r.role} reads nothing the stacks declare`).toBe(true);
+      expect(r.role).toMatch(/^roles\/[a-z]+\.[A-Za-z.]+$/);
+      expect(r.reason.length, r.role).toBeGreaterThan(20);
+      expect(FORBIDDEN_ROLES).not.toContain(r.role);
+      expect(DEPLOYER_PROJECT_ROLES.map((d) => d.role)).not.toContain(r.role);
+    }
+  });
+});
+
 describe("docs/bootstrap.md", () => {
-  it("lists every deployer role", () => {
+  it("lists every deployer and previewer role", () => {
     const docs = readFileSync(join(repoRoot, "docs", "bootstrap.md"), "utf8");
-    for (const { role } of DEPLOYER_PROJECT_ROLES) expect(docs, role).toContain(`| \`${role}\` |`);
+    for (const { role } of [...DEPLOYER_PROJECT_ROLES, ...PREVIEWER_PROJECT_ROLES]) expect(docs, role).toContain(`| \`${role}\` |`);
   });
 });
 

@@ -154,11 +154,15 @@ describe("workflow files", () => {
       const text = readFileSync(join(repoRoot, ".github", "workflows", wf.file), "utf8");
       expect(text, wf.file).not.toMatch(/credentials_json|GOOGLE_CREDENTIALS|secrets\./);
       for (const [, variable] of text.matchAll(/\bvars\.(\w+)/g)) expect(docs, `vars.${variable} in ${wf.file}`).toContain(variable!);
+      // A pull request's jobs run the pull request's code: they can only get the read-only previewer. Only deploy.yml,
+      // which runs on pushes to main, asks for the deployer (and the pool refuses the deployer to anything else).
+      const account = wf.file === "deploy.yml" ? "GCP_DEPLOYER_SERVICE_ACCOUNT" : "GCP_PREVIEWER_SERVICE_ACCOUNT";
+      if (wf.file !== "deploy.yml") expect(text, wf.file).not.toContain("GCP_DEPLOYER_SERVICE_ACCOUNT");
       for (const { jobId, step } of steps(wf)) {
         if (!usesAction(step, "google-github-actions/auth")) continue;
         expect(step.with, `${wf.file} ${jobId}`).toEqual({
           workload_identity_provider: "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}",
-          service_account: "${{ vars.GCP_DEPLOYER_SERVICE_ACCOUNT }}",
+          service_account: `\${{ vars.${account} }}`,
         });
       }
     }

@@ -66,6 +66,20 @@ export const GRANTABLE_ROLES: Readonly<Record<string, { below?: readonly string[
   "roles/servicenetworking.networksAdmin": { source: rolesPage("servicenetworking") },
   "roles/serviceusage.serviceUsageAdmin": { source: rolesPage("serviceusage") },
   "roles/cloudkms.cryptoKeyEncrypterDecrypter": { below: ["cloudkms.cryptoKey"], source: rolesPage("cloudkms") },
+  // The previewer's read-only roles (infra/bootstrap/deployer-roles.ts PREVIEWER_PROJECT_ROLES), granted on the project,
+  // and its decrypt-only role on the secrets key. Each exists in IAM's role reference (and in
+  // infra/bootstrap/role-permissions.json, the dated copy of their permissions).
+  "roles/cloudkms.cryptoKeyDecrypter": { below: ["cloudkms.cryptoKey"], source: rolesPage("cloudkms") },
+  "roles/serviceusage.serviceUsageConsumer": { source: rolesPage("serviceusage") },
+  "roles/iam.securityReviewer": { source: rolesPage("iam") },
+  "roles/compute.networkViewer": { source: rolesPage("compute") },
+  "roles/vpcaccess.viewer": { source: rolesPage("vpcaccess") },
+  "roles/cloudsql.viewer": { source: rolesPage("cloudsql") },
+  "roles/secretmanager.viewer": { source: rolesPage("secretmanager") },
+  "roles/run.viewer": { source: rolesPage("run") },
+  "roles/cloudfunctions.viewer": { source: rolesPage("cloudfunctions") },
+  "roles/storage.bucketViewer": { source: rolesPage("storage") },
+  "roles/firebasehosting.viewer": { source: rolesPage("firebasehosting") },
 };
 
 // Source: https://cloud.google.com/iam/docs/principal-identifiers (allow-policy principal formats).

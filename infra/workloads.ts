@@ -1,0 +1,86 @@
+/**
+ * The workload identities of a stack: one service account per workload, and the project roles each needs.
+ *
+ * Both programs read this list. The bootstrap (infra/bootstrap/index.ts), run by an administrator, creates the
+ * accounts and lets the stack's deployer act as each of them and nothing else. The pulsura program (infra/index.ts)
+ * grants each account its project roles and runs its workload as it. A workload added here (a new microservice)
+ * therefore needs a bootstrap run before the deploy that uses it.
+ */
+import { createHash } from "node:crypto";
+import type { StackConfig } from "./config";
+
+/** Service account ids: 6-30 characters, `^[a-z]([-a-z0-9]*[a-z0-9])?$` (provider's ValidateRFC1035Name(6, 30)). */
+const ACCOUNT_ID_MAX = 30;
+
+/**
+ * The account id of a workload: `<name>-<workload>` when that fits in 30 characters. Else the name is cut and a
+ * 4-character hash of the whole id goes between name and workload (`<name cut>-<hash>-<workload>`), so ids that share
+ * a long prefix (`…-functions`, `…-functions-build`) stay apart and still say whose account it is.
+ */
+export function serviceAccountId(name: string, workload: string): string {
+  const full = `${name}-${workload}`;
+  if (full.length <= ACCOUNT_ID_MAX) return full;
+  const hash = createHash("sha256").update(full).digest("hex").slice(0, 4);
+  const room = ACCOUNT_ID_MAX - hash.length - 2;
+  // At least 3 characters of the name stay (it starts with the letter an id must start with).
+  const workloadPart = workload.slice(0, room - 3);
+  const namePart = name.slice(0, room - workloadPart.length).replace(/-+$/, "");
+  return `${namePart}-${hash}-${workloadPart}`.replace(/-+$/, "");
+}
+
+/** The email of a user-managed service account (https://cloud.google.com/iam/docs/service-account-overview). */
+export function serviceAccountEmail(accountId: string, projectId: string): string {
+  return `${accountId}@${projectId}.iam.gserviceaccount.com`;
+}
+
+export interface Workload {
+  /** Shown in the console next to the account. */
+  displayName: string;
+  /** Project-level roles this workload needs, and nothing more. Secrets are granted per secret, not here. */
+  projectRoles: string[];
+}
+
+/** Project roles a microservice needs beyond reading its secrets, by service name. */
+const SERVICE_PROJECT_ROLES: Readonly<Record<string, readonly string[]>> = {
+  // user_role_changed sets Firebase custom claims and revokes refresh tokens.
+  core: ["roles/firebaseauth.admin"],
+};
+
+/** Workload id of a microservice (its database user is serviceDatabaseUser, infra/database-roles.ts). */
+export const serviceWorkload = (service: string) => `svc-${service}`;
+
+/** Every workload of a stack, keyed by a short id (`hasura`, `functions`, `functions-build`, `svc-<service>`). */
+export function stackWorkloads(config: Pick<StackConfig, "services">): Record<string, Workload> {
+  const workloads: Record<string, Workload> = {
+    hasura: { displayName: "Hasura GraphQL Engine", projectRoles: [] },
+    functions: { displayName: "Firebase Auth user-sync functions", projectRoles: [] },
+    // Cloud Build runs the functions' builds as this account rather than the default compute account. The roles a
+    // custom build account needs: Logs Writer (build logs), Artifact Registry Writer (images) and Storage Object Admin
+    // (source and build artifacts in the buckets Cloud Functions manages, gcf-*), per
+    // https://cloud.google.com/functions/1stgendocs/securing/build-custom-sa and
+    // https://cloud.google.com/run/docs/configuring/services/build-service-account. Object Viewer on the source bucket
+    // is granted by AuthFunctions.
+    "functions-build": {
+      displayName: "Builds of the user-sync functions",
+      projectRoles: ["roles/logging.logWriter", "roles/artifactregistry.writer", "roles/storage.objectAdmin"],
+    },
+  };
+  for (const service of config.services) {
+    workloads[serviceWorkload(service.name)] = { displayName: `Microservice ${service.name}`, projectRoles: [...(SERVICE_PROJECT_ROLES[service.name] ?? [])] };
+  }
+  return workloads;
+}
+
+export interface WorkloadAccount extends Workload {
+  id: string;
+  accountId: string;
+  email: string;
+}
+
+/** The accounts of a stack's workloads, in its project, with the ids {@link serviceAccountId} gives them. */
+export function stackWorkloadAccounts(config: Pick<StackConfig, "services" | "tenant" | "gcp">): WorkloadAccount[] {
+  return Object.entries(stackWorkloads(config)).map(([id, workload]) => {
+    const accountId = serviceAccountId(config.tenant, id);
+    return { id, accountId, email: serviceAccountEmail(accountId, config.gcp.project), ...workload };
+  });
+}
