@@ -21,7 +21,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RolePermissionTable } from "../infra/bootstrap/escalation";
-import { DEFAULT_GRANTABLE_PROJECT_ROLES, DEPLOYER_PROJECT_ROLES, FORBIDDEN_ROLES } from "../infra/bootstrap/deployer-roles";
+import { DEFAULT_GRANTABLE_PROJECT_ROLES, DEPLOYER_PROJECT_ROLES, FORBIDDEN_ROLES, PREVIEWER_PROJECT_ROLES } from "../infra/bootstrap/deployer-roles";
 import { runCli, UsageError, type CliSpec } from "./lib/cli";
 import { repoRoot } from "./lib/stack-files";
 
@@ -59,6 +59,13 @@ const ROLES_BEYOND_DEPLOYER_ROLES = [
   "roles/storage.bucketViewer",
   "roles/browser",
 ];
+
+/**
+ * Forbidden roles the table leaves out: the basic roles are findings by name (escalation.ts BASIC_ROLES), and
+ * roles/iam.securityAdmin is granted nowhere and would be a finding as a role missing from the table. Their lists
+ * (6,000 to 13,600 permissions each) would make the table 1.8 MB.
+ */
+const UNLISTED_ROLES: readonly string[] = ["roles/owner", "roles/editor", "roles/viewer", "roles/iam.securityAdmin"];
 
 /** Roles outside FORBIDDEN_ROLES that test/bootstrap/escalation.test.ts shows the analysis catches. */
 const ROLES_OF_NEGATIVE_CASES = ["roles/storage.hmacKeyAdmin"];
@@ -129,10 +136,10 @@ runCli(spec, ({ values }) => {
   if (!date) throw new UsageError("give --date <YYYY-MM-DD>, the day the role files were exported (it is read from git only when <dir> is in a work tree)");
 
   const out = values.out ?? TABLE_FILE;
-  const required = [...DEPLOYER_PROJECT_ROLES.map(({ role }) => role), ...DEFAULT_GRANTABLE_PROJECT_ROLES, ...ROLES_BEYOND_DEPLOYER_ROLES, ...ROLES_OF_NEGATIVE_CASES, ...existingRoles(out), ...(values.role ?? [])];
+  const required = [...DEPLOYER_PROJECT_ROLES.map(({ role }) => role), ...PREVIEWER_PROJECT_ROLES.map(({ role }) => role), ...DEFAULT_GRANTABLE_PROJECT_ROLES, ...ROLES_BEYOND_DEPLOYER_ROLES, ...ROLES_OF_NEGATIVE_CASES, ...existingRoles(out), ...(values.role ?? [])];
   const roles: RolePermissionTable["roles"] = {};
   const missing: string[] = [];
-  for (const role of [...new Set([...required, ...FORBIDDEN_ROLES])].sort()) {
+  for (const role of [...new Set([...required, ...FORBIDDEN_ROLES])].filter((r) => !UNLISTED_ROLES.includes(r)).sort()) {
     const file = readRoleFile(dir, role);
     if (file) roles[role] = { title: file.title, stage: file.stage, permissions: [...new Set(file.includedPermissions)].sort() };
     // A forbidden role that Google has withdrawn needs no entry: nothing can grant it.

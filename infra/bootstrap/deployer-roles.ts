@@ -141,7 +141,6 @@ export const PREVIEWER_PROJECT_ROLES: readonly DeployerRole[] = [
     neededFor: ["gcp:compute/", "gcp:servicenetworking/connection:Connection"],
   },
   { role: "roles/vpcaccess.viewer", reason: "reads the optional Serverless VPC Access connector", neededFor: ["gcp:vpcaccess/"] },
-  { role: "roles/cloudsql.viewer", reason: "reads the Cloud SQL instance, databases and users (metadata, never data)", neededFor: ["gcp:sql/"] },
   { role: "roles/secretmanager.viewer", reason: "reads secrets' metadata and versions' state, never a payload (no secretmanager.versions.access)", neededFor: ["gcp:secretmanager/secret:Secret", "gcp:secretmanager/secretVersion:SecretVersion"] },
   { role: "roles/artifactregistry.reader", reason: "reads the image repositories, and pulls base images through the Docker Hub proxy when an image is built on preview", neededFor: ["gcp:artifactregistry/", "docker:index/image:Image"] },
   { role: "roles/run.viewer", reason: "reads the Cloud Run services", neededFor: ["gcp:cloudrunv2/service:Service"] },
@@ -162,6 +161,10 @@ export const PREVIEW_UNREADABLE: ReadonlyArray<{ prefix: string; reason: string 
   {
     prefix: "gcp:identityplatform/",
     reason: "roles/identitytoolkit.viewer and roles/firebase.viewer, the only roles that read the Identity Platform config, also read every user record (firebaseauth.users.get)",
+  },
+  {
+    prefix: "gcp:sql/",
+    reason: "roles/cloudsql.viewer, the role that reads the Cloud SQL instance, also holds cloudsql.instances.export, which writes the database's contents to a bucket of the caller's choice",
   },
   { prefix: "gcp:storage/bucketObject:BucketObject", reason: "reading an object means reading its contents (storage.objects.get); the functions' source is in the repository anyway" },
 ];

@@ -86,6 +86,18 @@ describe("the previewer's roles on deploy projects", () => {
     for (const { prefix } of PREVIEW_UNREADABLE) expect(types.some((t) => t.startsWith(prefix)), `${prefix} is declared by no stack: drop it`).toBe(true);
   });
 
+  it("hold no permission that changes anything or reads data (from the dated table infra/bootstrap/role-permissions.json)", () => {
+    const table = JSON.parse(readFileSync(join(repoRoot, "infra", "bootstrap", "role-permissions.json"), "utf8")) as { roles: Record<string, { permissions: string[] }> };
+    // Verbs that write, run, export or hand out access; and the reads of data rather than configuration.
+    const writes = /\.(create|update|delete|patch|undelete|restore|setIamPolicy|export|import|access|actAs|connect|login|invoke|call|getAccessToken|signBlob|signJwt|useToEncrypt)$/;
+    const dataReads = ["secretmanager.versions.access", "firebaseauth.users.get", "datastore.entities.get", "storage.objects.get", "cloudsql.instances.export"];
+    for (const { role } of PREVIEWER_PROJECT_ROLES) {
+      const permissions = table.roles[role]?.permissions;
+      expect(permissions, `${role} is in the table`).toBeDefined();
+      expect(permissions!.filter((p) => writes.test(p) || dataReads.includes(p)), role).toEqual([]);
+    }
+  });
+
   it("are each needed by a resource type some stack declares, predefined, never forbidden, and never the deployer's", () => {
     const types = [...plannedTypes().keys()];
     for (const r of PREVIEWER_PROJECT_ROLES) {

@@ -74,7 +74,6 @@ export const GRANTABLE_ROLES: Readonly<Record<string, { below?: readonly string[
   "roles/iam.securityReviewer": { source: rolesPage("iam") },
   "roles/compute.networkViewer": { source: rolesPage("compute") },
   "roles/vpcaccess.viewer": { source: rolesPage("vpcaccess") },
-  "roles/cloudsql.viewer": { source: rolesPage("cloudsql") },
   "roles/secretmanager.viewer": { source: rolesPage("secretmanager") },
   "roles/run.viewer": { source: rolesPage("run") },
   "roles/cloudfunctions.viewer": { source: rolesPage("cloudfunctions") },
