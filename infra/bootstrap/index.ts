@@ -12,7 +12,8 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { GITHUB_OIDC_ISSUER, githubAttributeCondition, loadBootstrapConfig, type BootstrapConfig } from "./config";
+import { GITHUB_OIDC_ISSUER, loadBootstrapConfig, type BootstrapConfig } from "./config";
+import { githubAttributeCondition, githubAttributeMapping } from "./github-identity";
 import { DEPLOYER_PROJECT_ROLES, grantLimitExpression } from "./deployer-roles";
 
 const config = loadBootstrapConfig();
@@ -120,16 +121,9 @@ function createGithubFederation(cfg: BootstrapConfig, dependsOn: pulumi.Resource
     disabled: false,
     // No allowedAudiences: the default audience is the provider's own resource URL, which google-github-actions/auth requests.
     oidc: { issuerUri: GITHUB_OIDC_ISSUER },
-    attributeMapping: {
-      "google.subject": "assertion.sub",
-      "attribute.actor": "assertion.actor",
-      "attribute.repository": "assertion.repository",
-      "attribute.repository_id": "assertion.repository_id",
-      "attribute.repository_owner": "assertion.repository_owner",
-      "attribute.ref": "assertion.ref",
-    },
+    attributeMapping: githubAttributeMapping({ ...cfg.github, deployEnvironments: ["dev", "prod"] }),
     // Without a condition any GitHub repository could exchange a token at this provider.
-    attributeCondition: githubAttributeCondition(cfg.github),
+    attributeCondition: githubAttributeCondition({ ...cfg.github, deployEnvironments: ["dev", "prod"] }),
   });
   /** Every workflow run of the configured repository (and nothing else). */
   const repositoryPrincipals = pulumi.interpolate`principalSet://iam.googleapis.com/${pool.name}/attribute.repository/${cfg.github.repository}`;
