@@ -20,6 +20,8 @@ const projectId = z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP proj
 const resourceId = (what: string, min: number, max: number) =>
   z.string().regex(new RegExp(`^[a-z][a-z0-9-]{${min - 2},${max - 2}}[a-z0-9]$`), `${what}: ${min}-${max} lower-case letters, digits and dashes, starting with a letter`);
 const days = (min: number, max: number) => z.number().int().min(min).max(max);
+// A YAML number or a quoted string: GitHub's ids are positive integers (the OIDC claims carry them as strings).
+const githubId = (what: string) => z.union([z.string().regex(/^[1-9]\d*$/, what), z.number().int().positive()], { error: what });
 
 const bootstrapInput = z
   .object({
@@ -28,10 +30,15 @@ const bootstrapInput = z
       .string()
       .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, "owner/repository as on GitHub, such as acme/pulsura"),
     /**
-     * GitHub's numeric id of that repository. When set, the provider also requires it, so a repository deleted and
-     * re-created under the same name by someone else cannot use the pool.
+     * GitHub's numeric id of that repository (`gh api repos/OWNER/NAME --jq .id`). The provider pins tokens to it, not
+     * to the name: a repository deleted and re-created under the same name by someone else gets another id.
      */
-    githubRepositoryId: z.union([z.string().regex(/^\d+$/), z.number().int().positive()], { error: "GitHub's numeric repository id" }),
+    githubRepositoryId: githubId("GitHub's numeric repository id"),
+    /**
+     * GitHub's numeric id of the repository's owner, user or organization (`gh api repos/OWNER/NAME --jq .owner.id`):
+     * pinned too, so a repository transferred to another owner, or an owner name re-registered, cannot use the pool.
+     */
+    githubRepositoryOwnerId: githubId("GitHub's numeric owner id"),
     /** Projects the pulsura stacks deploy into (each `gcp:project` of a `Pulumi.<stack>.yaml`). */
     deployProjects: z.array(projectId).min(1),
     /** Name of the state bucket (globally unique). @default `<gcp:project>-pulumi-state` */
@@ -79,7 +86,8 @@ export interface BootstrapConfig {
   /** The admin project. */
   project: string;
   region: string;
-  github: { repository: string; repositoryId?: string };
+  /** The repository, and GitHub's numeric ids of it and of its owner (as strings, as the OIDC claims carry them). */
+  github: { repository: string; repositoryId: string; repositoryOwnerId: string };
   deployProjects: string[];
   stateBucket: { name: string; location: string; noncurrentVersionRetentionDays: number; noncurrentVersionsKept: number; softDeleteRetentionDays: number };
   kms: { location: string; keyRingName: string; cryptoKeyName: string; rotationDays: number };
@@ -117,10 +125,12 @@ export function parseBootstrapConfig(stack: string, raw: RawConfig): BootstrapCo
 
   const { project, region } = gcpResult.data;
   const settings = input.data;
-  const required = (key: "githubRepository" | "deployProjects", expected: string) => {
+  const required = (key: "githubRepository" | "githubRepositoryId" | "githubRepositoryOwnerId" | "deployProjects", expected: string) => {
     if (settings[key] === undefined) problems.push({ key: `${BOOTSTRAP_NAMESPACE}:${key}`, got: "nothing", expected: `${expected} (required)` });
   };
   required("githubRepository", "owner/repository as on GitHub, such as acme/pulsura");
+  required("githubRepositoryId", "GitHub's numeric repository id (gh api repos/OWNER/NAME --jq .id)");
+  required("githubRepositoryOwnerId", "GitHub's numeric owner id (gh api repos/OWNER/NAME --jq .owner.id)");
   required("deployProjects", "the list of GCP projects the pulsura stacks deploy into");
 
   const deployProjects = settings.deployProjects ?? [];
@@ -154,7 +164,7 @@ export function parseBootstrapConfig(stack: string, raw: RawConfig): BootstrapCo
     stack,
     project,
     region,
-    github: { repository: settings.githubRepository!, ...(settings.githubRepositoryId !== undefined ? { repositoryId: String(settings.githubRepositoryId) } : {}) },
+    github: { repository: settings.githubRepository!, repositoryId: String(settings.githubRepositoryId!), repositoryOwnerId: String(settings.githubRepositoryOwnerId!) },
     deployProjects,
     stateBucket: {
       name: settings.stateBucket ?? `${project}-pulumi-state`,
@@ -185,16 +195,6 @@ export function parseBootstrapConfig(stack: string, raw: RawConfig): BootstrapCo
  */
 export function secretsProviderUrl(config: Pick<BootstrapConfig, "project" | "kms">): string {
   return `gcpkms://projects/${config.project}/locations/${config.kms.location}/keyRings/${config.kms.keyRingName}/cryptoKeys/${config.kms.cryptoKeyName}`;
-}
-
-/**
- * The CEL condition every GitHub token must meet to be exchanged at all: the configured repository (and its numeric id,
- * when known). GitHub sends `repository` as `owner/name` with GitHub's spelling, and CEL compares it exactly.
- */
-export function githubAttributeCondition(github: BootstrapConfig["github"]): string {
-  const conditions = [`assertion.repository == "${github.repository}"`];
-  if (github.repositoryId) conditions.push(`assertion.repository_id == "${github.repositoryId}"`);
-  return conditions.join(" && ");
 }
 
 /** Reads this stack's bootstrap config from the Pulumi runtime. */

@@ -16,8 +16,9 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { GITHUB_OIDC_ISSUER, githubAttributeCondition, loadBootstrapConfig, type BootstrapConfig } from "./config";
+import { GITHUB_OIDC_ISSUER, loadBootstrapConfig, type BootstrapConfig } from "./config";
 import { DEPLOYER_PROJECT_ROLES, grantLimitExpression, PREVIEWER_PROJECT_ROLES, type DeployerRole } from "./deployer-roles";
+import { githubAttributeCondition, githubAttributeMapping, identityPrincipalSet } from "./github-identity";
 import { readDeployStacks } from "./stacks";
 
 const config = loadBootstrapConfig();
@@ -105,7 +106,7 @@ function createSecretsKey(cfg: BootstrapConfig, dependsOn: pulumi.Resource[]): g
 }
 
 /** Workload Identity Federation: a pool and an OIDC provider that accepts only the configured repository's tokens. */
-function createGithubFederation(cfg: BootstrapConfig, dependsOn: pulumi.Resource[]) {
+function createGithubFederation(cfg: BootstrapConfig, deployEnvironments: readonly string[], dependsOn: pulumi.Resource[]) {
   const pool = new gcp.iam.WorkloadIdentityPool(
     "github",
     {
@@ -126,26 +127,21 @@ function createGithubFederation(cfg: BootstrapConfig, dependsOn: pulumi.Resource
     disabled: false,
     // No allowedAudiences: the default audience is the provider's own resource URL, which google-github-actions/auth requests.
     oidc: { issuerUri: GITHUB_OIDC_ISSUER },
-    attributeMapping: {
-      "google.subject": "assertion.sub",
-      "attribute.actor": "assertion.actor",
-      "attribute.repository": "assertion.repository",
-      "attribute.repository_id": "assertion.repository_id",
-      "attribute.repository_owner": "assertion.repository_owner",
-      "attribute.ref": "assertion.ref",
-    },
-    // Without a condition any GitHub repository could exchange a token at this provider.
-    attributeCondition: githubAttributeCondition(cfg.github),
+    attributeMapping: githubAttributeMapping({ ...cfg.github, deployEnvironments }),
+    // Without a condition any GitHub repository could exchange a token at this provider; this one admits only this
+    // repository's deploy tokens (deploy.yml on main, in a stack's environment) and pull-request tokens.
+    attributeCondition: githubAttributeCondition({ ...cfg.github, deployEnvironments }),
   });
   /** The workflow runs the provider's mapping gives one of the two identities (deployer or previewer). */
-  const principalSet = (identity: "deployer" | "previewer") => pulumi.interpolate`principalSet://iam.googleapis.com/${pool.name}/attribute.pulsura_identity/${identity}`;
+  const principalSet = (identity: "deployer" | "previewer") => pool.name.apply((name) => identityPrincipalSet(name, identity));
   return { pool, provider, principalSet };
 }
 
 const adminApis = enableApis("admin", config.project, ADMIN_APIS);
 const stateBucket = createStateBucket(config, adminApis);
 const secretsKey = createSecretsKey(config, adminApis);
-const github = createGithubFederation(config, adminApis);
+// deploy.yml deploys each stack through the GitHub environment named after it.
+const github = createGithubFederation(config, deployStacks.map((s) => s.stack), adminApis);
 
 /** A service account of the admin project that GitHub Actions impersonates through the pool: never a key. */
 function ciAccount(id: "deployer" | "previewer", accountId: string, description: string): gcp.serviceaccount.Account {

@@ -32,6 +32,17 @@ const computedOutputs: Record<string, (name: string, inputs: State, ctx: MockCon
       uniqueId: BigInt(`0x${shortHash(email, 15)}`).toString(),
     };
   },
+  // Workload Identity: Google names pools and providers by the project's number (the bootstrap's GitHub federation).
+  "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": (_name, inputs, ctx) => ({
+    id: `projects/${inputs.project ?? ctx.project}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}`,
+    name: `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}`,
+    state: "ACTIVE",
+  }),
+  "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (_name, inputs, ctx) => ({
+    id: `projects/${inputs.project ?? ctx.project}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}/providers/${inputs.workloadIdentityPoolProviderId}`,
+    name: `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}/providers/${inputs.workloadIdentityPoolProviderId}`,
+    state: "ACTIVE",
+  }),
   "gcp:compute/network:Network": (name, inputs, ctx) => ({
     selfLink: `https://www.googleapis.com/compute/v1/projects/${inputs.project ?? ctx.project}/global/networks/${inputs.name ?? name}`,
     id: `projects/${inputs.project ?? ctx.project}/global/networks/${inputs.name ?? name}`,

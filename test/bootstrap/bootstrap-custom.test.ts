@@ -1,6 +1,6 @@
 /**
  * The bootstrap program planned under Pulumi mocks with a stack file that sets the optional keys: the configured
- * repository, its numeric id, names, locations and retention reach the resources.
+ * repository, its and its owner's numeric ids, names, locations and retention reach the resources.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,6 +35,7 @@ writeFileSync(
   gcp:region: us-central1
   pulsura-bootstrap:githubRepository: Acme-Corp/backend
   pulsura-bootstrap:githubRepositoryId: 987654321
+  pulsura-bootstrap:githubRepositoryOwnerId: "4242"
   pulsura-bootstrap:deployProjects: [acme-backend-prod]
   pulsura-bootstrap:stateBucket: acme-pulumi-state
   pulsura-bootstrap:stateBucketLocation: US
@@ -57,9 +58,12 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("a bootstrap with every optional key set", () => {
-  it("pins the provider to the repository and its numeric id", () => {
+  it("pins the provider to the repository's and its owner's numeric ids, and its workflows by the configured name", () => {
     const provider = onlyOfType(plan, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
-    expect(provider.inputs.attributeCondition).toBe('assertion.repository == "Acme-Corp/backend" && assertion.repository_id == "987654321"');
+    const condition = provider.inputs.attributeCondition as string;
+    expect(condition).toMatch(/^assertion\.repository_id == "987654321" && assertion\.repository_owner_id == "4242" && /);
+    expect(condition).toContain('assertion.workflow_ref == "Acme-Corp/backend/.github/workflows/deploy.yml@refs/heads/main"');
+    expect(condition).toContain('assertion.workflow_ref.startsWith("Acme-Corp/backend/.github/workflows/pull-request.yml@")');
     const pool = `projects/${MOCK_PROJECT_NUMBER}/locations/global/workloadIdentityPools/github-actions-2`;
     const federated = ofType(plan, "gcp:serviceaccount/iAMMember:IAMMember").filter((b) => b.inputs.role === "roles/iam.workloadIdentityUser");
     expect(federated.map((b) => b.inputs.member)).toEqual([`principalSet://iam.googleapis.com/${pool}/attribute.pulsura_identity/deployer`, `principalSet://iam.googleapis.com/${pool}/attribute.pulsura_identity/previewer`]);

@@ -78,7 +78,14 @@ describe("Workload Identity Federation for GitHub Actions", () => {
   it("trusts only GitHub's OIDC issuer, and only tokens of the configured repository", () => {
     const provider = onlyOfType(plan, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
     expect(provider.inputs.oidc).toEqual({ issuerUri: "https://token.actions.githubusercontent.com" });
-    expect(provider.inputs.attributeCondition).toBe(`assertion.repository == "${REPOSITORY}"`);
+    // Pinned by the example's numeric ids; deploy tokens only in an environment named after a stack file (the
+    // condition's semantics are tested with CEL in github-identity.test.ts).
+    const condition = provider.inputs.attributeCondition as string;
+    expect(condition).toMatch(/^assertion\.repository_id == "812345678" && assertion\.repository_owner_id == "198765432" && /);
+    const environments = listStackFiles().map((f) => JSON.stringify(f.stack)).join(", ");
+    expect(condition).toContain(`assertion.environment in [${environments}]`);
+    expect(condition).toContain(`assertion.workflow_ref == "${REPOSITORY}/.github/workflows/deploy.yml@refs/heads/main"`);
+    expect((provider.inputs.attributeMapping as Record<string, string>)["attribute.pulsura_identity"]).toContain(`assertion.environment in [${environments}]`);
     expect(provider.inputs.attributeMapping).toMatchObject({ "google.subject": "assertion.sub", "attribute.repository": "assertion.repository" });
     expect(provider.inputs.disabled).toBe(false);
     expect(onlyOfType(plan, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool").inputs).toMatchObject({ project: ADMIN_PROJECT, workloadIdentityPoolId: "github" });

@@ -1,12 +1,14 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { githubAttributeCondition, parseBootstrapConfig, type RawConfig } from "../../infra/bootstrap/config";
+import { parseBootstrapConfig, type RawConfig } from "../../infra/bootstrap/config";
 import { StackConfigError } from "../../infra/config";
 
 const valid: RawConfig = {
   "gcp:project": "acme-admin",
   "gcp:region": "europe-west1",
   "pulsura-bootstrap:githubRepository": "acme/pulsura",
+  "pulsura-bootstrap:githubRepositoryId": "123456789",
+  "pulsura-bootstrap:githubRepositoryOwnerId": "98765",
   "pulsura-bootstrap:deployProjects": JSON.stringify(["acme-dev", "acme-prod"]),
 };
 
@@ -26,7 +28,7 @@ describe("bootstrap config", () => {
       stack: "org",
       project: "acme-admin",
       region: "europe-west1",
-      github: { repository: "acme/pulsura" },
+      github: { repository: "acme/pulsura", repositoryId: "123456789", repositoryOwnerId: "98765" },
       deployProjects: ["acme-dev", "acme-prod"],
       stateBucket: { name: "acme-admin-pulumi-state", location: "europe-west1", noncurrentVersionRetentionDays: 90, noncurrentVersionsKept: 50, softDeleteRetentionDays: 7 },
       kms: { location: "europe-west1", keyRingName: "pulumi", cryptoKeyName: "pulumi-secrets", rotationDays: 90 },
@@ -45,7 +47,12 @@ describe("bootstrap config", () => {
 
   it("names each missing required key", () => {
     const problems = problemsOf({ "gcp:project": "acme-admin", "gcp:region": "europe-west1" });
-    expect(problems.map((p) => p.key)).toEqual(["pulsura-bootstrap:githubRepository", "pulsura-bootstrap:deployProjects"]);
+    expect(problems.map((p) => p.key)).toEqual([
+      "pulsura-bootstrap:githubRepository",
+      "pulsura-bootstrap:githubRepositoryId",
+      "pulsura-bootstrap:githubRepositoryOwnerId",
+      "pulsura-bootstrap:deployProjects",
+    ]);
     expect(problems[0]!.expected).toMatch(/required/);
   });
 
@@ -91,16 +98,12 @@ describe("bootstrap config", () => {
     );
   });
 
-  it("accepts the repository id as a number or a string", () => {
-    expect(parseBootstrapConfig("org", { ...valid, "pulsura-bootstrap:githubRepositoryId": "123" }).github.repositoryId).toBe("123");
-    expect(parseBootstrapConfig("org", { ...valid, "pulsura-bootstrap:githubRepositoryId": '"0456"' }).github.repositoryId).toBe("0456");
-    expect(problemsOf({ ...valid, "pulsura-bootstrap:githubRepositoryId": "acme" })[0]!.key).toBe("pulsura-bootstrap:githubRepositoryId");
-  });
-});
-
-describe("the provider's attribute condition", () => {
-  it("compares the repository exactly, and its id when known", () => {
-    expect(githubAttributeCondition({ repository: "acme/pulsura" })).toBe('assertion.repository == "acme/pulsura"');
-    expect(githubAttributeCondition({ repository: "acme/pulsura", repositoryId: "42" })).toBe('assertion.repository == "acme/pulsura" && assertion.repository_id == "42"');
+  it("accepts GitHub's ids as numbers or strings, and refuses anything else", () => {
+    const github = parseBootstrapConfig("org", { ...valid, "pulsura-bootstrap:githubRepositoryId": "123", "pulsura-bootstrap:githubRepositoryOwnerId": '"456"' }).github;
+    expect(github).toEqual({ repository: "acme/pulsura", repositoryId: "123", repositoryOwnerId: "456" });
+    // The claims carry GitHub's ids without leading zeros: "0456" could never match a token.
+    const problems = problemsOf({ ...valid, "pulsura-bootstrap:githubRepositoryId": "acme", "pulsura-bootstrap:githubRepositoryOwnerId": '"0456"' });
+    expect(problems.map((p) => p.key)).toEqual(["pulsura-bootstrap:githubRepositoryId", "pulsura-bootstrap:githubRepositoryOwnerId"]);
+    expect(problems[1]!.expected).toMatch(/owner id/);
   });
 });

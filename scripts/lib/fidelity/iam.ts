@@ -1,9 +1,12 @@
 /**
- * IAM: service-account ids, principals, and which roles exist and can be granted on which resource types.
+ * IAM: service-account ids, principals, which roles exist and can be granted on which resource types, and the limits
+ * of a Workload Identity provider's attribute condition and mapping.
  */
-import { patternRule, projectScope, show, stringAt, uniqueRule, type FidelityRule } from "./rule";
+import { attributeConditionProblems, attributeMappingProblems, PROVIDER_REFERENCE } from "../../../infra/bootstrap/github-identity";
+import { patternRule, projectScope, show, stringAt, uniqueRule, valueAt, type FidelityRule } from "./rule";
 
 const ACCOUNT = "gcp:serviceaccount/account:Account";
+const POOL_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider";
 
 /**
  * Resource types an IAM member resource grants on. A role can always be granted on the project (or higher); below
@@ -135,4 +138,30 @@ export const iamRules: FidelityRule[] = [
     source: "https://cloud.google.com/iam/docs/principal-identifiers",
     pattern: PRINCIPAL,
   }),
+  // The limits are Google's, quoted with their source in infra/bootstrap/github-identity.ts (WORKLOAD_IDENTITY_LIMITS),
+  // which checks them when it builds the condition; here they judge whatever the plan registers.
+  {
+    id: "iam/wif-attribute-condition",
+    types: [POOL_PROVIDER],
+    field: "attributeCondition",
+    constraint: "a CEL expression of at most 4096 characters",
+    source: PROVIDER_REFERENCE,
+    check(resource) {
+      const condition = stringAt(resource.inputs, "attributeCondition");
+      return condition === undefined ? [] : attributeConditionProblems(condition).map((problem) => `the condition ${problem}`);
+    },
+  },
+  {
+    id: "iam/wif-attribute-mapping",
+    types: [POOL_PROVIDER],
+    field: "attributeMapping",
+    constraint: "google.subject mapped; at most 50 custom attributes named attribute.<[a-z0-9_]{1,100}>; each expression at most 2048 characters",
+    source: PROVIDER_REFERENCE,
+    check(resource) {
+      const mapping = valueAt(resource.inputs, "attributeMapping");
+      if (mapping === undefined || mapping === null || typeof mapping !== "object") return [];
+      const expressions = Object.fromEntries(Object.entries(mapping as Record<string, unknown>).map(([key, value]) => [key, String(value)]));
+      return attributeMappingProblems(expressions).map((problem) => `the mapping ${problem}`);
+    },
+  },
 ];

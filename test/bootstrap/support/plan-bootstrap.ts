@@ -9,14 +9,14 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { InventoryResource } from "../../../policy/offline";
 import { formatViolations, type FidelityViolation } from "../../../scripts/lib/fidelity";
-import { PlanMocks } from "../../../scripts/lib/mocks";
+import { PlanMocks, PROJECT_NUMBER } from "../../../scripts/lib/mocks";
 import { PlanError, runProgramUnderMocks } from "../../../scripts/lib/offline-plan";
 import { loadStackConfig, repoRoot, stackNameOf } from "../../../scripts/lib/stack-files";
 
 export const BOOTSTRAP_DIR = join(repoRoot, "infra", "bootstrap");
 export const BOOTSTRAP_PROJECT = "pulsura-bootstrap";
-/** The project number the mocks give every project. */
-export const MOCK_PROJECT_NUMBER = "210987654321";
+/** The project number the mocks give every project (and so the pool's resource name). */
+export const MOCK_PROJECT_NUMBER = PROJECT_NUMBER;
 
 type State = Record<string, unknown>;
 
@@ -39,14 +39,6 @@ class BootstrapMocks implements pulumi.runtime.Mocks {
   private computed(type: string, inputs: State): State | undefined {
     const project = (inputs.project as string | undefined) ?? this.ctx.project;
     switch (type) {
-      case "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": {
-        const name = `projects/${MOCK_PROJECT_NUMBER}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}`;
-        return { id: `projects/${project}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}`, name, state: "ACTIVE" };
-      }
-      case "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": {
-        const pool = `projects/${MOCK_PROJECT_NUMBER}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}`;
-        return { id: `projects/${project}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}/providers/${inputs.workloadIdentityPoolProviderId}`, name: `${pool}/providers/${inputs.workloadIdentityPoolProviderId}`, state: "ACTIVE" };
-      }
       case "gcp:kms/keyRing:KeyRing":
         return { id: `projects/${project}/locations/${inputs.location}/keyRings/${inputs.name}` };
       // The provider's id of a crypto key is "{{key_ring}}/cryptoKeys/{{name}}".

@@ -34,6 +34,7 @@ const T = {
   instance: "gcp:sql/databaseInstance:DatabaseInstance",
   user: "gcp:sql/user:User",
   password: "random:index/randomPassword:RandomPassword",
+  poolProvider: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
 } as const;
 
 const account = (name: string, accountId: string) => res(T.account, name, { project: "p-one", accountId });
@@ -42,6 +43,10 @@ const instance = (settings: State, databaseVersion = "POSTGRES_17") => res(T.ins
 const policy = { enablePasswordPolicy: true, complexity: "COMPLEXITY_DEFAULT", minLength: 20 };
 const generator = (name: string, inputs: State, result: string) => res(T.password, name, inputs, { result });
 const user = (password: string) => res(T.user, "db-user", { instance: "db-1234567", name: "app", password });
+/** A condition of exactly `length` characters. */
+const conditionOf = (length: number) => `assertion.sub == "${"x".repeat(length - 'assertion.sub == ""'.length)}"`;
+const customAttributes = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`attribute.claim_${i}`, `assertion.claim_${i}`]));
+const poolProvider = (inputs: State) => res(T.poolProvider, "github-actions", { project: "p-admin", workloadIdentityPoolId: "github", workloadIdentityPoolProviderId: "github-actions", ...inputs });
 const guaranteed = { length: 32, minLower: 1, minUpper: 1, minNumeric: 1, minSpecial: 1, overrideSpecial: "-_.~" };
 
 export const ruleCases: Record<string, RuleCase> = {
@@ -69,6 +74,21 @@ export const ruleCases: Record<string, RuleCase> = {
     pass: [res(T.runMember, "m", { name: "svc", role: "roles/run.invoker", member: "allUsers" })],
     fail: [res(T.runMember, "m", { name: "svc", role: "roles/run.invoker", member: "a@p-one.iam.gserviceaccount.com" })],
     message: /got "a@p-one/,
+  },
+  "iam/wif-attribute-condition": {
+    pass: [poolProvider({ attributeCondition: conditionOf(4096) })],
+    fail: [poolProvider({ attributeCondition: conditionOf(4097) })],
+    message: /the condition is 4097 characters; Google accepts at most 4096/,
+  },
+  "iam/wif-attribute-mapping": {
+    pass: [poolProvider({ attributeMapping: { "google.subject": "assertion.sub", "attribute.pulsura_identity": `"x".size() > 0 ? "deployer" : "none"`, ...customAttributes(49) } })],
+    fail: [
+      poolProvider({ attributeMapping: { "attribute.repository": "assertion.repository" } }),
+      poolProvider({ attributeMapping: { "google.subject": "assertion.sub", "attribute.Pulsura-Identity": "assertion.sub" } }),
+      poolProvider({ attributeMapping: { "google.subject": "assertion.sub", ...customAttributes(51) } }),
+      poolProvider({ attributeMapping: { "google.subject": `assertion.sub + "${"x".repeat(2048)}"` } }),
+    ],
+    message: /no google\.subject|custom attribute "attribute\.Pulsura-Identity"|51 custom attributes|2066-character expression; Google accepts at most 2048/,
   },
   // run
   "run/service-name": {
