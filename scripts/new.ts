@@ -193,6 +193,8 @@ function nextSteps(kind: ScaffoldKind, name: string, service: string | undefined
   2. Give it handlers: npm run new -- action <name> --service ${name} (or event, cron).
   3. ${inventory.replace("every stack's inventory fingerprints the Hasura metadata", "a stack that runs it gains its resources")}.
   4. npm install links it into node_modules (package-lock.json already lists it, so npm ci works as it is).
+  5. Before the first deploy that runs it, an administrator re-runs the bootstrap (infra/bootstrap, docs/bootstrap.md):
+     it creates the service's account in each stack's project and lets the deployer run the service as it.
 
 ${templates.serviceDatabaseNotes(name)}`;
   }

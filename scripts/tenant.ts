@@ -93,7 +93,7 @@ async function fork(tenant: string | undefined, values: Args["values"], root: st
 
 function printNextSteps(tenant: string, project: string, secretKeys: readonly string[], secretsProvider: string | undefined): void {
   const steps = [
-    `add ${project} to deployProjects in infra/bootstrap/Pulumi.<org>.yaml and re-run the bootstrap`,
+    `add ${project} to deployProjects in infra/bootstrap/Pulumi.<org>.yaml and re-run the bootstrap (it creates the tenant's workload accounts and admits deploy.yml's "${tenant}" environment)`,
     `create the GitHub environment "${tenant}" with required reviewers`,
     `pulumi stack init ${tenant} --secrets-provider ${secretsProvider ?? "<the bootstrap's secretsProvider output, gcpkms://…>"}`,
     ...secretKeys.map((key) => `pulumi config set --secret ${key.replace(/^pulsura:/, "")} <value> --stack ${tenant}   (secrets are never copied)`),

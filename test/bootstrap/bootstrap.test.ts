@@ -3,15 +3,18 @@
  * (infra/bootstrap/Pulumi.pulsura.yaml): the security properties of the state bucket, the secrets key, the GitHub
  * federation and the deployer account.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { DEPLOYER_PROJECT_ROLES, FORBIDDEN_ROLES, grantLimitExpression, DEFAULT_GRANTABLE_PROJECT_ROLES, PREVIEWER_PROJECT_ROLES } from "../../infra/bootstrap/deployer-roles";
 import { listStackFiles } from "../../scripts/lib/stack-files";
 import { planOf } from "../infra/support/plans";
 import { BOOTSTRAP_DIR, MOCK_PROJECT_NUMBER, ofType, onlyOfType, planBootstrap, type BootstrapPlan } from "./support/plan-bootstrap";
 
 const ADMIN_PROJECT = "pulsura-admin";
-const DEPLOY_PROJECTS = ["pulsura-dev", "pulsura-prod"];
+/** The example's deploy projects, as its stack file lists them (a fork adds its tenant's project there). */
+const DEPLOY_PROJECTS = (parse(readFileSync(join(BOOTSTRAP_DIR, "Pulumi.pulsura.yaml"), "utf8")) as { config: Record<string, string[]> }).config["pulsura-bootstrap:deployProjects"]!;
 const REPOSITORY = "pulsura/pulsura";
 const DEPLOYER_EMAIL = `pulumi-deployer@${ADMIN_PROJECT}.iam.gserviceaccount.com`;
 const PREVIEWER_EMAIL = `pulumi-previewer@${ADMIN_PROJECT}.iam.gserviceaccount.com`;

@@ -215,6 +215,8 @@ describe("a new user, on a fresh clone", () => {
         "test/infra/data-layer.test.ts",
         // every stack's project is a deploy project of the bootstrap, and the deployer covers every resource type
         "test/bootstrap/deployer-roles.test.ts",
+        // the bootstrap creates every stack's workload accounts (acme's billing service too), admits acme's environment
+        "test/bootstrap/bootstrap.test.ts",
       ];
       const tests = await run("npx", ["vitest", "run", ...listing], 900_000);
       expect(tests.status, tests.report).toBe(0);
