@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { describeValue, parseRawValue, problemsFromIssues, StackConfigError, type ConfigProblem } from "../config";
 import { DEFAULT_GRANTABLE_PROJECT_ROLES, FORBIDDEN_ROLES } from "./deployer-roles";
+import { analyseEscalation, readRolePermissionTable } from "./escalation";
 
 /** Config namespace of the bootstrap project (`pulsura-bootstrap:<key>`). */
 export const BOOTSTRAP_NAMESPACE = "pulsura-bootstrap";
@@ -156,6 +157,20 @@ export function parseBootstrapConfig(stack: string, raw: RawConfig): BootstrapCo
       key: `${BOOTSTRAP_NAMESPACE}:grantableProjectRoles`,
       got: describeValue(forbidden),
       expected: "roles that cannot rewrite project IAM or mint credentials (no basic roles, no IAM admin roles)",
+    });
+  }
+  // Beyond the list: the deployer can grant these roles to itself, so none may open a path the escalation analysis
+  // finds (project-wide workloadIdentityUser or hmacKeyAdmin would mint tokens or keys), judged from the dated table.
+  const table = readRolePermissionTable();
+  const unsafe = grantableProjectRoles
+    .filter((role) => !forbidden.includes(role))
+    .map((role) => ({ role, paths: table.roles[role] ? analyseEscalation([{ member: "deployer", role, target: { kind: "project", name: "p" } }], table)[0]!.findings : undefined }))
+    .filter(({ paths }) => paths === undefined || paths.length > 0);
+  if (unsafe.length > 0) {
+    problems.push({
+      key: `${BOOTSTRAP_NAMESPACE}:grantableProjectRoles`,
+      got: unsafe.map(({ role, paths }) => (paths ? `${role} (${[...new Set(paths.map((f) => `${f.vector}: ${f.permission}`))].join(", ")})` : `${role} (not in infra/bootstrap/role-permissions.json)`)).join("; "),
+      expected: "roles with no path to token creation, a key or an IAM rewrite, listed in the dated role table (scripts/bootstrap-role-permissions.ts adds one)",
     });
   }
   if (problems.length > 0) throw new StackConfigError(stack, problems);

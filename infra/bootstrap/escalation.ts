@@ -19,6 +19,9 @@
  *   roles), and permissions a service agent holds on the member's behalf.
  */
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
 /** The dated table of role permissions (./role-permissions.json). */
 export interface RolePermissionTable {
   /** The day the table was written (YYYY-MM-DD). */
@@ -29,6 +32,11 @@ export interface RolePermissionTable {
   reference: string;
   refresh: string;
   roles: Record<string, { title: string; stage: string; permissions: string[] }>;
+}
+
+/** Reads the dated table of the permissions in each role the bootstrap grants (./role-permissions.json). */
+export function readRolePermissionTable(): RolePermissionTable {
+  return JSON.parse(readFileSync(join(__dirname, "role-permissions.json"), "utf8")) as RolePermissionTable;
 }
 
 /** What a grant applies to: `project`, `iam.serviceAccount`, `storage.bucket`, `cloudkms.cryptoKey`, … */
@@ -114,7 +122,7 @@ export interface PlannedResource {
 export function grantsFromPlan(resources: readonly PlannedResource[]): Grant[] {
   const grants: Grant[] = [];
   for (const resource of resources) {
-    const className = resource.type.split(":").at(-1) ?? "";
+    const className = resource.type.slice(resource.type.lastIndexOf(":") + 1);
     if (!IAM_TYPE.test(className)) continue;
     const known = IAM_MEMBER_TARGETS[resource.type];
     if (!known) {

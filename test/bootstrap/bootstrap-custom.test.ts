@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MOCK_PROJECT_NUMBER, ofType, onlyOfType, planBootstrap, type BootstrapPlan } from "./support/plan-bootstrap";
+import { MOCK_PROJECT_NUMBER, ofType, onlyOfType, planBootstrap, type BootstrapPlan } from "../../scripts/lib/bootstrap-plan";
 
 const dir = mkdtempSync(join(tmpdir(), "pulsura-bootstrap-"));
 const stackFile = join(dir, "Pulumi.acme.yaml");

@@ -10,7 +10,7 @@ import { parse } from "yaml";
 import { DEPLOYER_PROJECT_ROLES, FORBIDDEN_ROLES, grantLimitExpression, DEFAULT_GRANTABLE_PROJECT_ROLES, PREVIEWER_PROJECT_ROLES } from "../../infra/bootstrap/deployer-roles";
 import { listStackFiles } from "../../scripts/lib/stack-files";
 import { planOf } from "../infra/support/plans";
-import { BOOTSTRAP_DIR, MOCK_PROJECT_NUMBER, ofType, onlyOfType, planBootstrap, type BootstrapPlan } from "./support/plan-bootstrap";
+import { BOOTSTRAP_DIR, MOCK_PROJECT_NUMBER, ofType, onlyOfType, planBootstrap, type BootstrapPlan } from "../../scripts/lib/bootstrap-plan";
 
 const ADMIN_PROJECT = "pulsura-admin";
 /** The example's deploy projects, as its stack file lists them (a fork adds its tenant's project there). */

@@ -40,6 +40,15 @@ describe("bootstrap config", () => {
     });
   });
 
+  it("refuses grantable roles that would let the deployer give itself tokens or keys, beyond the forbidden list", () => {
+    const problems = problemsOf({ ...valid, "pulsura-bootstrap:grantableProjectRoles": JSON.stringify(["roles/logging.logWriter", "roles/iam.workloadIdentityUser", "roles/storage.hmacKeyAdmin", "roles/acme.madeUp"]) });
+    expect(problems.map((p) => p.key)).toEqual(["pulsura-bootstrap:grantableProjectRoles"]);
+    expect(problems[0]!.got).toContain("roles/iam.workloadIdentityUser (token: iam.serviceAccounts.getAccessToken");
+    expect(problems[0]!.got).toContain("roles/storage.hmacKeyAdmin (key: storage.hmacKeys.create");
+    expect(problems[0]!.got).toContain("roles/acme.madeUp (not in infra/bootstrap/role-permissions.json)");
+    expect(problems[0]!.got).not.toContain("logWriter");
+  });
+
   it("refuses a previewer with the deployer's account id", () => {
     const problems = problemsOf({ ...valid, "pulsura-bootstrap:previewerAccountId": "pulumi-deployer" });
     expect(problems.map((p) => p.key)).toEqual(["pulsura-bootstrap:previewerAccountId"]);

@@ -8,9 +8,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULT_GRANTABLE_PROJECT_ROLES, DEPLOYER_PROJECT_ROLES, FORBIDDEN_ROLES, matchesResourceType, PREVIEW_UNREADABLE, PREVIEWER_PROJECT_ROLES } from "../../infra/bootstrap/deployer-roles";
+import { readRolePermissionTable } from "../../infra/bootstrap/escalation";
 import { listStackFiles, repoRoot } from "../../scripts/lib/stack-files";
 import { fixturePlanOf, planOf, plannedStacks } from "../infra/support/plans";
-import { BOOTSTRAP_DIR } from "./support/plan-bootstrap";
+import { BOOTSTRAP_DIR } from "../../scripts/lib/bootstrap-plan";
 
 /** Custom resources that call no Google Cloud API, so need no role. */
 const NO_CLOUD_API: Array<{ prefix: string; reason: string }> = [
@@ -87,7 +88,7 @@ describe("the previewer's roles on deploy projects", () => {
   });
 
   it("hold no permission that changes anything or reads data (from the dated table infra/bootstrap/role-permissions.json)", () => {
-    const table = JSON.parse(readFileSync(join(repoRoot, "infra", "bootstrap", "role-permissions.json"), "utf8")) as { roles: Record<string, { permissions: string[] }> };
+    const table = readRolePermissionTable();
     // Verbs that write, run, export or hand out access; and the reads of data rather than configuration.
     const writes = /\.(create|update|delete|patch|undelete|restore|setIamPolicy|export|import|access|actAs|connect|login|invoke|call|getAccessToken|signBlob|signJwt|useToEncrypt)$/;
     const dataReads = ["secretmanager.versions.access", "firebaseauth.users.get", "datastore.entities.get", "storage.objects.get", "cloudsql.instances.export"];

@@ -5,7 +5,6 @@
  *
  * Refresh the table with scripts/bootstrap-role-permissions.ts (its header says how).
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_GRANTABLE_PROJECT_ROLES, grantLimitExpression } from "../../infra/bootstrap/deployer-roles";
@@ -15,12 +14,12 @@ import {
   grantsFromPlan,
   type EscalationVector,
   type Grant,
+  readRolePermissionTable,
   type MemberAnalysis,
-  type RolePermissionTable,
 } from "../../infra/bootstrap/escalation";
-import { BOOTSTRAP_DIR, ofType, planBootstrap, type BootstrapPlan } from "./support/plan-bootstrap";
+import { BOOTSTRAP_DIR, ofType, planBootstrap, type BootstrapPlan } from "../../scripts/lib/bootstrap-plan";
 
-const table = JSON.parse(readFileSync(join(BOOTSTRAP_DIR, "role-permissions.json"), "utf8")) as RolePermissionTable;
+const table = readRolePermissionTable();
 const MAX_AGE_DAYS = 183;
 
 let plan: BootstrapPlan;

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LOAD_LIKE_PULUMI_TIMEOUT_MS, loadLikePulumi } from "../support/load-like-pulumi";
-import { BOOTSTRAP_DIR, planBootstrap } from "./support/plan-bootstrap";
+import { BOOTSTRAP_DIR, planBootstrap } from "../../scripts/lib/bootstrap-plan";
 
 describe("pulumi up's TypeScript loading path for the bootstrap", () => {
   it("loads and type-checks the program from infra/bootstrap with the root node_modules", { timeout: LOAD_LIKE_PULUMI_TIMEOUT_MS }, async () => {

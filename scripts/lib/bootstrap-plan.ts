@@ -4,14 +4,16 @@
  * registration is recorded (type, name, inputs, dependencies, protect) and the stack outputs are resolved.
  *
  * One plan per process (Pulumi's runtime state and the imported module are process-wide): one test file, one plan.
+ * `npm run plan:bootstrap` (scripts/plan-bootstrap.ts) prints it, with what each CI identity may do.
  */
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { InventoryResource } from "../../../policy/offline";
-import { formatViolations, type FidelityViolation } from "../../../scripts/lib/fidelity";
-import { PlanMocks, PROJECT_NUMBER } from "../../../scripts/lib/mocks";
-import { PlanError, runProgramUnderMocks } from "../../../scripts/lib/offline-plan";
-import { loadStackConfig, repoRoot, stackNameOf } from "../../../scripts/lib/stack-files";
+import { analyseEscalation, grantsFromPlan, readRolePermissionTable, type MemberAnalysis } from "../../infra/bootstrap/escalation";
+import type { InventoryResource } from "../../policy/offline";
+import { formatViolations, type FidelityViolation } from "./fidelity";
+import { PlanMocks, PROJECT_NUMBER } from "./mocks";
+import { PlanError, runProgramUnderMocks } from "./offline-plan";
+import { loadStackConfig, repoRoot, stackNameOf } from "./stack-files";
 
 export const BOOTSTRAP_DIR = join(repoRoot, "infra", "bootstrap");
 export const BOOTSTRAP_PROJECT = "pulsura-bootstrap";
@@ -94,4 +96,49 @@ export function onlyOfType(plan: BootstrapPlan, type: string): InventoryResource
   const found = ofType(plan, type);
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   return found[0]!;
+}
+
+/** One CI identity of the bootstrap as its plan declares it: who may get it, and what it may do. */
+export interface CiIdentity {
+  name: "deployer" | "previewer";
+  email: string;
+  /** The principal sets that may impersonate it (roles/iam.workloadIdentityUser on the account). */
+  principals: string[];
+  /** Roles by what they are granted on: a project, the state bucket, the key, one service account. */
+  grants: Array<{ role: string; on: string; condition?: string }>;
+  /** The escalation analysis of its grants (infra/bootstrap/escalation.ts) against the dated role table. */
+  analysis: MemberAnalysis;
+}
+
+/** The provider's condition and identity mapping, and the two CI identities with their grants and analysis. */
+export function ciIdentities(plan: BootstrapPlan, table = readRolePermissionTable()): { condition: string; mapping: Record<string, string>; identities: CiIdentity[] } {
+  const provider = onlyOfType(plan, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
+  const analyses = analyseEscalation(grantsFromPlan(plan.resources), table);
+  const grantTypes: Record<string, string> = {
+    "gcp:projects/iAMMember:IAMMember": "project",
+    "gcp:storage/bucketIAMMember:BucketIAMMember": "bucket",
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": "cryptoKeyId",
+    "gcp:serviceaccount/iAMMember:IAMMember": "serviceAccountId",
+  };
+  const identities = (["deployer", "previewer"] as const).map((name): CiIdentity => {
+    const email = plan.outputs[`${name}ServiceAccount`] as string;
+    const member = `serviceAccount:${email}`;
+    const principals = ofType(plan, "gcp:serviceaccount/iAMMember:IAMMember")
+      .filter((r) => r.inputs.role === "roles/iam.workloadIdentityUser" && String(r.inputs.serviceAccountId).endsWith(`/serviceAccounts/${email}`))
+      .map((r) => r.inputs.member as string);
+    const grants = plan.resources
+      .filter((r) => r.type in grantTypes && r.inputs.member === member)
+      .map((r) => {
+        const condition = (r.inputs.condition as { expression?: string } | undefined)?.expression;
+        return { role: r.inputs.role as string, on: String(r.inputs[grantTypes[r.type]!]), ...(condition ? { condition } : {}) };
+      });
+    const analysis = analyses.find((a) => a.member === member) ?? { member, findings: [], actsAs: [], canChangeAccessTo: [], canGrant: [] };
+    return { name, email, principals, grants, analysis };
+  });
+  return { condition: provider.inputs.attributeCondition as string, mapping: provider.inputs.attributeMapping as Record<string, string>, identities };
+}
+
+/** Exit code of `npm run plan:bootstrap`: 2 when an identity has a path to escalate, else 0. */
+export function planBootstrapExitCode(summary: Pick<ReturnType<typeof ciIdentities>, "identities">): number {
+  return summary.identities.some((identity) => identity.analysis.findings.length > 0) ? 2 : 0;
 }
