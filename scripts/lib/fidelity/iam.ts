@@ -111,6 +111,25 @@ export const iamRules: FidelityRule[] = [
     scope: projectScope,
     scopeName: "project",
   }),
+  // Source: the IAM API's ServiceAccount resource (https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts):
+  // "displayName: Optional. A user-specified, human-readable name for the service account. The maximum length is 100
+  // UTF-8 bytes." and "description: Optional. A user-specified, human-readable description of the service account. The
+  // maximum length is 256 UTF-8 bytes." (the bootstrap's descriptions name the repository, up to 140 characters).
+  {
+    id: "iam/service-account-text",
+    types: [ACCOUNT],
+    field: "displayName, description",
+    constraint: "displayName at most 100 UTF-8 bytes, description at most 256",
+    source: "https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts",
+    check(resource) {
+      const limits = { displayName: 100, description: 256 } as const;
+      return (Object.keys(limits) as Array<keyof typeof limits>).flatMap((field) => {
+        const value = stringAt(resource.inputs, field);
+        const bytes = value === undefined ? 0 : Buffer.byteLength(value, "utf8");
+        return bytes > limits[field] ? [`${field} is ${bytes} UTF-8 bytes, at most ${limits[field]}: ${show(value)}`] : [];
+      });
+    },
+  },
   {
     id: "iam/role-grantable",
     types: Object.keys(IAM_MEMBER_TARGETS),

@@ -62,6 +62,12 @@ export const ruleCases: Record<string, RuleCase> = {
     fail: [account("a", "abcdefghij-klmnopqr-functions"), account("b", "abcdefghij-klmnopqr-functions")],
     message: /already used by gcp:serviceaccount\/account:Account "a"/,
   },
+  "iam/service-account-text": {
+    pass: [res(T.account, "a", { project: "p-one", accountId: "pulsura-hasura", displayName: "é".repeat(50), description: "d".repeat(256) })],
+    // 51 two-byte characters: 102 UTF-8 bytes, though only 51 characters.
+    fail: [res(T.account, "a", { project: "p-one", accountId: "pulsura-hasura", displayName: "é".repeat(51) })],
+    message: /displayName is 102 UTF-8 bytes, at most 100/,
+  },
   "iam/role-grantable": {
     pass: [
       res(T.projectMember, "m1", { project: "p-one", role: "roles/logging.logWriter", member: "serviceAccount:a@p-one.iam.gserviceaccount.com" }),
