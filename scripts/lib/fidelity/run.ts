@@ -4,6 +4,11 @@
 import { enumRule, nameOf, patternRule, projectLocationScope, show, stringAt, uniqueRule, valueAt, type FidelityRule } from "./rule";
 
 const SERVICE = "gcp:cloudrunv2/service:Service";
+
+/** Names Cloud Run sets in every container (services and jobs, https://cloud.google.com/run/docs/container-contract#env-vars). */
+const RUN_RESERVED_ENV: readonly string[] = ["PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION", "CLOUD_RUN_JOB", "CLOUD_RUN_EXECUTION", "CLOUD_RUN_TASK_INDEX", "CLOUD_RUN_TASK_ATTEMPT", "CLOUD_RUN_TASK_COUNT"];
+/** Environment variables per container. */
+const RUN_ENV_MAX = 1000;
 const CREATE_SOURCE = "https://cloud.google.com/run/docs/reference/rest/v2/projects.locations.services/create";
 
 /**
@@ -105,6 +110,37 @@ export const runRules: FidelityRule[] = [
       for (const mount of containers.flatMap((c) => c.volumeMounts ?? [])) {
         if (!declared.has(mount.name)) problems.push(`a volume mount at ${show(mount.mountPath)} names ${show(mount.name)}, which is no volume of the revision`);
       }
+      return problems;
+    },
+  },
+  // Environment variable names: "The environment variables defined in the container runtime contract are reserved and
+  // cannot be set. In particular, the PORT environment variable is injected inside your container by Cloud Run"
+  // (https://cloud.google.com/run/docs/configuring/services/environment-variables, "Reserved names"); the contract
+  // lists PORT, K_SERVICE, K_REVISION and K_CONFIGURATION for services and CLOUD_RUN_JOB, CLOUD_RUN_EXECUTION,
+  // CLOUD_RUN_TASK_INDEX, CLOUD_RUN_TASK_ATTEMPT, CLOUD_RUN_TASK_COUNT for jobs
+  // (https://cloud.google.com/run/docs/container-contract#env-vars). A key cannot be empty, contain "=" or start with
+  // X_GOOGLE_, and a container takes at most 1000 variables
+  // (https://cloud.google.com/run/docs/configuring/services/overview-environment-variables). One name once per container.
+  {
+    id: "run/env-names",
+    types: [SERVICE],
+    field: "template.containers[].envs[].name",
+    constraint: "not a reserved name (PORT, K_SERVICE, K_REVISION, K_CONFIGURATION, CLOUD_RUN_*), not empty, no '=', no X_GOOGLE_ prefix, each once, at most 1000",
+    source: "https://cloud.google.com/run/docs/container-contract#env-vars",
+    check(resource) {
+      const containers = (valueAt(resource.inputs, "template.containers") as Array<{ name?: string; envs?: Array<{ name?: string }> }> | undefined) ?? [];
+      const problems: string[] = [];
+      containers.forEach((container, index) => {
+        const where = `container ${show(container.name ?? String(index))}`;
+        const names = (container.envs ?? []).map((env) => env.name ?? "");
+        if (names.length > RUN_ENV_MAX) problems.push(`${where}: ${names.length} environment variables, at most ${RUN_ENV_MAX}`);
+        for (const name of names) {
+          if (RUN_RESERVED_ENV.includes(name)) problems.push(`${where}: ${show(name)} is reserved by Cloud Run's container contract`);
+          else if (name === "" || name.includes("=") || name.startsWith("X_GOOGLE_")) problems.push(`${where}: ${show(name)} is not a valid name (empty, with "=", or X_GOOGLE_…)`);
+        }
+        const repeated = names.filter((name, i) => names.indexOf(name) !== i);
+        for (const name of new Set(repeated)) problems.push(`${where}: ${show(name)} is set twice`);
+      });
       return problems;
     },
   },

@@ -129,6 +129,15 @@ export const ruleCases: Record<string, RuleCase> = {
     fail: [run("s", { template: { timeout: "3601s" } })],
     message: /3601s/,
   },
+  "run/env-names": {
+    pass: [run("s", { template: { containers: [{ image: "i", envs: [{ name: "HASURA_GRAPHQL_ENABLE_ALLOWLIST", value: "true" }, { name: "NODE_ENV", value: "production" }] }] } })],
+    fail: [
+      run("s", { template: { containers: [{ image: "i", envs: [{ name: "PORT", value: "8080" }] }] } }),
+      run("t", { template: { containers: [{ image: "i", envs: [{ name: "A", value: "1" }, { name: "A", value: "2" }] }] } }),
+      run("u", { template: { containers: [{ image: "i", envs: [{ name: "X_GOOGLE_THING", value: "1" }] }] } }),
+    ],
+    message: /"PORT" is reserved by Cloud Run's container contract|"A" is set twice|"X_GOOGLE_THING" is not a valid name/,
+  },
   "run/secret-volumes": {
     pass: [
       run("s", {
