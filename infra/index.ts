@@ -11,6 +11,7 @@ import { Database, METADATA_DATABASE } from "./components/database";
 import { Firebase } from "./components/firebase";
 import { Hasura } from "./components/hasura";
 import { Identities } from "./components/identities";
+import { Logs } from "./components/logs";
 import { Microservice } from "./components/microservice";
 import { Network } from "./components/network";
 import { Project, type GoogleApi } from "./components/project";
@@ -205,6 +206,9 @@ const hasura = new Hasura(
   { dependsOn: [...cloudRunApis, secrets, database, ...microservices] },
 );
 
+// One log line per request: Hasura's successful http-log lines repeat Cloud Run's request log (infra/components/logs.ts).
+const logs = new Logs(name, { projectId, hasuraServicePrefix: `${name}-hasura` }, { dependsOn: project.apis("logging.googleapis.com") });
+
 const authFunctions = new AuthFunctions(
   name,
   {
@@ -276,6 +280,7 @@ export const importedResources = {
   ...(firebase.projectImportId ? { firebaseProject: firebase.projectImportId } : {}),
   ...(authentication.configImportId ? { identityPlatformConfig: authentication.configImportId } : {}),
 };
+export const logExclusions = [logs.hasuraSuccessExclusion.name];
 export const secretIds = Object.fromEntries(["hasura-admin-secret", "event-secret"].map((key) => [key, secrets.get(key).secretId]));
 
 /**

@@ -110,6 +110,12 @@ export const DEPLOYER_PROJECT_ROLES: readonly DeployerRole[] = [
     reason: "the Identity Platform (Firebase Auth) config: sign-in methods, OAuth providers, blocking function",
     neededFor: ["gcp:identityplatform/"],
   },
+  {
+    role: "roles/logging.configWriter",
+    reason:
+      "the log exclusion on the _Default sink (logging.exclusions.*); the least predefined role that holds it, and it reads no log entries (roles/logging.admin does)",
+    neededFor: ["gcp:logging/projectExclusion:ProjectExclusion"],
+  },
 ];
 
 /**
@@ -165,6 +171,11 @@ export const PREVIEW_UNREADABLE: ReadonlyArray<{ prefix: string; reason: string 
   {
     prefix: "gcp:sql/",
     reason: "roles/cloudsql.viewer, the role that reads the Cloud SQL instance, also holds cloudsql.instances.export, which writes the database's contents to a bucket of the caller's choice",
+  },
+  {
+    prefix: "gcp:logging/projectExclusion:ProjectExclusion",
+    reason:
+      "every role that reads log exclusions (logging.exclusions.get) either reads log entries too (roles/logging.viewer: logging.logEntries.list, and Hasura's and the services' logs carry user ids and errors) or writes the logging config (roles/logging.configWriter: a sink can route every log elsewhere)",
   },
   { prefix: "gcp:storage/bucketObject:BucketObject", reason: "reading an object means reading its contents (storage.objects.get); the functions' source is in the repository anyway" },
 ];

@@ -51,6 +51,8 @@ export const GRANTABLE_ROLES: Readonly<Record<string, { below?: readonly string[
   "roles/artifactregistry.reader": { below: ["artifactregistry.repository"], source: rolesPage("artifactregistry") },
   "roles/artifactregistry.admin": { source: rolesPage("artifactregistry") },
   "roles/logging.logWriter": { source: rolesPage("logging") },
+  // The deployer, for the log exclusion on the _Default sink.
+  "roles/logging.configWriter": { source: rolesPage("logging") },
   // "Full access to all Serverless VPC Access resources" (the deployer, for stacks with network.connector).
   "roles/vpcaccess.admin": { source: rolesPage("vpcaccess") },
   "roles/firebaseauth.admin": { source: rolesPage("firebaseauth") },

@@ -10,6 +10,7 @@ import { functionsRules } from "./functions";
 import { iamRules } from "./iam";
 import { identityPlatformRules } from "./identityplatform";
 import { labelRules } from "./labels";
+import { loggingRules } from "./logging";
 import type { FidelityContext, FidelityRule, FidelityViolation, PlannedResource } from "./rule";
 import { runRules } from "./run";
 import { secretManagerRules } from "./secretmanager";
@@ -33,6 +34,7 @@ export const fidelityRules: readonly FidelityRule[] = [
   ...firebaseRules,
   ...identityPlatformRules,
   ...labelRules,
+  ...loggingRules,
 ];
 
 /** Pulumi type token → the rules that judge it. */

@@ -30,7 +30,7 @@ export { hasuraClaims, hasuraClaimsNamespace, userRoles, type HasuraCustomClaims
 export { ActionError, hasuraError, unexpectedErrorBody, type HasuraErrorBody } from "./errors";
 export { ConfigError, loadConfig, type ServiceConfig } from "./config";
 export { databasePoolConfig } from "./database";
-export { createLogger, traceFields, type Logger, type LoggerOptions } from "./logger";
+export { correlationFields, createLogger, traceFields, type Logger, type LoggerOptions } from "./logger";
 export { createHasuraClient, HasuraRequestError, type HasuraClient, type HasuraClientOptions } from "./hasura-client";
 export { createSecretChecker, eventSecretHeader } from "./secret";
 export { inTransaction, runOnce, type DeliveryOutcome } from "./transaction";

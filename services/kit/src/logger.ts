@@ -22,7 +22,8 @@ export interface LoggerOptions {
 
 /**
  * A pino logger writing JSON lines that Cloud Logging parses into structured entries: `severity`, `message`,
- * `time` (RFC 3339), and, on request loggers, `logging.googleapis.com/trace` (see {@link traceFields}).
+ * `time` (RFC 3339), and, on request loggers, `logging.googleapis.com/trace` (see {@link traceFields}) and the ids of
+ * {@link correlationFields}.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
@@ -83,6 +84,24 @@ export function traceFields(
     }
   }
   return undefined;
+}
+
+/** Header values worth logging as ids: printable ASCII without spaces or quotes, at most 128 characters. */
+const loggableId = /^[\x21\x23-\x7e]{1,128}$/;
+
+/**
+ * Ids other systems log for the same request, so a kit line can be matched with theirs: `x-request-id` (Hasura's
+ * http-log `detail.operation.request_id`, when the request carries it) as `requestId`, and `X-B3-TraceId` (the trace
+ * Hasura propagates to webhooks in B3 headers, its own tracing's id) as `b3TraceId`. Values that do not look like ids are
+ * left out rather than logged.
+ */
+export function correlationFields(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  const requestId = first(headers["x-request-id"])?.trim();
+  if (requestId && loggableId.test(requestId)) fields.requestId = requestId;
+  const b3TraceId = first(headers["x-b3-traceid"])?.trim().toLowerCase();
+  if (b3TraceId && /^(?:[0-9a-f]{16}|[0-9a-f]{32})$/.test(b3TraceId)) fields.b3TraceId = b3TraceId;
+  return fields;
 }
 
 function first(value: string | string[] | undefined): string | undefined {

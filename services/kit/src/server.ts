@@ -29,7 +29,7 @@ import {
 import { ActionError, hasuraError, jsonPath, unexpectedErrorBody, validationFailed, type HasuraErrorBody } from "./errors";
 import { lazyFirebaseAuth } from "./firebase";
 import { createHasuraClient, type HasuraClient } from "./hasura-client";
-import { createLogger, traceFields, type Logger } from "./logger";
+import { correlationFields, createLogger, traceFields, type Logger } from "./logger";
 import { actionPayloadSchema, cronPayloadSchema, eventPayloadSchema } from "./payloads";
 import { createSecretChecker, eventSecretHeader } from "./secret";
 import { findUnstorable } from "./storable";
@@ -94,9 +94,11 @@ export function createService(options: CreateServiceOptions): Service {
     loggerInstance: logger,
     // Cloud Run already logs every request; per-request lines here would double the log volume.
     logController: new LogController({ disableRequestLogging: true }),
+    // Every line written while handling a request carries its trace (from the header Cloud Run passes on), never a
+    // made-up one: without a trace header the fields are absent.
     childLoggerFactory(parent, bindings, childOptions, rawRequest) {
       const trace = traceFields(rawRequest.headers, config.projectId);
-      return parent.child(trace ? { ...bindings, ...trace } : bindings, childOptions);
+      return parent.child({ ...bindings, ...trace, ...correlationFields(rawRequest.headers) }, childOptions);
     },
     bodyLimit: options.bodyLimit ?? 5 * 1024 * 1024,
     return503OnClosing: true,

@@ -35,6 +35,7 @@ const T = {
   user: "gcp:sql/user:User",
   password: "random:index/randomPassword:RandomPassword",
   poolProvider: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
+  exclusion: "gcp:logging/projectExclusion:ProjectExclusion",
 } as const;
 
 const account = (name: string, accountId: string) => res(T.account, name, { project: "p-one", accountId });
@@ -47,6 +48,7 @@ const user = (password: string) => res(T.user, "db-user", { instance: "db-123456
 const conditionOf = (length: number) => `assertion.sub == "${"x".repeat(length - 'assertion.sub == ""'.length)}"`;
 const customAttributes = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`attribute.claim_${i}`, `assertion.claim_${i}`]));
 const poolProvider = (inputs: State) => res(T.poolProvider, "github-actions", { project: "p-admin", workloadIdentityPoolId: "github", workloadIdentityPoolProviderId: "github-actions", ...inputs });
+const exclusion = (name: string, inputs: State) => res(T.exclusion, name, { project: "p-one", name, filter: 'log_id("run.googleapis.com/stdout")', ...inputs });
 const guaranteed = { length: 32, minLower: 1, minUpper: 1, minNumeric: 1, minSpecial: 1, overrideSpecial: "-_.~" };
 
 export const ruleCases: Record<string, RuleCase> = {
@@ -320,6 +322,27 @@ export const ruleCases: Record<string, RuleCase> = {
     pass: [res("gcp:identityplatform/config:Config", "c", { blockingFunctions: { triggers: [{ eventType: "beforeCreate", functionUri: "https://t-before-user-created-abc-ew.a.run.app" }] } })],
     fail: [res("gcp:identityplatform/config:Config", "c", { blockingFunctions: { triggers: [{ eventType: "beforeUserCreated", functionUri: "https://x" }] } })],
     message: /beforeUserCreated/,
+  },
+  // logging
+  "logging/exclusion-name": {
+    pass: [exclusion("pulsura-hasura-http-ok", {}), exclusion("x", { name: "A1_b.c-d" }), exclusion("long", { name: "a".repeat(100) })],
+    fail: [exclusion("dash", { name: "-hasura-http-ok" }), exclusion("colon", { name: "hasura:http" }), exclusion("long", { name: "a".repeat(101) })],
+    message: /hasura|101 characters/,
+  },
+  "logging/exclusion-name-unique": {
+    pass: [exclusion("a", { name: "x" }), exclusion("b", { name: "x", project: "p-two" })],
+    fail: [exclusion("a", { name: "x" }), exclusion("b", { name: "x" })],
+    message: /already used/,
+  },
+  "logging/exclusion-filter-length": {
+    pass: [exclusion("a", { filter: `severity<ERROR AND jsonPayload.x="${"y".repeat(20_000 - 'severity<ERROR AND jsonPayload.x=""'.length)}"` })],
+    fail: [exclusion("a", { filter: `severity<ERROR AND jsonPayload.x="${"y".repeat(20_001 - 'severity<ERROR AND jsonPayload.x=""'.length)}"` }), exclusion("b", { filter: " " })],
+    message: /20001 characters|empty filter/,
+  },
+  "logging/exclusions-per-project": {
+    pass: [...Array.from({ length: 50 }, (_, i) => exclusion(`e${i}`, {})), exclusion("other", { project: "p-two" })],
+    fail: Array.from({ length: 51 }, (_, i) => exclusion(`e${i}`, {})),
+    message: /exclusion number 51/,
   },
   // labels
   "labels/key-value-format": {

@@ -40,9 +40,18 @@ const traced = defineAction({
   },
 });
 
+const step = defineAction({
+  roles: ["user"],
+  input: z.object({ step: z.string() }),
+  handler(input, { log }) {
+    log.info({ step: input.step }, "step handler ran");
+    return { ok: true };
+  },
+});
+
 beforeAll(async () => {
   database = await startPostgres();
-  service = await startTestService({ databaseUrl: database.url, routes: { actions: { echo, conflict, crash, traced } } });
+  service = await startTestService({ databaseUrl: database.url, routes: { actions: { echo, conflict, crash, traced, step } } });
 });
 
 afterAll(async () => {
@@ -204,6 +213,71 @@ describe("logging", () => {
     });
     expect(typeof line?.time).toBe("string");
     expect(Number.isNaN(Date.parse(line?.time as string))).toBe(false);
+  });
+
+  /** Every line the kit wrote while handling the request whose handler logged `marker` (lines share Fastify's reqId). */
+  async function linesOfStep(marker: string, headers: Record<string, string>): Promise<Record<string, unknown>[]> {
+    const answer = await post(`${service.url}/actions/step`, actionPayload("step", { step: marker }, userSession("u1")), { headers });
+    expect(answer.status).toBe(200);
+    const handlerLine = service.logs.find((entry) => entry.message === "step handler ran" && entry.step === marker);
+    expect(handlerLine, `the handler's line for ${marker}`).toBeDefined();
+    const lines = service.logs.lines.filter((entry) => entry.reqId === handlerLine!.reqId);
+    // At least the kit's own "action started" (debug) line besides the handler's.
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    return lines;
+  }
+  const traceKeys = (line: Record<string, unknown>) => Object.keys(line).filter((key) => key.startsWith("logging.googleapis.com/"));
+
+  it("links every line of a request to the trace Cloud Run passes in X-Cloud-Trace-Context and traceparent", async () => {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    // Cloud Run sets both on the request it forwards, for the same trace.
+    const lines = await linesOfStep("both-headers", {
+      "x-cloud-trace-context": `${traceId}/${BigInt("0x00f067aa0ba902b7").toString(10)};o=1`,
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+    });
+    for (const line of lines) {
+      expect(line, String(line.message)).toMatchObject({
+        "logging.googleapis.com/trace": `projects/demo-pulsura-services/traces/${traceId}`,
+        "logging.googleapis.com/spanId": "00f067aa0ba902b7",
+        "logging.googleapis.com/trace_sampled": true,
+      });
+    }
+  });
+
+  it("takes the trace and span from traceparent alone", async () => {
+    const lines = await linesOfStep("traceparent-only", { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00" });
+    for (const line of lines) {
+      expect(line).toMatchObject({
+        "logging.googleapis.com/trace": "projects/demo-pulsura-services/traces/0af7651916cd43dd8448eb211c80319c",
+        "logging.googleapis.com/spanId": "b7ad6b7169203331",
+        "logging.googleapis.com/trace_sampled": false,
+      });
+    }
+  });
+
+  it("writes no trace field when the request carries no trace header, or an unreadable one", async () => {
+    for (const line of await linesOfStep("no-header", {})) expect(traceKeys(line), String(line.message)).toEqual([]);
+    const unreadable = await linesOfStep("unreadable-headers", { "x-cloud-trace-context": "not-a-trace", traceparent: "00-zz-yy-01" });
+    for (const line of unreadable) expect(traceKeys(line), String(line.message)).toEqual([]);
+  });
+
+  it("puts the trace on the kit's own error lines too", async () => {
+    const traceId = "105445aa7843bc8bf206b12000100001";
+    await post(`${service.url}/actions/crash`, actionPayload("crash", {}, userSession("u1")), { headers: { traceparent: `00-${traceId}-1111111111111111-01` } });
+    const failures = service.logs.lines.filter((line) => line.message === "action crash failed" && line["logging.googleapis.com/trace"] === `projects/demo-pulsura-services/traces/${traceId}`);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ severity: "ERROR", "logging.googleapis.com/spanId": "1111111111111111" });
+  });
+
+  it("logs Hasura's x-request-id and B3 trace id when the request carries them, and only well-formed ones", async () => {
+    const lines = await linesOfStep("hasura-ids", { "x-request-id": "6e9c2d7e-3b0a-4c55-9d7e-6f2f1b7c1a01", "x-b3-traceid": "463AC35C9F6413AD" });
+    for (const line of lines) expect(line).toMatchObject({ requestId: "6e9c2d7e-3b0a-4c55-9d7e-6f2f1b7c1a01", b3TraceId: "463ac35c9f6413ad" });
+    const malformed = await linesOfStep("malformed-ids", { "x-request-id": 'a b" c', "x-b3-traceid": "xyz" });
+    for (const line of malformed) {
+      expect(line.requestId).toBeUndefined();
+      expect(line.b3TraceId).toBeUndefined();
+    }
+    for (const line of await linesOfStep("no-ids", {})) expect(line.requestId).toBeUndefined();
   });
 
   it("maps warnings and errors to Cloud Logging severities", async () => {
