@@ -14,6 +14,8 @@ import { RunError } from "@pulumi/pulumi/errors";
 import { z } from "zod";
 import type { StackService } from "./service-wiring";
 import { closest } from "./suggest";
+// Monitoring (alerts, uptime check, budget): its schema and defaults live beside each other in infra/config/monitoring.ts.
+import { monitoringInput, resolveMonitoring, type MonitoringConfig } from "./config/monitoring";
 
 /** Config namespace of this project (`pulsura:<key>`). */
 export const CONFIG_NAMESPACE = "pulsura";
@@ -292,6 +294,8 @@ const stackInput = z
     functions: functionsInput,
     firebase: firebaseInput,
     auth: authInput,
+    /** Alert thresholds, extra recipients and the optional billing budget (infra/config/monitoring.ts). */
+    monitoring: monitoringInput,
   })
   .partial()
   .strict();
@@ -386,6 +390,8 @@ export interface StackConfig {
     smsRegions: string[];
     onUserDeleted: "delete" | "anonymize";
   };
+  /** Alert recipients, thresholds and the optional budget (`pulsura:monitoring`, defaults per environment). */
+  monitoring: MonitoringConfig;
 }
 
 type StackInput = z.infer<typeof stackInput>;
@@ -934,5 +940,6 @@ export function parseStackConfig(
       smsRegions: input.auth?.smsRegions ?? [...defaults.auth.smsRegions],
       onUserDeleted: input.auth?.onUserDeleted ?? defaults.auth.onUserDeleted,
     },
+    monitoring: resolveMonitoring(environment, input.alertEmail, input.monitoring),
   };
 }

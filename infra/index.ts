@@ -13,6 +13,7 @@ import { Hasura } from "./components/hasura";
 import { Identities } from "./components/identities";
 import { Logs } from "./components/logs";
 import { Microservice } from "./components/microservice";
+import { Monitoring } from "./components/monitoring";
 import { Network } from "./components/network";
 import { Project, type GoogleApi } from "./components/project";
 import { Secrets, type SecretArgs } from "./components/secrets";
@@ -49,6 +50,8 @@ function requiredApis(stack: StackConfig): GoogleApi[] {
     "storage.googleapis.com",
   ];
   if (stack.network.connector) apis.push("vpcaccess.googleapis.com");
+  // Monitoring: budgets are created through the Billing Budget API, only when the stack names a billing account.
+  if (stack.monitoring.budget) apis.push("billingbudgets.googleapis.com");
   return apis;
 }
 
@@ -248,6 +251,40 @@ const authentication = new Authentication(
   },
   { dependsOn: [...project.apis("identitytoolkit.googleapis.com"), firebase] },
 );
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Monitoring: uptime check, alerts, dashboard and the optional budget (pulsura:monitoring, infra/config/monitoring.ts).
+// ---------------------------------------------------------------------------------------------------------------------
+/**
+ * Cloud Run services whose Hasura logs carry event and cron deliveries. Add `${name}-hasura-worker` here once Hasura
+ * runs a worker service (pulsura:hasura.worker).
+ */
+const hasuraEventServices = [`${name}-hasura`];
+const monitoring = new Monitoring(
+  name,
+  {
+    projectId,
+    projectNumber,
+    hasuraService: `${name}-hasura`,
+    hasuraHost: hasuraUrl.apply((url) => new URL(url).host),
+    hasuraEventServices,
+    microservices: config.services.map((s) => runServiceName(s.name)),
+    database: { instanceName: database.instance.name, connectionLimit: config.database.connectionLimit },
+    functions: { gen1: [authFunctions.onUserCreated.name, authFunctions.onUserDeleted.name], gen2: [authFunctions.beforeUserCreated.name] },
+    emails: config.monitoring.emails,
+    thresholds: config.monitoring.thresholds,
+    budget: config.monitoring.budget,
+    labels,
+  },
+  {
+    dependsOn: [
+      ...project.apis("monitoring.googleapis.com", "logging.googleapis.com", ...(config.monitoring.budget ? (["billingbudgets.googleapis.com"] as const) : [])),
+      hasura,
+      authFunctions,
+    ],
+  },
+);
+export const monitoringDashboard = monitoring.dashboard.id;
 
 export const stack = config.stack;
 export const environment = config.environment;

@@ -33,6 +33,10 @@ export const DEV_EXCEPTIONS: Readonly<Record<string, DevException>> = {
     enforcement: "advisory",
     reason: "query insights is a production tuning aid; dev runs without it to stay on the smallest tier",
   },
+  "monitoring-alerts-notify": {
+    enforcement: "advisory",
+    reason: "a dev stack may run without alert recipients (pulsura:alertEmail is required in prod only); its alerts still open incidents in the console",
+  },
 };
 
 /** Rules that are advisory everywhere because they warn ahead of a mandatory rule, and why. */

@@ -110,11 +110,30 @@ export const DEPLOYER_PROJECT_ROLES: readonly DeployerRole[] = [
     reason: "the Identity Platform (Firebase Auth) config: sign-in methods, OAuth providers, blocking function",
     neededFor: ["gcp:identityplatform/"],
   },
+  // Monitoring (infra/components/monitoring.ts): one narrow role per resource type, not roles/monitoring.editor (80
+  // permissions: metric writes, groups, services, snoozes...).
+  { role: "roles/monitoring.alertPolicyEditor", reason: "the stack's alert policies (create, update, delete; no incident or metric rights)", neededFor: ["gcp:monitoring/alertPolicy:AlertPolicy"] },
+  { role: "roles/monitoring.uptimeCheckConfigEditor", reason: "the uptime check on Hasura's public health path", neededFor: ["gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig"] },
+  { role: "roles/monitoring.notificationChannelEditor", reason: "the alert e-mail notification channels (and their verification)", neededFor: ["gcp:monitoring/notificationChannel:NotificationChannel"] },
+  { role: "roles/monitoring.dashboardEditor", reason: "the stack's Cloud Monitoring dashboard", neededFor: ["gcp:monitoring/dashboard:Dashboard"] },
   {
     role: "roles/logging.configWriter",
     reason:
-      "the log exclusion on the _Default sink (logging.exclusions.*); the least predefined role that holds it, and it reads no log entries (roles/logging.admin does)",
-    neededFor: ["gcp:logging/projectExclusion:ProjectExclusion"],
+      "the log exclusion on the _Default sink (logging.exclusions.*) and the log-based metrics on Hasura's delivery logs (logging.logMetrics.*); the least predefined role holding them, and it reads no log entry (roles/logging.admin does)",
+    neededFor: ["gcp:logging/projectExclusion:ProjectExclusion", "gcp:logging/metric:Metric"],
+  },
+];
+
+/**
+ * Roles the deployer needs on a billing account, not on a project: granted by a billing account administrator, never by
+ * the bootstrap (which grants nothing on billing accounts). Only stacks that set `pulsura:monitoring.budget` need it.
+ */
+export const DEPLOYER_BILLING_ACCOUNT_ROLES: readonly DeployerRole[] = [
+  {
+    role: "roles/billing.costsManager",
+    reason:
+      "the stack's budget (billing.budgets.*) on the billing account named by pulsura:monitoring.budget.billingAccount; grant it with `gcloud billing accounts add-iam-policy-binding`",
+    neededFor: ["gcp:billing/budget:Budget"],
   },
 ];
 
@@ -157,6 +176,11 @@ export const PREVIEWER_PROJECT_ROLES: readonly DeployerRole[] = [
     reason: "the web app config data source (firebase.clients.get), the Firebase project and the Hosting site; no user data, unlike roles/firebase.viewer",
     neededFor: ["gcp:firebase/project:Project", "gcp:firebase/webApp:WebApp", "gcp:firebase/hostingSite:HostingSite"],
   },
+  // Monitoring: the viewer role of each type the deployer edits (roles/monitoring.viewer would add time series and more).
+  { role: "roles/monitoring.alertPolicyViewer", reason: "reads the alert policies (get and list only)", neededFor: ["gcp:monitoring/alertPolicy:AlertPolicy"] },
+  { role: "roles/monitoring.uptimeCheckConfigViewer", reason: "reads the uptime check (get and list only)", neededFor: ["gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig"] },
+  { role: "roles/monitoring.notificationChannelViewer", reason: "reads the notification channels and their descriptors (get and list only)", neededFor: ["gcp:monitoring/notificationChannel:NotificationChannel"] },
+  { role: "roles/monitoring.dashboardViewer", reason: "reads the dashboard (get and list only)", neededFor: ["gcp:monitoring/dashboard:Dashboard"] },
 ];
 
 /**
@@ -178,6 +202,11 @@ export const PREVIEW_UNREADABLE: ReadonlyArray<{ prefix: string; reason: string 
       "every role that reads log exclusions (logging.exclusions.get) either reads log entries too (roles/logging.viewer: logging.logEntries.list, and Hasura's and the services' logs carry user ids and errors) or writes the logging config (roles/logging.configWriter: a sink can route every log elsewhere)",
   },
   { prefix: "gcp:storage/bucketObject:BucketObject", reason: "reading an object means reading its contents (storage.objects.get); the functions' source is in the repository anyway" },
+  {
+    prefix: "gcp:logging/metric:Metric",
+    reason: "every predefined role that reads log-based metrics (roles/logging.viewer and up) also lists log entries (logging.logEntries.list), which carry user data",
+  },
+  { prefix: "gcp:billing/", reason: "a budget lives on the billing account, where the bootstrap grants nothing (roles/billing.viewer there would read the account's costs)" },
 ];
 
 /**

@@ -7,6 +7,7 @@ import { cloudRunPolicies } from "./cloudrun";
 import { databasePolicies } from "./database";
 import { functionsPolicies } from "./functions";
 import { iamPolicies } from "./iam";
+import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
 import { projectPolicies } from "./project";
 
@@ -16,4 +17,4 @@ import { projectPolicies } from "./project";
  */
 export type PulsuraPolicy = (ResourceValidationPolicy | StackValidationPolicy) & { enforcementLevel: "mandatory" | "advisory" };
 
-export const policies: readonly PulsuraPolicy[] = [...projectPolicies, ...networkPolicies, ...databasePolicies, ...iamPolicies, ...cloudRunPolicies, ...functionsPolicies];
+export const policies: readonly PulsuraPolicy[] = [...projectPolicies, ...networkPolicies, ...databasePolicies, ...iamPolicies, ...cloudRunPolicies, ...functionsPolicies, ...monitoringPolicies];

@@ -5,6 +5,7 @@ import type { PulsuraPolicy } from ".";
 /** Which API a resource type needs, by the module of its type token (`gcp:<module>/...`). */
 export const API_OF_MODULE: Readonly<Record<string, string>> = {
   artifactregistry: "artifactregistry.googleapis.com",
+  billing: "billingbudgets.googleapis.com",
   cloudfunctions: "cloudfunctions.googleapis.com",
   cloudfunctionsv2: "cloudfunctions.googleapis.com",
   cloudrunv2: "run.googleapis.com",

@@ -111,6 +111,18 @@ const computedOutputs: Record<string, (name: string, inputs: State, ctx: MockCon
     repoDigest: `${String(inputs.imageName).replace(/:[^:/]+$/, "")}@sha256:${createHash("sha256").update(name).digest("hex")}`,
     baseImageName: inputs.imageName,
   }),
+  // Monitoring (infra/components/monitoring.ts): the names the API gives, which alerts and budgets refer to.
+  "gcp:monitoring/notificationChannel:NotificationChannel": (name, inputs, ctx) => ({
+    name: `projects/${inputs.project ?? ctx.project}/notificationChannels/${BigInt(`0x${shortHash(name, 15)}`).toString()}`,
+  }),
+  "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": (name, inputs, ctx) => {
+    const uptimeCheckId = `${String(inputs.displayName ?? name).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40)}-${shortHash(name, 8)}`;
+    return { uptimeCheckId, name: `projects/${inputs.project ?? ctx.project}/uptimeCheckConfigs/${uptimeCheckId}` };
+  },
+  "gcp:monitoring/alertPolicy:AlertPolicy": (name, inputs, ctx) => ({ name: `projects/${inputs.project ?? ctx.project}/alertPolicies/${BigInt(`0x${shortHash(name, 15)}`).toString()}` }),
+  "gcp:monitoring/dashboard:Dashboard": (name, inputs, ctx) => ({ id: `projects/${PROJECT_NUMBER}/dashboards/${shortHash(`${inputs.project ?? ctx.project}/${name}`, 32)}` }),
+  "gcp:logging/metric:Metric": (name, inputs) => ({ name: inputs.name ?? name }),
+  "gcp:billing/budget:Budget": (name, inputs) => ({ name: `billingAccounts/${inputs.billingAccount}/budgets/${shortHash(name, 36)}` }),
   "random:index/randomPassword:RandomPassword": (name, inputs) => ({
     result: `mock-${shortHash(name, Math.max(8, Number(inputs.length ?? 32) - 5))}`,
     bcryptHash: `$2a$10$${shortHash(name, 53)}`,

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { DEFAULT_GRANTABLE_PROJECT_ROLES, DEPLOYER_PROJECT_ROLES, FORBIDDEN_ROLES, matchesResourceType, PREVIEW_UNREADABLE, PREVIEWER_PROJECT_ROLES } from "../../infra/bootstrap/deployer-roles";
+import { DEFAULT_GRANTABLE_PROJECT_ROLES, DEPLOYER_BILLING_ACCOUNT_ROLES, DEPLOYER_PROJECT_ROLES, FORBIDDEN_ROLES, matchesResourceType, PREVIEW_UNREADABLE, PREVIEWER_PROJECT_ROLES } from "../../infra/bootstrap/deployer-roles";
 import { readRolePermissionTable } from "../../infra/bootstrap/escalation";
 import { listStackFiles, repoRoot } from "../../scripts/lib/stack-files";
 import { fixturePlanOf, planOf, plannedStacks } from "../infra/support/plans";
@@ -39,7 +39,9 @@ function plannedTypes(): Map<string, string[]> {
 
 describe("the deployer's roles on deploy projects", () => {
   it("cover every Google Cloud resource type that any stack declares", () => {
-    const uncovered = [...plannedTypes().keys()].filter((type) => !DEPLOYER_PROJECT_ROLES.some((r) => r.neededFor.some((p) => matchesResourceType(p, type))));
+    // A budget lives on a billing account: its role is granted there by an admin (DEPLOYER_BILLING_ACCOUNT_ROLES).
+    const roles = [...DEPLOYER_PROJECT_ROLES, ...DEPLOYER_BILLING_ACCOUNT_ROLES];
+    const uncovered = [...plannedTypes().keys()].filter((type) => !roles.some((r) => r.neededFor.some((p) => matchesResourceType(p, type))));
     expect(uncovered, "add the role that manages these types to infra/bootstrap/deployer-roles.ts").toEqual([]);
   });
 
@@ -114,7 +116,7 @@ describe("the previewer's roles on deploy projects", () => {
 describe("docs/bootstrap.md", () => {
   it("lists every deployer and previewer role", () => {
     const docs = readFileSync(join(repoRoot, "docs", "bootstrap.md"), "utf8");
-    for (const { role } of [...DEPLOYER_PROJECT_ROLES, ...PREVIEWER_PROJECT_ROLES]) expect(docs, role).toContain(`| \`${role}\` |`);
+    for (const { role } of [...DEPLOYER_PROJECT_ROLES, ...PREVIEWER_PROJECT_ROLES, ...DEPLOYER_BILLING_ACCOUNT_ROLES]) expect(docs, role).toContain(`| \`${role}\` |`);
   });
 });
 

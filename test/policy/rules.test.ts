@@ -9,11 +9,12 @@ import { cloudRunCases } from "./cases/cloudrun";
 import { databaseCases } from "./cases/database";
 import { functionsCases } from "./cases/functions";
 import { iamCases } from "./cases/iam";
+import { monitoringCases } from "./cases/monitoring";
 import { networkCases } from "./cases/network";
 import { projectCases } from "./cases/project";
 import type { PolicyCases } from "./cases/types";
 
-const allCases: PolicyCases = { ...projectCases, ...networkCases, ...databaseCases, ...iamCases, ...cloudRunCases, ...functionsCases };
+const allCases: PolicyCases = { ...projectCases, ...networkCases, ...databaseCases, ...iamCases, ...cloudRunCases, ...functionsCases, ...monitoringCases };
 
 for (const [name, { pass, fail, message, enforcement = "mandatory", today }] of Object.entries(allCases)) {
   describe(name, () => {

@@ -84,6 +84,18 @@ export const GRANTABLE_ROLES: Readonly<Record<string, { below?: readonly string[
   "roles/cloudfunctions.viewer": { source: rolesPage("cloudfunctions") },
   "roles/storage.bucketViewer": { source: rolesPage("storage") },
   "roles/firebasehosting.viewer": { source: rolesPage("firebasehosting") },
+  // Monitoring: the deployer's editor and the previewer's viewer role per resource type, log-based metrics, and the
+  // budget role an admin grants on the billing account (never by the bootstrap).
+  "roles/monitoring.alertPolicyEditor": { source: rolesPage("monitoring") },
+  "roles/monitoring.uptimeCheckConfigEditor": { source: rolesPage("monitoring") },
+  "roles/monitoring.notificationChannelEditor": { source: rolesPage("monitoring") },
+  "roles/monitoring.dashboardEditor": { source: rolesPage("monitoring") },
+  "roles/monitoring.alertPolicyViewer": { source: rolesPage("monitoring") },
+  "roles/monitoring.uptimeCheckConfigViewer": { source: rolesPage("monitoring") },
+  "roles/monitoring.notificationChannelViewer": { source: rolesPage("monitoring") },
+  "roles/monitoring.dashboardViewer": { source: rolesPage("monitoring") },
+  "roles/logging.configWriter": { source: rolesPage("logging") },
+  "roles/billing.costsManager": { source: rolesPage("billing") },
 };
 
 // Source: https://cloud.google.com/iam/docs/principal-identifiers (allow-policy principal formats).

@@ -4,6 +4,7 @@
  * with every violation (scripts/lib/offline-plan.ts), as `pulumi up` would fail at the first.
  */
 import { artifactRegistryRules } from "./artifactregistry";
+import { billingRules } from "./billing";
 import { computeRules } from "./compute";
 import { firebaseRules } from "./firebase";
 import { functionsRules } from "./functions";
@@ -11,6 +12,7 @@ import { iamRules } from "./iam";
 import { identityPlatformRules } from "./identityplatform";
 import { labelRules } from "./labels";
 import { loggingRules } from "./logging";
+import { monitoringRules } from "./monitoring";
 import type { FidelityContext, FidelityRule, FidelityViolation, PlannedResource } from "./rule";
 import { runRules } from "./run";
 import { secretManagerRules } from "./secretmanager";
@@ -34,7 +36,10 @@ export const fidelityRules: readonly FidelityRule[] = [
   ...firebaseRules,
   ...identityPlatformRules,
   ...labelRules,
+  // Monitoring (alerts, uptime check, dashboard); log exclusions and log-based metrics; budgets.
+  ...monitoringRules,
   ...loggingRules,
+  ...billingRules,
 ];
 
 /** Pulumi type token → the rules that judge it. */

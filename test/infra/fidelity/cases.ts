@@ -51,7 +51,95 @@ const poolProvider = (inputs: State) => res(T.poolProvider, "github-actions", { 
 const exclusion = (name: string, inputs: State) => res(T.exclusion, name, { project: "p-one", name, filter: 'log_id("run.googleapis.com/stdout")', ...inputs });
 const guaranteed = { length: 32, minLower: 1, minUpper: 1, minNumeric: 1, minSpecial: 1, overrideSpecial: "-_.~" };
 
+// Monitoring, log-based metrics and budgets (scripts/lib/fidelity/monitoring.ts, logging.ts, billing.ts).
+const M = {
+  alert: "gcp:monitoring/alertPolicy:AlertPolicy",
+  uptime: "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
+  channel: "gcp:monitoring/notificationChannel:NotificationChannel",
+  dashboard: "gcp:monitoring/dashboard:Dashboard",
+  logMetric: "gcp:logging/metric:Metric",
+  budget: "gcp:billing/budget:Budget",
+} as const;
+const RUN_5XX = 'metric.type="run.googleapis.com/request_count" AND resource.type="cloud_run_revision" AND metric.labels.response_code_class="5xx"';
+const agg = (perSeriesAligner: string, crossSeriesReducer = "REDUCE_SUM", alignmentPeriod = "300s") => ({ alignmentPeriod, perSeriesAligner, crossSeriesReducer, groupByFields: [] });
+const threshold = (filter: string, extra: State = {}) => ({ filter, aggregations: [agg("ALIGN_RATE")], comparison: "COMPARISON_GT", thresholdValue: 1, duration: "300s", ...extra });
+const alertPolicy = (name: string, conditionThreshold: State, extra: State = {}) =>
+  res(M.alert, name, { project: "p-one", displayName: name, combiner: "OR", severity: "ERROR", conditions: [{ displayName: "c", conditionThreshold }], ...extra });
+const logMetric = (name: string, inputs: State = {}) =>
+  res(M.logMetric, `m-${name}`, { project: "p-one", name, filter: 'resource.type="cloud_run_revision" AND jsonPayload.type="event-trigger"', metricDescriptor: { metricKind: "DELTA", valueType: "INT64" }, ...inputs });
+const uptime = (inputs: State) =>
+  res(M.uptime, "u", { project: "p-one", period: "60s", timeout: "10s", monitoredResource: { type: "uptime_url", labels: { project_id: "p-one", host: "h.run.app" } }, httpCheck: { path: "/hasura/healthz", port: 443 }, ...inputs });
+const dashboardJson = (filter: string, extraWidget: State = {}) =>
+  JSON.stringify({
+    displayName: "d",
+    mosaicLayout: { columns: 48, tiles: [{ xPos: 0, yPos: 0, width: 24, height: 16, widget: { title: "t", xyChart: { dataSets: [{ plotType: "LINE", timeSeriesQuery: { timeSeriesFilter: { filter, aggregation: agg("ALIGN_RATE", "REDUCE_SUM", "60s") } } }] }, ...extraWidget } }] },
+  });
+const budget = (inputs: State) => res(M.budget, "b", { billingAccount: "012345-6789AB-CDEF01", displayName: "pulsura monthly", thresholdRules: [{ thresholdPercent: 0.5, spendBasis: "CURRENT_SPEND" }], ...inputs });
+
+export const monitoringRuleCases: Record<string, RuleCase> = {
+  "monitoring/alert-combiner": { pass: [alertPolicy("a", threshold(RUN_5XX))], fail: [alertPolicy("a", threshold(RUN_5XX), { combiner: "ANY" })], message: /"ANY"/ },
+  "monitoring/alert-severity": { pass: [alertPolicy("a", threshold(RUN_5XX))], fail: [alertPolicy("a", threshold(RUN_5XX), { severity: "HIGH" })], message: /"HIGH"/ },
+  "monitoring/alert-conditions": {
+    pass: [alertPolicy("a", threshold(RUN_5XX))],
+    fail: [alertPolicy("a", threshold(RUN_5XX), { conditions: Array.from({ length: 7 }, () => ({ displayName: "c", conditionThreshold: threshold(RUN_5XX) })) })],
+    message: /7 conditions/,
+  },
+  "monitoring/alert-filter-syntax": {
+    pass: [alertPolicy("a", threshold(`${RUN_5XX} AND resource.labels.service_name=one_of("a", "b")`))],
+    // A bare word as a value, as in `metric.type = run.googleapis.com/...`, does not parse.
+    fail: [alertPolicy("a", threshold("metric.type=run.googleapis.com/request_count AND"))],
+    message: /does not parse/,
+  },
+  "monitoring/alert-metric-known": {
+    pass: [logMetric("pulsura/hasura/event_failures"), alertPolicy("a", threshold(RUN_5XX)), alertPolicy("b", threshold('metric.type="logging.googleapis.com/user/pulsura/hasura/event_failures"', { aggregations: [agg("ALIGN_SUM")] }))],
+    fail: [
+      alertPolicy("a", threshold('metric.type="run.googleapis.com/request_counts"')),
+      // A percentile needs a distribution: request_count is an INT64 counter.
+      alertPolicy("b", threshold(RUN_5XX, { aggregations: [agg("ALIGN_PERCENTILE_95", "REDUCE_MAX")] })),
+    ],
+    message: /neither in scripts\/lib\/fidelity\/monitoring-metrics\.ts|ALIGN_PERCENTILE_95 does not take a DELTA INT64 metric/,
+  },
+  "monitoring/alert-threshold": {
+    pass: [alertPolicy("a", threshold(RUN_5XX, { duration: "0s" }))],
+    fail: [alertPolicy("a", threshold(RUN_5XX, { duration: "90s", aggregations: [agg("ALIGN_RATE", "REDUCE_SUM", "30s")] }))],
+    message: /duration: got "90s"|alignmentPeriod: got "30s"/,
+  },
+  "monitoring/uptime-period": { pass: [uptime({})], fail: [uptime({ period: "120s" })], message: /"120s"/ },
+  "monitoring/uptime-timeout": { pass: [uptime({ timeout: "60s" })], fail: [uptime({ timeout: "61s" })], message: /"61s"/ },
+  "monitoring/uptime-http-check": { pass: [uptime({})], fail: [uptime({ httpCheck: { path: "hasura/healthz", port: 443 } })], message: /path: got "hasura\/healthz"/ },
+  "monitoring/notification-channel": {
+    pass: [res(M.channel, "c", { type: "email", labels: { email_address: "ops@example.com" } })],
+    fail: [res(M.channel, "c", { type: "email", labels: { address: "ops@example.com" } })],
+    message: /without an address/,
+  },
+  "monitoring/dashboard-json": {
+    pass: [res(M.dashboard, "d", { dashboardJson: dashboardJson(RUN_5XX) })],
+    // "xyCharts" is no Widget field.
+    fail: [res(M.dashboard, "d", { dashboardJson: dashboardJson(RUN_5XX, { xyCharts: {} }) })],
+    message: /xyCharts|Unrecognized key/,
+  },
+  "logging/metric-name": { pass: [logMetric("pulsura/hasura/event_failures")], fail: [logMetric("/pulsura/event failures")], message: /got "\/pulsura\/event failures"/ },
+  "logging/metric-name-unique": { pass: [logMetric("a"), logMetric("b")], fail: [logMetric("a"), { ...logMetric("a"), name: "m-a2" }], message: /already used/ },
+  "logging/metric-filter": {
+    pass: [logMetric("a", { filter: 'resource.type="cloud_run_revision" jsonPayload.detail.response.type:* severity>=ERROR' })],
+    fail: [logMetric("a", { filter: 'resource.type=="cloud_run_revision" AND (jsonPayload.type="event-trigger"' })],
+    message: /"==" at/,
+  },
+  "logging/metric-descriptor": {
+    pass: [logMetric("a", { metricDescriptor: { metricKind: "DELTA", valueType: "INT64", labels: [{ key: "trigger" }] }, labelExtractors: { trigger: "EXTRACT(jsonPayload.detail.event_name)" } })],
+    fail: [logMetric("a", { metricDescriptor: { metricKind: "GAUGE", valueType: "DISTRIBUTION" } })],
+    message: /metricKind: got "GAUGE"|DISTRIBUTION needs valueExtractor/,
+  },
+  "billing/budget-thresholds": {
+    pass: [budget({})],
+    fail: [budget({ thresholdRules: [{ thresholdPercent: -0.1 }, { thresholdPercent: 1, spendBasis: "FORECAST" }] })],
+    message: /thresholdPercent: got -0.1|spendBasis: got "FORECAST"/,
+  },
+  "billing/budget-account": { pass: [budget({})], fail: [budget({ billingAccount: "0123456789AB" })], message: /billingAccount: got "0123456789AB"/ },
+};
+
 export const ruleCases: Record<string, RuleCase> = {
+  ...monitoringRuleCases,
   // iam
   "iam/service-account-id": {
     pass: [account("a", "pulsura-functions-build")],
