@@ -94,7 +94,6 @@ export const GRANTABLE_ROLES: Readonly<Record<string, { below?: readonly string[
   "roles/monitoring.uptimeCheckConfigViewer": { source: rolesPage("monitoring") },
   "roles/monitoring.notificationChannelViewer": { source: rolesPage("monitoring") },
   "roles/monitoring.dashboardViewer": { source: rolesPage("monitoring") },
-  "roles/logging.configWriter": { source: rolesPage("logging") },
   "roles/billing.costsManager": { source: rolesPage("billing") },
 };
 
