@@ -215,6 +215,21 @@ const hasuraInput = z
      */
     allowList: z.boolean(),
     /**
+     * The Hasura worker: one Cloud Run instance, CPU always allocated, that delivers event triggers, cron triggers and
+     * async actions (the API's instances have them switched off). It reads the API's metadata, so its `default` source
+     * pool is `hasura.poolSize` too (`pool_settings.max_connections` is one number in the metadata, not per service);
+     * its own are its size and its metadata database pool. Its pools count once (one instance) in the budget.
+     */
+    worker: z
+      .object({
+        cpu,
+        memory,
+        /** Pool on the metadata database (cron and scheduled events, async actions): `HASURA_GRAPHQL_PG_CONNECTIONS`. */
+        metadataPoolSize: z.number().int().min(1).max(50),
+      })
+      .partial()
+      .strict(),
+    /**
      * Docker Hub user the image proxy authenticates as (anonymous pulls are rate-limited); its password or access
      * token is the secret config key `dockerHubPassword`, stored in Secret Manager.
      */
@@ -330,6 +345,13 @@ export interface ServiceConfig {
   poolSize: number;
 }
 
+export interface HasuraWorkerConfig {
+  cpu: string;
+  memory: string;
+  /** Connections of the worker to Hasura's metadata database (its source pool is `hasura.poolSize`, from the metadata). */
+  metadataPoolSize: number;
+}
+
 export interface OAuthProviderConfig {
   clientId: string;
   /** The client secret, a Pulumi secret read from `pulsura:<provider>ClientSecret`. */
@@ -376,6 +398,8 @@ export interface StackConfig {
     metadataPoolSize: number;
     /** Only allow-listed operations run (every role but admin). */
     allowList: boolean;
+    /** The one instance that delivers event triggers, cron triggers and async actions. */
+    worker: HasuraWorkerConfig;
     /** Docker Hub credentials of the image proxy, when config gives them (else anonymous pulls). */
     dockerHub?: { username: string; password: pulumi.Output<string> };
   };
@@ -428,8 +452,21 @@ export const ENVIRONMENT_DEFAULTS = {
       maintenanceDay: 7,
       maintenanceHour: 3,
     },
-    // db-g1-small allows 50 connections (40 after headroom): Hasura 2 × (8 + 2) plus 2 × 4 per service fits two services.
-    hasura: { version: "v2.48.9", minInstances: 0, maxInstances: 2, cpu: "1", memory: "1Gi", concurrency: 80, poolSize: 8, metadataPoolSize: 2, allowList: true },
+    // db-g1-small allows 50 connections (40 after headroom): the API 2 × (6 + 2), the worker 1 × (6 + 2) and 2 × 4 per
+    // service fit two services. The worker is the smallest instance Cloud Run bills by instance: 1 vCPU (less than 1
+    // needs request-based billing, https://cloud.google.com/run/docs/configuring/services/cpu).
+    hasura: {
+      version: "v2.48.9",
+      minInstances: 0,
+      maxInstances: 2,
+      cpu: "1",
+      memory: "1Gi",
+      concurrency: 80,
+      poolSize: 6,
+      metadataPoolSize: 2,
+      allowList: true,
+      worker: { cpu: "1", memory: "512Mi", metadataPoolSize: 2 },
+    },
     service: { minInstances: 0, maxInstances: 2, cpu: "1", memory: "512Mi", concurrency: 80, poolSize: 4 },
     services: SHARED_DEFAULTS.services,
     functions: { minInstances: 0, maxInstances: 5 },
@@ -453,7 +490,21 @@ export const ENVIRONMENT_DEFAULTS = {
       maintenanceDay: 7,
       maintenanceHour: 3,
     },
-    hasura: { version: "v2.48.9", minInstances: 1, maxInstances: 4, cpu: "2", memory: "2Gi", concurrency: 100, poolSize: 20, metadataPoolSize: 5, allowList: true },
+    // db-custom-2-7680 allows 200 (180 after headroom): the API 4 × (18 + 5), the worker 1 × (18 + 5) and core 10 × 5
+    // are 165, which leaves 15 for a second, smaller service. The API needs fewer source connections now that the
+    // worker polls the event log.
+    hasura: {
+      version: "v2.48.9",
+      minInstances: 1,
+      maxInstances: 4,
+      cpu: "2",
+      memory: "2Gi",
+      concurrency: 100,
+      poolSize: 18,
+      metadataPoolSize: 5,
+      allowList: true,
+      worker: { cpu: "1", memory: "1Gi", metadataPoolSize: 5 },
+    },
     service: { minInstances: 1, maxInstances: 10, cpu: "1", memory: "512Mi", concurrency: 80, poolSize: 5 },
     services: SHARED_DEFAULTS.services,
     functions: { minInstances: 1, maxInstances: 20 },
@@ -713,13 +764,17 @@ export interface ConnectionPool {
 
 /**
  * Every pool the stack really opens on the database at full scale: Hasura's `default` source pool and its metadata
- * database pool in each Hasura instance, and each microservice's `pg` pool in each of its instances. The Firebase
+ * database pool in each instance of the Hasura API and in the Hasura worker's one instance, and each microservice's
+ * `pg` pool in each of its instances. The Firebase
  * functions reach the data through Hasura's GraphQL API only, so they open none.
  */
 export function connectionPools(config: Pick<StackConfig, "hasura" | "services">): ConnectionPool[] {
   return [
     { key: "pulsura:hasura.poolSize", opener: 'Hasura source "default"', instances: config.hasura.maxInstances, size: config.hasura.poolSize },
     { key: "pulsura:hasura.metadataPoolSize", opener: "Hasura metadata database", instances: config.hasura.maxInstances, size: config.hasura.metadataPoolSize },
+    // The worker runs exactly one instance (min = max = 1), with the metadata's source pool like every API instance.
+    { key: "pulsura:hasura.poolSize", opener: 'Hasura worker source "default"', instances: 1, size: config.hasura.poolSize },
+    { key: "pulsura:hasura.worker.metadataPoolSize", opener: "Hasura worker metadata database", instances: 1, size: config.hasura.worker.metadataPoolSize },
     ...config.services.map((s, i) => ({ key: `pulsura:services[${i}].poolSize`, opener: `service ${s.name}`, instances: s.maxInstances, size: s.poolSize })),
   ];
 }
@@ -815,7 +870,8 @@ export function parseStackConfig(
   const { dockerHubUsername, ...hasuraSettings } = input.hasura ?? {};
   const domains = input.domains ?? [];
   const corsOrigins = [...domains.map((d) => `https://${d}`), ...(environment === "dev" ? ["http://localhost:*"] : [])];
-  const hasura = { ...defaults.hasura, ...hasuraSettings };
+  const { worker: workerSettings, ...apiSettings } = hasuraSettings;
+  const hasura = { ...defaults.hasura, ...apiSettings, worker: { ...defaults.hasura.worker, ...workerSettings } };
   const functions = { ...defaults.functions, ...input.functions };
 
   const scaled: ReadonlyArray<readonly [readonly PropertyKey[], { minInstances: number; maxInstances: number }]> = [
@@ -843,6 +899,7 @@ export function parseStackConfig(
     at("hasura", "maxInstances"),
     at("hasura", "poolSize"),
     at("hasura", "metadataPoolSize"),
+    at("hasura", "worker", "metadataPoolSize"),
     ...services.flatMap((_, i) => [at("services", i, "maxInstances"), at("services", i, "poolSize")]),
   ];
   // The connection budget reads defaults by design (most pools are defaulted): it needs the environment and intact inputs.

@@ -6,13 +6,25 @@ const CLOUD_RUN = "gcp:cloudrunv2/service:Service";
 const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"];
 
 
+/** The Hasura worker's Cloud Run service is `<name>-hasura-worker` (infra/components/hasura.ts). */
+const HASURA_WORKER_NAME = /-hasura-worker$/;
+
 /**
- * THE ONE EXCEPTION to "private by default": Hasura is the stack's public API. A Cloud Run service (or invoker binding)
- * may be public only when it belongs to the `pulsura:hasura:Hasura` component, which authenticates every request
- * itself (JWT or admin secret). The parent component is known at preview time, unlike computed names.
+ * The Hasura worker, or an invoker binding on it: a child of the Hasura component whose (service) name is the worker's.
+ * Logical names and plain `name` inputs are known at preview time.
+ */
+function isHasuraWorker(resource: PolicyResource): boolean {
+  return resource.parent?.type === "pulsura:hasura:Hasura" && (HASURA_WORKER_NAME.test(resource.name) || HASURA_WORKER_NAME.test(String(resource.props.name ?? "")));
+}
+
+/**
+ * THE ONE EXCEPTION to "private by default": the Hasura API is the stack's public API. A Cloud Run service (or invoker
+ * binding) may be public only when it belongs to the `pulsura:hasura:Hasura` component, which authenticates every
+ * request itself (JWT or admin secret), and is not the Hasura worker. The parent component is known at preview time,
+ * unlike computed names.
  */
 function isPublicApi(resource: PolicyResource): boolean {
-  return resource.parent?.type === "pulsura:hasura:Hasura";
+  return resource.parent?.type === "pulsura:hasura:Hasura" && !isHasuraWorker(resource);
 }
 
 /**
@@ -194,11 +206,64 @@ export const cloudRunPolicies: PulsuraPolicy[] = [
   }),
   {
     name: "hasura-cpu-always-allocated",
-    description: "Hasura keeps CPU between requests: it delivers event triggers and crons in the background.",
+    description:
+      "Hasura keeps CPU between requests: the worker delivers events, crons and async actions in the background, and an API instance still takes due cron and scheduled events (no setting switches them off).",
     enforcementLevel: "mandatory",
     validateStack: eachService((service, report) => {
       if (!isHasura(service)) return;
       for (const container of containersOf(service)) if (container.resources?.cpuIdle !== false) report("resources.cpuIdle must be false");
+    }),
+  },
+  {
+    name: "hasura-worker-single-instance",
+    description:
+      "The stack runs one Hasura worker, with exactly one instance (min = max = 1) and CPU always allocated, so events and crons are delivered while nobody calls the API.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+      const hasura = args.resources.filter((r) => r.type === CLOUD_RUN && isHasura(r));
+      const workers = hasura.filter(isHasuraWorker);
+      if (hasura.length > 0 && workers.length !== 1) {
+        reportViolation(`the stack has ${workers.length} Hasura workers (<name>-hasura-worker); expected exactly one`, hasura[0]!.urn);
+      }
+      for (const worker of workers) {
+        const scaling = (worker.props as Loose).template?.scaling ?? {};
+        if (scaling.minInstanceCount !== 1 || scaling.maxInstanceCount !== 1) {
+          reportViolation(`${worker.name}: scaling is min ${scaling.minInstanceCount ?? "unset"}, max ${scaling.maxInstanceCount ?? "unset"}; expected exactly one instance (1, 1)`, worker.urn);
+        }
+        if (containersOf(worker).some((c) => c.resources?.cpuIdle !== false)) reportViolation(`${worker.name}: resources.cpuIdle must be false (CPU always allocated)`, worker.urn);
+      }
+    },
+  },
+  {
+    name: "hasura-worker-private",
+    description: "The Hasura worker takes no traffic: internal-only ingress, the invoker IAM check on, and no allUsers or allAuthenticatedUsers invoker.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+      for (const r of args.resources) {
+        if (!isHasuraWorker(r)) continue;
+        const props = r.props as Loose;
+        if (r.type === CLOUD_RUN) {
+          if (props.ingress !== "INGRESS_TRAFFIC_INTERNAL_ONLY") reportViolation(`${r.name}: ingress is ${props.ingress ?? "unset (all traffic)"}; expected INGRESS_TRAFFIC_INTERNAL_ONLY`, r.urn);
+          if (props.invokerIamDisabled === true) reportViolation(`${r.name}: disables the invoker IAM check; the worker is invoked by no one`, r.urn);
+        } else if (/^gcp:cloudrunv2\/service(IamMember|IamBinding|IamPolicy):/.test(r.type)) {
+          const members = [props.member, ...((props.members as string[] | undefined) ?? [])].filter(Boolean) as string[];
+          const open = members.filter((m) => PUBLIC_MEMBERS.includes(m));
+          if (open.length > 0) reportViolation(`${r.name} makes the Hasura worker public to ${open.join(", ")}`, r.urn);
+        }
+      }
+    },
+  },
+  {
+    name: "hasura-api-no-event-processing",
+    description:
+      "The Hasura API processes no event triggers and no async actions (HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE and HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL are \"0\"); the worker does.",
+    enforcementLevel: "mandatory",
+    validateStack: eachService((service, report) => {
+      if (!isHasura(service) || isHasuraWorker(service)) return;
+      const env = new Map(envsOf(service).map((e) => [e.name, e]));
+      // Hasura's serve options: "0" disables each (server/src-lib/Hasura/Server/Init/Arg/Command/Serve.hs).
+      const on = ["HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE", "HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL"].filter((name) => plainValue(env, name) !== "0");
+      if (on.length > 0) report(`${on.join(", ")} must be "0": the API would compete with the worker for the queues (set them on the worker only)`);
     }),
   },
 ];

@@ -6,6 +6,8 @@ import {
   CONFIG_NAMESPACE,
   CONFIG_NAMESPACES,
   connectionHeadroom,
+  connectionPools,
+  ENVIRONMENT_DEFAULTS,
   parseStackConfig,
   StackConfigError,
   SUPPORTED_REGIONS,
@@ -125,26 +127,50 @@ describe("stack config", () => {
   it("rejects a connection budget over the database's limit, naming the numbers", () => {
     const problems = problemsOf({ ...base, "pulsura:hasura": '{"maxInstances":4,"poolSize":10}' });
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toContain("pulsura:database.tier: got 56 connections at full scale");
-    // Every pool the stack opens, by the key that sizes it.
+    expect(problems[0]).toContain("pulsura:database.tier: got 68 connections at full scale");
+    // Every pool the stack opens, by the key that sizes it: the worker's one instance reads the metadata's source pool.
     expect(problems[0]).toContain('pulsura:hasura.poolSize (Hasura source "default") maxInstances 4 × 10 = 40');
     expect(problems[0]).toContain("pulsura:hasura.metadataPoolSize (Hasura metadata database) maxInstances 4 × 2 = 8");
+    expect(problems[0]).toContain('pulsura:hasura.poolSize (Hasura worker source "default") maxInstances 1 × 10 = 10');
+    expect(problems[0]).toContain("pulsura:hasura.worker.metadataPoolSize (Hasura worker metadata database) maxInstances 1 × 2 = 2");
     expect(problems[0]).toContain("pulsura:services[0].poolSize (service core) maxInstances 2 × 4 = 8");
     expect(problems[0]).toContain("at most 40 = 50 allowed by tier db-g1-small minus 10 headroom");
   });
 
   it("counts Hasura's metadata pool: a config whose source pools alone fit still fails when both Hasura pools do not", () => {
-    // 2 × 15 + 2 × 4 = 38 fits the 40 of db-g1-small without the metadata pool; with it, 2 × 15 + 2 × 2 + 2 × 4 = 42.
-    const problems = problemsOf({ ...base, "pulsura:hasura": '{"maxInstances":2,"poolSize":15}' });
+    // API 2 × 9 + worker 1 × 9 + core 2 × 4 = 35 fits the 40 of db-g1-small without the metadata pools; with them
+    // (API 2 × 2, worker 1 × 2) 41 does not.
+    const problems = problemsOf({ ...base, "pulsura:hasura": '{"maxInstances":2,"poolSize":9}' });
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toContain("got 42 connections at full scale");
+    expect(problems[0]).toContain("got 41 connections at full scale");
     expect(problems[0]).toContain("pulsura:hasura.metadataPoolSize (Hasura metadata database) maxInstances 2 × 2 = 4");
+    expect(problems[0]).toContain("pulsura:hasura.worker.metadataPoolSize (Hasura worker metadata database) maxInstances 1 × 2 = 2");
   });
 
   it("accepts the same budget on a larger tier or with an explicit max_connections", () => {
     expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":4,"poolSize":10}', "pulsura:database": '{"tier":"db-custom-1-3840"}' })).not.toThrow();
     expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":4,"poolSize":10}', "pulsura:database": '{"maxConnections":100}' })).not.toThrow();
-    expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":2,"poolSize":15,"metadataPoolSize":1}' })).not.toThrow();
+    expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":2,"poolSize":9,"metadataPoolSize":1}' })).not.toThrow();
+    expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":2,"poolSize":9,"worker":{"metadataPoolSize":1}}' })).not.toThrow();
+  });
+
+  it("fits the dev defaults (one Hasura worker included) in db-g1-small, with room for a second service", () => {
+    const config = parse(base);
+    expect(config.hasura.worker).toEqual(ENVIRONMENT_DEFAULTS.dev.hasura.worker);
+    const total = connectionPools(config).reduce((sum, p) => sum + p.instances * p.size, 0);
+    const service = ENVIRONMENT_DEFAULTS.dev.service;
+    expect(total + service.maxInstances * service.poolSize).toBeLessThanOrEqual(50 - connectionHeadroom(50));
+    expect(() => parse({ ...base, "pulsura:services": '[{"name":"core"},{"name":"billing"}]' })).not.toThrow();
+  });
+
+  it("validates the Hasura worker's settings by key, and merges them over the environment's", () => {
+    expect(problemsOf({ ...base, "pulsura:hasura": '{"worker":{"cpu":"3","metadataPoolSize":0,"poolSize":4}}' })).toEqual([
+      'pulsura:hasura.worker.cpu: got "3", expected one of "1" | "2" | "4" | "8"',
+      "pulsura:hasura.worker.metadataPoolSize: got 0, expected a number >= 1",
+      // The worker's source pool is the metadata's, hasura.poolSize: it has none of its own.
+      "pulsura:hasura.worker.poolSize: got 4, expected no such key (unknown setting)",
+    ]);
+    expect(parse({ ...base, "pulsura:hasura": '{"worker":{"memory":"1Gi"}}' }).hasura.worker).toEqual({ ...ENVIRONMENT_DEFAULTS.dev.hasura.worker, memory: "1Gi" });
   });
 
   it("knows Cloud SQL's default connection limits by tier", () => {

@@ -3,6 +3,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ENVIRONMENT_DEFAULTS } from "../../infra/config";
+import { HASURA_API_PROCESSING_OFF, HASURA_WORKER_PROCESSING } from "../../infra/components/hasura";
 import { readMetadata, hasuraProjectDir } from "../../infra/hasura/project";
 import { fixturePlanOf, planOf, plannedStacks, resourcesOfType } from "./support/plans";
 
@@ -21,18 +22,26 @@ describe.each(plannedStacks())("stack %s", (stack) => {
   const plan = () => planOf(stack);
   const services = () => resourcesOfType(plan(), RUN);
   const hasura = () => services().find((s) => s.name.endsWith("-hasura"))!;
-  const microservices = () => services().filter((s) => !s.name.endsWith("-hasura"));
+  const worker = () => services().find((s) => s.name.endsWith("-hasura-worker"))!;
+  const bothHasura = () => [hasura(), worker()];
+  const microservices = () => services().filter((s) => !s.name.endsWith("-hasura") && !s.name.endsWith("-hasura-worker"));
   const environment = () => plan().environment as "dev" | "prod";
 
-  it("runs a pinned Hasura v2 image through the Docker Hub remote repository", () => {
+  it("runs the API and the worker from one pinned Hasura v2 image through the Docker Hub remote repository", () => {
     const image = templateOf(hasura()).containers[0].image as string;
+    expect(templateOf(worker()).containers[0].image).toBe(image);
     expect(image).toMatch(/^[a-z0-9-]+-docker\.pkg\.dev\/[^/]+\/[a-z0-9-]+-dockerhub\/hasura\/graphql-engine:v2\.\d+\.\d+$/);
     const remote = resourcesOfType(plan(), "gcp:artifactregistry/repository:Repository").find((r) => r.inputs.mode === "REMOTE_REPOSITORY");
     expect(remote?.inputs.remoteRepositoryConfig).toMatchObject({ dockerRepository: { publicRepository: "DOCKER_HUB" } });
   });
 
-  it("configures Hasura for Firebase JWTs, without console or dev mode, secrets by reference", () => {
+  it("configures the API and the worker alike: Firebase JWTs, no console or dev mode, secrets by reference", () => {
     const env = envOf(hasura());
+    const workerEnv = envOf(worker());
+    // Everything but the pool and the processing settings is shared (same secrets, same service URLs, same JWT mode).
+    const own = new Set(["HASURA_GRAPHQL_PG_CONNECTIONS", ...Object.keys(HASURA_API_PROCESSING_OFF), ...Object.keys(HASURA_WORKER_PROCESSING)]);
+    const shared = (e: Map<string, any>) => [...e.entries()].filter(([name]) => !own.has(name));
+    expect(shared(workerEnv)).toEqual(shared(env));
     const project = plan().outputs.gcpProject;
     expect(JSON.parse(env.get("HASURA_GRAPHQL_JWT_SECRET").value)).toEqual({
       type: "RS256",
@@ -63,7 +72,7 @@ describe.each(plannedStacks())("stack %s", (stack) => {
   });
 
   it("gives Hasura one PULSURA_SERVICE_<NAME>_URL per microservice, matching each service's deterministic URL", () => {
-    const env = envOf(hasura());
+    const env = envOf(worker());
     for (const service of microservices()) {
       const name = (service.inputs.name as string).replace(/^[^-]+-/, "");
       expect(env.get(`PULSURA_SERVICE_${name.toUpperCase().replace(/-/g, "_")}_URL`)?.value).toBe(`https://${service.inputs.name}-123456789012.${plan().outputs.region}.run.app`);
@@ -77,12 +86,43 @@ describe.each(plannedStacks())("stack %s", (stack) => {
     for (const name of used) expect(env.has(name), name).toBe(true);
   });
 
+  it("switches event triggers and async actions off on the API by Hasura's settings, and leaves them on in the worker", () => {
+    const api = envOf(hasura());
+    expect(api.get("HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE").value).toBe("0");
+    expect(api.get("HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL").value).toBe("0");
+    const env = envOf(worker());
+    for (const [name, value] of Object.entries(HASURA_WORKER_PROCESSING)) expect(env.get(name)?.value, name).toBe(value);
+    expect(Number(env.get("HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE").value)).toBeGreaterThan(0);
+    expect(Number(env.get("HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL").value)).toBeGreaterThan(0);
+  });
+
+  it("runs exactly one worker instance, CPU always allocated, private, sized by config, with the API's identity and VPC egress", () => {
+    const defaults = ENVIRONMENT_DEFAULTS[environment()].hasura.worker;
+    const template = templateOf(worker());
+    expect(template.scaling).toEqual({ minInstanceCount: 1, maxInstanceCount: 1 });
+    expect(template.containers[0].resources).toEqual({ limits: { cpu: defaults.cpu, memory: defaults.memory }, cpuIdle: false, startupCpuBoost: true });
+    expect(envOf(worker()).get("HASURA_GRAPHQL_PG_CONNECTIONS").value).toBe(String(defaults.metadataPoolSize));
+    expect(worker().inputs).toMatchObject({ ingress: "INGRESS_TRAFFIC_INTERNAL_ONLY", invokerIamDisabled: false });
+    const invokers = resourcesOfType(plan(), "gcp:cloudrunv2/serviceIamMember:ServiceIamMember").filter((b) => b.inputs.name === worker().inputs.name);
+    expect(invokers).toEqual([]);
+    expect(template.serviceAccount).toBe(templateOf(hasura()).serviceAccount);
+    expect(template.vpcAccess).toEqual(templateOf(hasura()).vpcAccess);
+    expect(template.volumes).toEqual(templateOf(hasura()).volumes);
+    expect(plan().outputs.hasuraEndpoint).not.toContain("worker");
+    // The API's first start sets up Hasura's catalog; the worker starts after it.
+    expect(worker().dependencies).toContain(hasura().urn);
+    expect(envOf(worker()).get("HASURA_GRAPHQL_GRACEFUL_SHUTDOWN_TIMEOUT").value).toBe("5");
+  });
+
   it("keeps CPU allocated, probes /healthz, scales per environment and egresses through the VPC", () => {
     const template = templateOf(hasura());
-    const container = template.containers[0];
-    expect(container.resources.cpuIdle).toBe(false);
-    expect(container.startupProbe.httpGet.path).toBe("/healthz");
-    expect(container.livenessProbe.httpGet.path).toBe("/healthz");
+    // The API too: no setting switches off cron and scheduled events, which an API instance that is up delivers.
+    for (const service of bothHasura()) {
+      const container = templateOf(service).containers[0];
+      expect(container.resources.cpuIdle, service.name).toBe(false);
+      expect(container.startupProbe.httpGet.path).toBe("/healthz");
+      expect(container.livenessProbe.httpGet.path).toBe("/healthz");
+    }
     expect(template.scaling.minInstanceCount).toBe(ENVIRONMENT_DEFAULTS[environment()].hasura.minInstances);
     if (environment() === "prod") expect(template.scaling.minInstanceCount).toBeGreaterThanOrEqual(1);
     expect(template.vpcAccess.egress).toBe("ALL_TRAFFIC");
@@ -154,7 +194,9 @@ describe.each(plannedStacks())("stack %s", (stack) => {
   it("hands Hasura and every service the Cloud SQL server CA, so their TLS verifies the server", () => {
     const caSecret = resourcesOfType(plan(), "gcp:secretmanager/secret:Secret").find((s) => String(s.inputs.secretId).endsWith("-db-server-ca"))!;
     expect(caSecret).toBeDefined();
-    const template = templateOf(hasura());
+    const template = templateOf(worker());
+    expect(templateOf(hasura()).volumes).toEqual(template.volumes);
+    expect(templateOf(hasura()).containers[0].volumeMounts).toEqual(template.containers[0].volumeMounts);
     const volume = (template.volumes as Array<{ name: string; secret: { secret: string; items: Array<{ path: string; version: string }> } }>).find((v) => v.name === "db-server-ca")!;
     expect(volume.secret.secret).toBe(caSecret.inputs.secretId);
     expect(volume.secret.items).toEqual([{ path: "server-ca.pem", version: "1" }]);

@@ -59,7 +59,7 @@ describe("npm run plan", () => {
   it("exits 1 for a connection budget over the database's limit, naming the numbers", async () => {
     const run = await runPlanCli(["--config-file", fixture("Pulumi.over-budget.yaml")]);
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toContain("pulsura:database.tier: got 56 connections at full scale");
+    expect(run.stderr).toContain("pulsura:database.tier: got 68 connections at full scale");
     expect(run.stderr).toContain('pulsura:hasura.poolSize (Hasura source "default") maxInstances 4 × 10 = 40');
     expect(run.stderr).toContain("pulsura:hasura.metadataPoolSize (Hasura metadata database) maxInstances 4 × 2 = 8");
     expect(run.stderr).toContain("at most 40 = 50 allowed by tier db-g1-small minus 10 headroom");

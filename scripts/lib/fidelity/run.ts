@@ -19,6 +19,37 @@ const CREATE_SOURCE = "https://cloud.google.com/run/docs/reference/rest/v2/proje
  */
 export const DNS_LABEL_MAX = 63;
 
+/**
+ * Memory each vCPU count allows on a service ("vCPU and memory table", https://cloud.google.com/run/docs/configuring/services/cpu):
+ * 1 vCPU up to 4 GiB, 2 up to 8 GiB, 4 from 2 to 16 GiB, 6 from 4 to 24 GiB, 8 from 4 to 32 GiB; "Values greater than 1
+ * must be integer values". Below 1 vCPU (0.08 to 1): "A minimum of 0.5 vCPU is needed to set a memory limit greater than
+ * 512MiB. A minimum of 1 vCPU is needed to set a memory limit greater than 1GiB", maximum concurrency 1, and "The billing
+ * settings must be set to request-based billing" (so never `cpuIdle: false`, CPU always allocated).
+ */
+const RUN_CPU_MEMORY_GIB: Readonly<Record<string, { min: number; max: number }>> = {
+  "1": { min: 0, max: 4 },
+  "2": { min: 0, max: 8 },
+  "4": { min: 2, max: 16 },
+  "6": { min: 4, max: 24 },
+  "8": { min: 4, max: 32 },
+};
+const CPU_SOURCE = "https://cloud.google.com/run/docs/configuring/services/cpu";
+
+/** A Kubernetes-style quantity as Cloud Run reads `limits.cpu` ("1", "2", "500m"), in vCPU. */
+function vcpus(value: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(m?)$/.exec(value);
+  if (!match) return undefined;
+  return Number(match[1]) / (match[2] ? 1000 : 1);
+}
+
+/** A memory quantity ("512Mi", "1Gi", "1G"), in GiB. */
+function gibibytes(value: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|k|M|G)?$/.exec(value);
+  if (!match) return undefined;
+  const factor: Record<string, number> = { Ki: 2 ** -20, Mi: 2 ** -10, Gi: 1, k: 1e3 / 2 ** 30, M: 1e6 / 2 ** 30, G: 1e9 / 2 ** 30 };
+  return Number(match[1]) * (match[2] ? factor[match[2]]! : 2 ** -30);
+}
+
 export const runRules: FidelityRule[] = [
   // serviceId: "must begin with letter, and cannot end with hyphen; must contain fewer than 50 characters"; the
   // characters are lowercase letters, digits and hyphens (the service becomes a DNS label).
@@ -83,6 +114,61 @@ export const runRules: FidelityRule[] = [
       if (timeout === undefined) return [];
       const match = /^([0-9]+(?:\.[0-9]{1,9})?)s$/.exec(timeout);
       return match && Number(match[1]) <= 3600 ? [] : [`got ${show(timeout)}`];
+    },
+  },
+  {
+    id: "run/cpu-memory",
+    types: [SERVICE],
+    field: "template.containers[].resources",
+    constraint:
+      "vCPU 0.08-1 or an integer up to 8 with its memory (1: ≤ 4 GiB, 2: ≤ 8 GiB, 4: 2-16 GiB, 6: 4-24 GiB, 8: 4-32 GiB); below 1 vCPU: request-based billing (cpuIdle not false), concurrency 1, ≤ 512 MiB under 0.5 vCPU, ≤ 1 GiB under 1",
+    source: CPU_SOURCE,
+    check(resource) {
+      const containers = (valueAt(resource.inputs, "template.containers") as Array<{ name?: string; resources?: { limits?: Record<string, string>; cpuIdle?: boolean } }> | undefined) ?? [];
+      const concurrency = valueAt(resource.inputs, "template.maxInstanceRequestConcurrency") as number | undefined;
+      const problems: string[] = [];
+      containers.forEach((container, index) => {
+        const where = `container ${show(container.name ?? String(index))}`;
+        const cpuText = container.resources?.limits?.cpu;
+        const memoryText = container.resources?.limits?.memory;
+        if (cpuText === undefined) return;
+        const cpu = vcpus(cpuText);
+        const memory = memoryText === undefined ? undefined : gibibytes(memoryText);
+        if (cpu === undefined || cpu < 0.08 || cpu > 8 || (cpu > 1 && !(String(cpu) in RUN_CPU_MEMORY_GIB))) {
+          problems.push(`${where}: cpu ${show(cpuText)} (0.08 to 1, or 1, 2, 4, 6, 8)`);
+          return;
+        }
+        if (cpu < 1) {
+          if (container.resources?.cpuIdle === false) problems.push(`${where}: cpu ${show(cpuText)} below 1 vCPU with CPU always allocated (cpuIdle false); it needs request-based billing`);
+          if (concurrency !== undefined && concurrency !== 1) problems.push(`${where}: cpu ${show(cpuText)} below 1 vCPU with concurrency ${concurrency}; it needs 1`);
+          const ceiling = cpu < 0.5 ? 0.5 : 1;
+          if (memory !== undefined && memory > ceiling) problems.push(`${where}: memory ${show(memoryText)} above ${ceiling === 1 ? "1 GiB" : "512 MiB"} with cpu ${show(cpuText)}`);
+          return;
+        }
+        const range = RUN_CPU_MEMORY_GIB[String(cpu)]!;
+        if (memory !== undefined && (memory < range.min || memory > range.max)) problems.push(`${where}: memory ${show(memoryText)} with cpu ${show(cpuText)} (allowed ${range.min > 0 ? `${range.min}-` : "up to "}${range.max} GiB)`);
+      });
+      return problems;
+    },
+  },
+  // RevisionScaling: minInstanceCount "Minimum number of serving instances", maxInstanceCount "Maximum number of
+  // serving instances"; the maximum cannot be below the minimum (https://cloud.google.com/run/docs/configuring/max-instances
+  // and /min-instances set them together; a revision whose minimum exceeds its maximum is refused).
+  {
+    id: "run/scaling",
+    types: [SERVICE],
+    field: "template.scaling",
+    constraint: "minInstanceCount and maxInstanceCount non-negative integers, maxInstanceCount ≥ minInstanceCount",
+    source: "https://cloud.google.com/run/docs/reference/rest/v2/RevisionScaling",
+    check(resource) {
+      const min = valueAt(resource.inputs, "template.scaling.minInstanceCount") as number | undefined;
+      const max = valueAt(resource.inputs, "template.scaling.maxInstanceCount") as number | undefined;
+      const problems: string[] = [];
+      for (const [field, value] of [["minInstanceCount", min], ["maxInstanceCount", max]] as const) {
+        if (value !== undefined && !(Number.isInteger(value) && value >= 0)) problems.push(`${field} ${show(value)}`);
+      }
+      if (min !== undefined && max !== undefined && max < min) problems.push(`maxInstanceCount ${max} below minInstanceCount ${min}`);
+      return problems;
     },
   },
   // Secret volumes: each item maps a secret version to "the relative path of the file ... May not be an absolute path.

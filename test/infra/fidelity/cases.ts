@@ -228,6 +228,26 @@ export const ruleCases: Record<string, RuleCase> = {
     ],
     message: /"PORT" is reserved by Cloud Run's container contract|"A" is set twice|"X_GOOGLE_THING" is not a valid name/,
   },
+  "run/cpu-memory": {
+    pass: [
+      run("s", { template: { containers: [{ image: "i", resources: { limits: { cpu: "1", memory: "512Mi" }, cpuIdle: false } }] } }),
+      run("t", { template: { containers: [{ image: "i", resources: { limits: { cpu: "4", memory: "2Gi" } } }] } }),
+      run("u", { template: { maxInstanceRequestConcurrency: 1, containers: [{ image: "i", resources: { limits: { cpu: "500m", memory: "1Gi" }, cpuIdle: true } }] } }),
+    ],
+    fail: [
+      // Below 1 vCPU, CPU always allocated (instance-based billing) is refused.
+      run("s", { template: { maxInstanceRequestConcurrency: 1, containers: [{ image: "i", resources: { limits: { cpu: "500m", memory: "512Mi" }, cpuIdle: false } }] } }),
+      run("t", { template: { containers: [{ image: "i", resources: { limits: { cpu: "1", memory: "8Gi" } } }] } }),
+      run("u", { template: { containers: [{ image: "i", resources: { limits: { cpu: "4", memory: "1Gi" } } }] } }),
+      run("v", { template: { containers: [{ image: "i", resources: { limits: { cpu: "3", memory: "4Gi" } } }] } }),
+    ],
+    message: /request-based billing|memory "8Gi" with cpu "1"|memory "1Gi" with cpu "4"|cpu "3"/,
+  },
+  "run/scaling": {
+    pass: [run("s", { template: { scaling: { minInstanceCount: 1, maxInstanceCount: 1 } } }), run("t", { template: { scaling: { minInstanceCount: 0, maxInstanceCount: 2 } } })],
+    fail: [run("s", { template: { scaling: { minInstanceCount: 2, maxInstanceCount: 1 } } })],
+    message: /maxInstanceCount 1 below minInstanceCount 2/,
+  },
   "run/secret-volumes": {
     pass: [
       run("s", {

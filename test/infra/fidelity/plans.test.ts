@@ -90,6 +90,7 @@ describe("under the strict mocks", () => {
     const types = plan.resources.map((r) => r.type);
     expect(types).toContain("gcp:vpcaccess/connector:Connector");
     expect(types.filter((t) => t === "gcp:identityplatform/defaultSupportedIdpConfig:DefaultSupportedIdpConfig")).toHaveLength(2);
-    expect(types.filter((t) => t === "gcp:cloudrunv2/service:Service")).toHaveLength(services.length + 1);
+    // The services, the Hasura API and the Hasura worker.
+    expect(types.filter((t) => t === "gcp:cloudrunv2/service:Service")).toHaveLength(services.length + 2);
   });
 });

@@ -21,20 +21,49 @@ function hasuraEnvs(): Array<Record<string, unknown>> {
   ];
 }
 
-/** The Hasura service as pulsura declares it, then changed by `change`. */
+const apiProcessingOff = [
+  { name: "HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE", value: "0" },
+  { name: "HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL", value: "0" },
+];
+
+/** The Hasura API as pulsura declares it, then changed by `change`. */
 function hasura(change: (props: Record<string, any>, container: Record<string, any>) => void = () => {}) {
   const container: Record<string, any> = {
     image: "europe-west1-docker.pkg.dev/p/pulsura-dockerhub/hasura/graphql-engine:v2.48.9",
-    envs: hasuraEnvs(),
+    envs: [...hasuraEnvs(), ...apiProcessingOff],
     resources: { cpuIdle: false },
     ...probes,
   };
   const props: Record<string, any> = {
+    name: "pulsura-hasura",
     ingress: "INGRESS_TRAFFIC_ALL",
     template: { serviceAccount: "pulsura-hasura@p.iam.gserviceaccount.com", vpcAccess: { egress: "ALL_TRAFFIC", networkInterfaces: [{ network: "vpc" }] }, containers: [container] },
   };
   change(props, container);
   return resource(RUN, props, { parent: hasuraComponent.urn, name: "pulsura-hasura" });
+}
+
+/** The Hasura worker as pulsura declares it, then changed by `change`. */
+function worker(change: (props: Record<string, any>, container: Record<string, any>) => void = () => {}) {
+  const container: Record<string, any> = {
+    image: "europe-west1-docker.pkg.dev/p/pulsura-dockerhub/hasura/graphql-engine:v2.48.9",
+    envs: [...hasuraEnvs(), { name: "HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE", value: "100" }],
+    resources: { cpuIdle: false },
+    ...probes,
+  };
+  const props: Record<string, any> = {
+    name: "pulsura-hasura-worker",
+    ingress: "INGRESS_TRAFFIC_INTERNAL_ONLY",
+    invokerIamDisabled: false,
+    template: {
+      serviceAccount: "pulsura-hasura@p.iam.gserviceaccount.com",
+      scaling: { minInstanceCount: 1, maxInstanceCount: 1 },
+      vpcAccess: { egress: "ALL_TRAFFIC", networkInterfaces: [{ network: "vpc" }] },
+      containers: [container],
+    },
+  };
+  change(props, container);
+  return resource(RUN, props, { parent: hasuraComponent.urn, name: "pulsura-hasura-worker" });
 }
 
 /** A microservice as pulsura declares it, then changed by `change`. */
@@ -60,12 +89,17 @@ const serviceCase = (change: Parameters<typeof microservice>[0], message: RegExp
   fail: withParents(microservice(change)),
   message,
 });
-const hasuraCase = (change: Parameters<typeof hasura>[0], message: RegExp): PolicyCase => ({ pass: withParents(hasura()), fail: withParents(hasura(change)), message });
+const hasuraCase = (change: Parameters<typeof hasura>[0], message: RegExp): PolicyCase => ({ pass: withParents(hasura(), worker()), fail: withParents(hasura(change), worker()), message });
 const invoker = (member: string, parent: string) =>
   resource("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", { name: "svc", role: "roles/run.invoker", member }, { parent });
 
 export const cloudRunCases: PolicyCases = {
-  "cloudrun-internal-only": serviceCase((p) => (p.ingress = "INGRESS_TRAFFIC_ALL"), /ingress is INGRESS_TRAFFIC_ALL; expected INGRESS_TRAFFIC_INTERNAL_ONLY/),
+  "cloudrun-internal-only": {
+    pass: withParents(microservice(), hasura(), worker()),
+    // The worker is a child of the Hasura component, but not the public API: no exception.
+    fail: withParents(microservice((p) => (p.ingress = "INGRESS_TRAFFIC_ALL")), worker((p) => (p.ingress = "INGRESS_TRAFFIC_ALL"))),
+    message: /ingress is INGRESS_TRAFFIC_ALL; expected INGRESS_TRAFFIC_INTERNAL_ONLY/,
+  },
   "cloudrun-no-public-invoker": {
     pass: withParents(
       invoker("allUsers", hasuraComponent.urn),
@@ -105,4 +139,22 @@ export const cloudRunCases: PolicyCases = {
   ),
   "hasura-cors-explicit": hasuraCase((_p, c) => (c.envs.find((e: { name: string }) => e.name === "HASURA_GRAPHQL_CORS_DOMAIN").value = "*"), /must list origins/),
   "hasura-cpu-always-allocated": hasuraCase((_p, c) => (c.resources.cpuIdle = true), /cpuIdle must be false/),
+  "hasura-worker-single-instance": {
+    pass: withParents(hasura(), worker()),
+    fail: withParents(hasura(), worker((p, c) => ((p.template.scaling = { minInstanceCount: 0, maxInstanceCount: 2 }), (c.resources.cpuIdle = true)))),
+    message: /expected exactly one instance \(1, 1\)|cpuIdle must be false/,
+  },
+  "hasura-worker-private": {
+    pass: withParents(hasura(), worker(), invoker("serviceAccount:x@p.iam.gserviceaccount.com", hasuraComponent.urn)),
+    fail: withParents(
+      hasura(),
+      worker((p) => ((p.ingress = "INGRESS_TRAFFIC_ALL"), (p.invokerIamDisabled = true))),
+      resource("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", { name: "pulsura-hasura-worker", role: "roles/run.invoker", member: "allUsers" }, { parent: hasuraComponent.urn }),
+    ),
+    message: /ingress is INGRESS_TRAFFIC_ALL|disables the invoker IAM check|makes the Hasura worker public to allUsers/,
+  },
+  "hasura-api-no-event-processing": hasuraCase(
+    (_p, c) => (c.envs = c.envs.filter((e: { name: string }) => e.name !== "HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE")),
+    /HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE must be "0"/,
+  ),
 };
