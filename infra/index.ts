@@ -210,7 +210,7 @@ const hasura = new Hasura(
 );
 
 // One log line per request: Hasura's successful http-log lines repeat Cloud Run's request log (infra/components/logs.ts).
-const logs = new Logs(name, { projectId, hasuraServicePrefix: `${name}-hasura` }, { dependsOn: project.apis("logging.googleapis.com") });
+const logs = new Logs(name, { projectId, hasuraServicePrefix: hasura.serviceNames.api }, { dependsOn: project.apis("logging.googleapis.com") });
 
 const authFunctions = new AuthFunctions(
   name,
@@ -256,16 +256,16 @@ const authentication = new Authentication(
 // Monitoring: uptime check, alerts, dashboard and the optional budget (pulsura:monitoring, infra/config/monitoring.ts).
 // ---------------------------------------------------------------------------------------------------------------------
 /**
- * Cloud Run services whose Hasura logs carry event and cron deliveries. Add `${name}-hasura-worker` here once Hasura
- * runs a worker service (pulsura:hasura.worker).
+ * Cloud Run services whose Hasura logs carry event and cron deliveries: the worker delivers events, crons and async
+ * actions, and the API delivers crons and scheduled events too (Community Edition cannot switch those off there).
  */
-const hasuraEventServices = [`${name}-hasura`];
+const hasuraEventServices = [hasura.serviceNames.api, hasura.serviceNames.worker];
 const monitoring = new Monitoring(
   name,
   {
     projectId,
     projectNumber,
-    hasuraService: `${name}-hasura`,
+    hasuraService: hasura.serviceNames.api,
     hasuraHost: hasuraUrl.apply((url) => new URL(url).host),
     hasuraEventServices,
     microservices: config.services.map((s) => runServiceName(s.name)),

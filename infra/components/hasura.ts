@@ -131,6 +131,8 @@ export class Hasura extends PulsuraComponent {
   readonly service: gcp.cloudrunv2.Service;
   /** The worker: event triggers, cron triggers, async actions. */
   readonly worker: gcp.cloudrunv2.Service;
+  /** The two Cloud Run service names, known before the services exist (monitoring filters and log exclusions name them). */
+  readonly serviceNames: { api: string; worker: string };
   /** Base URL of the API, e.g. https://pulsura-hasura-123456789012.europe-west1.run.app */
   readonly url: pulumi.Output<string>;
   readonly graphqlUrl: pulumi.Output<string>;
@@ -139,10 +141,11 @@ export class Hasura extends PulsuraComponent {
   constructor(name: string, args: HasuraArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulsura:hasura:Hasura", name, opts);
     const serviceName = `${name}-hasura`;
+    this.serviceNames = { api: serviceName, worker: `${serviceName}-worker` };
     const image = this.createImageSource(name, args);
     const container = hasuraContainer(image, args);
-    this.service = this.createApi(serviceName, container, args);
-    this.worker = this.createWorker(`${serviceName}-worker`, container, args);
+    this.service = this.createApi(this.serviceNames.api, container, args);
+    this.worker = this.createWorker(this.serviceNames.worker, container, args);
 
     this.url = deterministicRunUrl(serviceName, args.projectNumber, args.region);
     this.graphqlUrl = pulumi.interpolate`${this.url}/v1/graphql`;

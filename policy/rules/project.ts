@@ -12,6 +12,7 @@ export const API_OF_MODULE: Readonly<Record<string, string>> = {
   compute: "compute.googleapis.com",
   firebase: "firebase.googleapis.com",
   identityplatform: "identitytoolkit.googleapis.com",
+  logging: "logging.googleapis.com",
   monitoring: "monitoring.googleapis.com",
   secretmanager: "secretmanager.googleapis.com",
   serviceaccount: "iam.googleapis.com",
