@@ -14,6 +14,7 @@
  * unterminated string, unbalanced parentheses, a dangling AND/OR/NOT, a regular-expression operator without a quoted
  * pattern, an unknown severity name.
  */
+import { readStringLiteral } from "./string-literal";
 
 export class LoggingQueryError extends Error {}
 
@@ -36,15 +37,10 @@ function tokenize(text: string): Token[] {
     const c = text[i]!;
     if (/\s/.test(c)) i++;
     else if (c === '"') {
-      let value = "";
-      let j = i + 1;
-      for (; j < text.length && text[j] !== '"'; j++) {
-        if (text[j] === "\\") j++;
-        value += text[j] ?? "";
-      }
-      if (j >= text.length) throw new LoggingQueryError(`unterminated string at ${i}`);
-      tokens.push({ kind: "string", text: value, at: i });
-      i = j + 1;
+      const literal = readStringLiteral(text, i);
+      if (!literal) throw new LoggingQueryError(`unterminated string at ${i}`);
+      tokens.push({ kind: "string", text: literal.value, at: i });
+      i = literal.end;
     } else if (c === "(" || c === ")" || c === ",") {
       tokens.push({ kind: c, text: c, at: i });
       i++;

@@ -14,6 +14,7 @@
  * Strings are double-quoted with backslash escapes. What it refuses: unknown selectors, a missing or doubled operator,
  * unquoted words as values, unknown functions, unbalanced parentheses or quotes, and a dangling AND/OR/NOT.
  */
+import { readStringLiteral } from "./string-literal";
 
 export interface FilterComparison {
   selector: string;
@@ -38,15 +39,10 @@ function tokenize(text: string): Token[] {
     if (/\s/.test(c)) {
       i++;
     } else if (c === '"') {
-      let value = "";
-      let j = i + 1;
-      for (; j < text.length && text[j] !== '"'; j++) {
-        if (text[j] === "\\") j++;
-        value += text[j] ?? "";
-      }
-      if (j >= text.length) throw new FilterSyntaxError(`unterminated string at ${i}`);
-      tokens.push({ kind: "string", text: value, at: i });
-      i = j + 1;
+      const literal = readStringLiteral(text, i);
+      if (!literal) throw new FilterSyntaxError(`unterminated string at ${i}`);
+      tokens.push({ kind: "string", text: literal.value, at: i });
+      i = literal.end;
     } else if (c === "(" || c === ")" || c === ",") {
       tokens.push({ kind: c, text: c, at: i });
       i++;
