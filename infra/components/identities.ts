@@ -11,10 +11,23 @@ export interface IdentitiesArgs {
   accounts: readonly WorkloadAccount[];
 }
 
+/**
+ * The workload's account as Google returns it (the `getAccount` data source); rejects, naming the account and the fix,
+ * when it cannot be read (it does not exist yet).
+ */
+export function readWorkloadAccount(workload: Pick<WorkloadAccount, "id" | "email">, projectId: string, opts?: pulumi.InvokeOptions): Promise<gcp.serviceaccount.GetAccountResult> {
+  return gcp.serviceaccount.getAccount({ accountId: workload.email, project: projectId }, opts).catch((error: unknown) => {
+    const reason = error instanceof Error && error.message ? error.message : String(error);
+    throw new Error(
+      `the service account ${workload.email} of workload "${workload.id}" cannot be read (${reason}): an administrator creates every stack's workload accounts with the bootstrap (pulumi up in infra/bootstrap, docs/bootstrap.md) before the first deploy that uses them`,
+    );
+  });
+}
+
 /** A workload's account as the program uses it: it runs workloads as it and grants to it, never creates it. */
 export interface WorkloadIdentity {
-  email: string;
-  member: string;
+  email: pulumi.Output<string>;
+  member: pulumi.Output<string>;
 }
 
 /**
@@ -33,7 +46,11 @@ export class Identities extends PulsuraComponent {
     super("pulsura:iam:Identities", name, opts);
     const accounts: Record<string, WorkloadIdentity> = {};
     for (const workload of args.accounts) {
-      const member = `serviceAccount:${workload.email}`;
+      // Read, not assumed: `pulumi preview` (as the previewer) and `pulumi up` stop here, with the fix, when the bootstrap
+      // has not created the account yet (a new service or tenant since its last run), instead of failing later at Cloud Run.
+      const found = readWorkloadAccount(workload, args.projectId, { parent: this });
+      const email = pulumi.output(found.then((account) => account.email));
+      const member = pulumi.interpolate`serviceAccount:${email}`;
       this.grants[workload.id] = workload.projectRoles.map(
         (role) =>
           new gcp.projects.IAMMember(
@@ -42,7 +59,7 @@ export class Identities extends PulsuraComponent {
             this.childOptions(),
           ),
       );
-      accounts[workload.id] = { email: workload.email, member };
+      accounts[workload.id] = { email, member };
     }
     this.accounts = accounts;
     this.registerOutputs({ emails: Object.fromEntries(Object.entries(accounts).map(([id, a]) => [id, a.email])) });

@@ -151,6 +151,13 @@ const invokeResults: Record<string, (inputs: State, ctx: MockContext) => State> 
     id: String(inputs.webAppId),
   }),
   "gcp:compute/getZones:getZones": (_inputs, ctx) => ({ names: ["b", "c", "d"].map((z) => `${ctx.region}-${z}`) }),
+  // The workload accounts the bootstrap created: `accountId` is an email or an id (then in the given project).
+  "gcp:serviceaccount/getAccount:getAccount": (inputs, ctx) => {
+    const accountId = String(inputs.accountId);
+    const email = accountId.includes("@") ? accountId : `${accountId}@${inputs.project ?? ctx.project}.iam.gserviceaccount.com`;
+    const project = email.split("@")[1]!.split(".")[0]!;
+    return { accountId: email.split("@")[0], email, member: `serviceAccount:${email}`, name: `projects/${project}/serviceAccounts/${email}`, uniqueId: BigInt(`0x${shortHash(email, 15)}`).toString(), disabled: false };
+  },
 };
 
 /**
