@@ -391,6 +391,14 @@ function deploySteps(stack: StackConfig): string[] {
       `allUsers invoker (the stack's one allUsers binding) is refused half-way through the first deploy. Check with ` +
       `\`gcloud resource-manager org-policies describe iam.allowedPolicyMemberDomains --project ${project} --effective\` and exempt the project first.`,
     `OAuth providers: register https://${project}.firebaseapp.com/__/auth/handler as the redirect URI with each provider.`,
+    ...(stack.services.some((s) => s.name === FILES_SERVICE)
+      ? [
+        `Upload notifications are pushed with an OIDC token of ${stack.tenant}'s storage-push account. Projects created before April 8, 2021 need the ` +
+          `Pub/Sub service agent (service-<project number>@gcp-sa-pubsub.iam.gserviceaccount.com) to hold roles/iam.serviceAccountTokenCreator on that account ` +
+          `(https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions); neither the bootstrap nor the deployer grants it: an administrator does, with ` +
+          `\`gcloud iam service-accounts add-iam-policy-binding <storage-push email> --member serviceAccount:<agent> --role roles/iam.serviceAccountTokenCreator\`.`,
+        ]
+      : []),
     `A first deploy may meet IAM propagation (grants take about 2 minutes, sometimes 7 or more): if a revision or function fails reading a secret, run \`pulumi up\` again.`,
   ];
 }

@@ -86,6 +86,10 @@ describe.each(plannedStacks())("stack %s", (stack) => {
     expect(invokers.map((g) => g.inputs)).toEqual([{ project: plan().outputs.gcpProject, location: "europe-west1", name: core().inputs.name, role: "roles/run.invoker", member: `serviceAccount:${accounts()["storage-push"]}` }]);
   });
 
+  it("tells whoever deploys about the Pub/Sub agent's token creation in projects created before April 8, 2021", () => {
+    expect((plan().outputs.nextSteps as string[]).join("\n")).toMatch(/before April 8, 2021 .*roles\/iam\.serviceAccountTokenCreator on that account/);
+  });
+
   it("gives the core service the files contract in its env", () => {
     const env = coreEnv();
     const defaults = STORAGE_DEFAULTS[environment()];
