@@ -16,6 +16,8 @@ import type { StackService } from "./service-wiring";
 import { closest } from "./suggest";
 // Monitoring (alerts, uptime check, budget): its schema and defaults live beside each other in infra/config/monitoring.ts.
 import { monitoringInput, resolveMonitoring, type MonitoringConfig } from "./config/monitoring";
+// Files (the bucket, its upload confirmation and the signed URLs' limits): infra/config/storage.ts.
+import { resolveStorage, storageInput, storageProblems, type StorageConfig } from "./config/storage";
 
 /** Config namespace of this project (`pulsura:<key>`). */
 export const CONFIG_NAMESPACE = "pulsura";
@@ -311,6 +313,8 @@ const stackInput = z
     auth: authInput,
     /** Alert thresholds, extra recipients and the optional billing budget (infra/config/monitoring.ts). */
     monitoring: monitoringInput,
+    /** The files bucket and the signed URLs' limits (infra/config/storage.ts). */
+    storage: storageInput,
   })
   .partial()
   .strict();
@@ -416,6 +420,8 @@ export interface StackConfig {
   };
   /** Alert recipients, thresholds and the optional budget (`pulsura:monitoring`, defaults per environment). */
   monitoring: MonitoringConfig;
+  /** The files bucket and the limits of the URLs the core service signs (`pulsura:storage`, defaults per environment). */
+  storage: StorageConfig;
 }
 
 type StackInput = z.infer<typeof stackInput>;
@@ -893,6 +899,7 @@ export function parseStackConfig(
       problems.push({ key: "pulsura:auth.phone.testPhoneNumbers", got: describeValue(input.auth?.phone?.testPhoneNumbers), expected: "no test phone numbers in prod" });
     }
   }
+  if (intact(at("storage"))) problems.push(...storageProblems(environment, input.storage));
   const budgetInputs = [
     at("database", "tier"),
     at("database", "maxConnections"),
@@ -998,5 +1005,6 @@ export function parseStackConfig(
       onUserDeleted: input.auth?.onUserDeleted ?? defaults.auth.onUserDeleted,
     },
     monitoring: resolveMonitoring(environment, input.alertEmail, input.monitoring),
+    storage: resolveStorage(environment, input.storage),
   };
 }

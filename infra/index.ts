@@ -17,10 +17,11 @@ import { Monitoring } from "./components/monitoring";
 import { Network } from "./components/network";
 import { Project, type GoogleApi } from "./components/project";
 import { Secrets, type SecretArgs } from "./components/secrets";
+import { filesBucketName, Storage } from "./components/storage";
 import type { StackConfig } from "./config";
 import { serviceDatabaseRoles, serviceDatabaseUser } from "./database-roles";
 import { loadStackConfig } from "./stack-config";
-import { serviceWorkload, stackWorkloadAccounts } from "./workloads";
+import { FILES_SERVICE, serviceWorkload, stackWorkloadAccounts, STORAGE_PUSH_WORKLOAD } from "./workloads";
 import { hasuraProjectDir, isDemoSeed, readMetadata, readMigrations, readSeeds } from "./hasura/project";
 
 const config = loadStackConfig();
@@ -43,6 +44,8 @@ function requiredApis(stack: StackConfig): GoogleApi[] {
     "identitytoolkit.googleapis.com",
     "logging.googleapis.com",
     "monitoring.googleapis.com",
+    // The files bucket's upload notifications (infra/components/storage.ts).
+    "pubsub.googleapis.com",
     "run.googleapis.com",
     "secretmanager.googleapis.com",
     "servicenetworking.googleapis.com",
@@ -132,6 +135,27 @@ const secrets = new Secrets(
 );
 
 const cloudRunApis = project.apis("run.googleapis.com", "artifactregistry.googleapis.com");
+
+// Files (issue 18): the bucket's name and the files service's URL are known before either exists.
+const hasFilesService = config.services.some((s) => s.name === FILES_SERVICE);
+const userFilesBucket = filesBucketName(projectId, name);
+const filesServiceUrl = deterministicRunUrl(runServiceName(FILES_SERVICE), projectNumber, region);
+/**
+ * The files service's contract (services/core reads these): the bucket, what it may sign, and who pushes upload
+ * notifications (the OIDC token's `email` and `aud` it must check, since Cloud Run's invoker check is off).
+ */
+function filesEnv(): Record<string, pulumi.Input<string>> {
+  const storage = config.storage;
+  return {
+    PULSURA_FILES_BUCKET: userFilesBucket,
+    PULSURA_UPLOAD_CONTENT_TYPES: storage.allowedContentTypes.join(","),
+    PULSURA_UPLOAD_MAX_BYTES: String(storage.maxUploadBytes),
+    PULSURA_UPLOAD_URL_SECONDS: String(storage.uploadUrlMinutes * 60),
+    PULSURA_DOWNLOAD_URL_SECONDS: String(storage.downloadUrlMinutes * 60),
+    PULSURA_PUSH_SERVICE_ACCOUNT: email(STORAGE_PUSH_WORKLOAD),
+    PULSURA_PUSH_AUDIENCE: filesServiceUrl,
+  };
+}
 const deletionProtection = config.database.deletionProtection;
 
 const microservices = config.services.map(
@@ -161,6 +185,7 @@ const microservices = config.services.map(
         network: network.network.id,
         subnet: network.subnet.id,
         deletionProtection,
+        extraEnv: service.name === FILES_SERVICE ? filesEnv() : {},
         labels,
       },
       // Its project roles (core: Firebase Auth admin) are granted before its first revision serves.
@@ -208,6 +233,31 @@ const hasura = new Hasura(
   // Hasura's metadata points at the services: deploy them first so actions and events find their handlers.
   { dependsOn: [...cloudRunApis, secrets, database, ...microservices] },
 );
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Files: the private bucket, its upload notifications and their push to the files service (pulsura:storage).
+// ---------------------------------------------------------------------------------------------------------------------
+const filesService = microservices.find((_, i) => config.services[i]!.name === FILES_SERVICE);
+const storage = hasFilesService
+  ? new Storage(
+      name,
+      {
+        projectId,
+        region,
+        bucketName: userFilesBucket,
+        // Exact origins only: Cloud Storage has no wildcard ports, so Hasura's http://localhost:* is not carried over.
+        corsOrigins: [...config.corsOrigins.filter((origin) => !origin.includes("*")), ...firebase.hostingDomains.map((domain) => `https://${domain}`), ...config.storage.extraCorsOrigins],
+        versioning: config.storage.versioning,
+        softDeleteDays: config.storage.softDeleteDays,
+        noncurrentVersionDays: config.storage.noncurrentVersionDays,
+        objectAdmins: { [FILES_SERVICE]: email(serviceWorkload(FILES_SERVICE)) },
+        confirmation: { serviceName: filesService!.service.name, serviceUrl: filesServiceUrl, pushServiceAccountEmail: email(STORAGE_PUSH_WORKLOAD) },
+        deletionProtection,
+        labels,
+      },
+      { dependsOn: [...project.apis("storage.googleapis.com", "pubsub.googleapis.com", "run.googleapis.com"), ...(filesService ? [filesService] : [])] },
+    )
+  : undefined;
 
 // One log line per request: Hasura's successful http-log lines repeat Cloud Run's request log (infra/components/logs.ts).
 const logs = new Logs(name, { projectId, hasuraServicePrefix: hasura.serviceNames.api }, { dependsOn: project.apis("logging.googleapis.com") });
@@ -317,6 +367,8 @@ export const importedResources = {
   ...(firebase.projectImportId ? { firebaseProject: firebase.projectImportId } : {}),
   ...(authentication.configImportId ? { identityPlatformConfig: authentication.configImportId } : {}),
 };
+/** The private bucket of user files (pulsura:storage), when the stack has the files service. */
+export const filesBucket = storage?.bucket.name;
 export const logExclusions = [logs.hasuraSuccessExclusion.name];
 export const secretIds = Object.fromEntries(["hasura-admin-secret", "event-secret"].map((key) => [key, secrets.get(key).secretId]));
 
@@ -339,6 +391,14 @@ function deploySteps(stack: StackConfig): string[] {
       `allUsers invoker (the stack's one allUsers binding) is refused half-way through the first deploy. Check with ` +
       `\`gcloud resource-manager org-policies describe iam.allowedPolicyMemberDomains --project ${project} --effective\` and exempt the project first.`,
     `OAuth providers: register https://${project}.firebaseapp.com/__/auth/handler as the redirect URI with each provider.`,
+    ...(stack.services.some((s) => s.name === FILES_SERVICE)
+      ? [
+        `Upload notifications are pushed with an OIDC token of ${stack.tenant}'s storage-push account. Projects created before April 8, 2021 need the ` +
+          `Pub/Sub service agent (service-<project number>@gcp-sa-pubsub.iam.gserviceaccount.com) to hold roles/iam.serviceAccountTokenCreator on that account ` +
+          `(https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions); neither the bootstrap nor the deployer grants it: an administrator does, with ` +
+          `\`gcloud iam service-accounts add-iam-policy-binding <storage-push email> --member serviceAccount:<agent> --role roles/iam.serviceAccountTokenCreator\`.`,
+        ]
+      : []),
     `A first deploy may meet IAM propagation (grants take about 2 minutes, sometimes 7 or more): if a revision or function fails reading a secret, run \`pulumi up\` again.`,
   ];
 }

@@ -38,6 +38,14 @@ export interface Workload {
   displayName: string;
   /** Project-level roles this workload needs, and nothing more. Secrets are granted per secret, not here. */
   projectRoles: string[];
+  /**
+   * The workload signs blobs as its own account through IAM Credentials signBlob (keyless V4 signed URLs), which needs
+   * roles/iam.serviceAccountTokenCreator on that account itself (https://cloud.google.com/storage/docs/access-control/signing-urls-with-helpers,
+   * https://cloud.google.com/iam/docs/service-account-permissions#token-creator-role). Service-account IAM is the
+   * bootstrap's job (the deployer cannot set IAM on accounts): it grants the role on the account to the account, and
+   * nowhere else. @default false
+   */
+  signsAsItself?: boolean;
 }
 
 /** Project roles a microservice needs beyond reading its secrets, by service name. */
@@ -46,10 +54,22 @@ const SERVICE_PROJECT_ROLES: Readonly<Record<string, readonly string[]>> = {
   core: ["roles/firebaseauth.admin"],
 };
 
+/** Services that sign Cloud Storage URLs as themselves (the files bucket's uploads and downloads, issue 18). */
+const SERVICES_SIGNING_AS_THEMSELVES: ReadonlySet<string> = new Set(["core"]);
+
+/** The service that owns user files: it signs their URLs and confirms uploads (infra/components/storage.ts). */
+export const FILES_SERVICE = "core";
+
+/**
+ * Workload id of the identity that Pub/Sub pushes upload notifications as (the OIDC token's account): it may invoke
+ * the files service and nothing else.
+ */
+export const STORAGE_PUSH_WORKLOAD = "storage-push";
+
 /** Workload id of a microservice (its database user is serviceDatabaseUser, infra/database-roles.ts). */
 export const serviceWorkload = (service: string) => `svc-${service}`;
 
-/** Every workload of a stack, keyed by a short id (`hasura`, `functions`, `functions-build`, `svc-<service>`). */
+/** Every workload of a stack, keyed by a short id (`hasura`, `functions`, `functions-build`, `svc-<service>`, `storage-push`). */
 export function stackWorkloads(config: Pick<StackConfig, "services">): Record<string, Workload> {
   const workloads: Record<string, Workload> = {
     hasura: { displayName: "Hasura GraphQL Engine", projectRoles: [] },
@@ -66,7 +86,15 @@ export function stackWorkloads(config: Pick<StackConfig, "services">): Record<st
     },
   };
   for (const service of config.services) {
-    workloads[serviceWorkload(service.name)] = { displayName: `Microservice ${service.name}`, projectRoles: [...(SERVICE_PROJECT_ROLES[service.name] ?? [])] };
+    workloads[serviceWorkload(service.name)] = {
+      displayName: `Microservice ${service.name}`,
+      projectRoles: [...(SERVICE_PROJECT_ROLES[service.name] ?? [])],
+      ...(SERVICES_SIGNING_AS_THEMSELVES.has(service.name) ? { signsAsItself: true } : {}),
+    };
+  }
+  if (config.services.some((service) => service.name === FILES_SERVICE)) {
+    // No project role: run.invoker on the files service only (infra/components/storage.ts).
+    workloads[STORAGE_PUSH_WORKLOAD] = { displayName: "Pub/Sub push of upload notifications", projectRoles: [] };
   }
   return workloads;
 }

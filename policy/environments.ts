@@ -33,6 +33,10 @@ export const DEV_EXCEPTIONS: Readonly<Record<string, DevException>> = {
     enforcement: "advisory",
     reason: "query insights is a production tuning aid; dev runs without it to stay on the smallest tier",
   },
+  "storage-files-recoverable": {
+    enforcement: "advisory",
+    reason: "dev files are test uploads: versions and soft-deleted copies would only be billed (pulsura:storage.versioning and softDeleteDays are required in prod)",
+  },
   "monitoring-alerts-notify": {
     enforcement: "advisory",
     reason: "a dev stack may run without alert recipients (pulsura:alertEmail is required in prod only); its alerts still open incidents in the console",

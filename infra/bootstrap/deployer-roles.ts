@@ -96,8 +96,15 @@ export const DEPLOYER_PROJECT_ROLES: readonly DeployerRole[] = [
     neededFor: ["gcp:cloudfunctions/", "gcp:cloudfunctionsv2/"],
   },
   {
+    role: "roles/pubsub.admin",
+    reason:
+      "the files bucket's upload topic, its push subscription and the topic's publisher grant to the Cloud Storage agent: roles/pubsub.editor lacks pubsub.topics.setIamPolicy, and pubsub.admin is the least predefined role with it",
+    neededFor: ["gcp:pubsub/"],
+  },
+  {
     role: "roles/storage.admin",
-    reason: "the functions' source bucket, its objects and its IAM grant (the state bucket lives in the admin project, out of reach)",
+    reason:
+      "the functions' source bucket and the files bucket, their objects, IAM grants and the upload notification (storage.buckets.update); the state bucket lives in the admin project, out of reach",
     neededFor: ["gcp:storage/"],
   },
   {
@@ -158,7 +165,14 @@ export const PREVIEWER_PROJECT_ROLES: readonly DeployerRole[] = [
   {
     role: "roles/iam.securityReviewer",
     reason: "reads the IAM policies of the project and its resources (the program's IAM member grants); lists and gets only, no data",
-    neededFor: ["gcp:projects/iAMMember:IAMMember", "gcp:secretmanager/secretIamMember:SecretIamMember", "gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:cloudrunv2/serviceIamMember:ServiceIamMember", "gcp:cloudfunctions/functionIamMember:FunctionIamMember"],
+    neededFor: [
+      "gcp:projects/iAMMember:IAMMember",
+      "gcp:secretmanager/secretIamMember:SecretIamMember",
+      "gcp:storage/bucketIAMMember:BucketIAMMember",
+      "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+      "gcp:cloudfunctions/functionIamMember:FunctionIamMember",
+      "gcp:pubsub/topicIAMMember:TopicIAMMember",
+    ],
   },
   {
     role: "roles/compute.networkViewer",
@@ -170,7 +184,16 @@ export const PREVIEWER_PROJECT_ROLES: readonly DeployerRole[] = [
   { role: "roles/artifactregistry.reader", reason: "reads the image repositories, and pulls base images through the Docker Hub proxy when an image is built on preview", neededFor: ["gcp:artifactregistry/", "docker:index/image:Image"] },
   { role: "roles/run.viewer", reason: "reads the Cloud Run services", neededFor: ["gcp:cloudrunv2/service:Service"] },
   { role: "roles/cloudfunctions.viewer", reason: "reads the user-sync functions", neededFor: ["gcp:cloudfunctions/function:Function", "gcp:cloudfunctionsv2/function:Function"] },
-  { role: "roles/storage.bucketViewer", reason: "reads the functions' source bucket (bucket metadata only, no object contents)", neededFor: ["gcp:storage/bucket:Bucket"] },
+  {
+    role: "roles/storage.bucketViewer",
+    reason: "reads the functions' source bucket and the files bucket, and the files bucket's notification (storage.buckets.get: bucket metadata only, no object contents)",
+    neededFor: ["gcp:storage/bucket:Bucket", "gcp:storage/notification:Notification"],
+  },
+  {
+    role: "roles/pubsub.viewer",
+    reason: "reads the upload topic and its push subscription (get and list only: no pubsub.subscriptions.consume, so no message, which names users' files)",
+    neededFor: ["gcp:pubsub/topic:Topic", "gcp:pubsub/subscription:Subscription"],
+  },
   {
     role: "roles/firebasehosting.viewer",
     reason: "the web app config data source (firebase.clients.get), the Firebase project and the Hosting site; no user data, unlike roles/firebase.viewer",

@@ -216,6 +216,12 @@ const describeTarget = (target: GrantTarget) => `${target.kind === "iam.serviceA
 /** The service accounts a permission held on a target applies to. */
 const accountsOf = (target: GrantTarget) => (target.kind === "iam.serviceAccount" ? describeTarget(target) : `every service account of ${describeTarget(target)}`);
 
+/** Whether a target is the member's own service account (`projects/<p>/serviceAccounts/<email>` of `serviceAccount:<email>`). */
+export function isOwnAccount(member: string, target: GrantTarget): boolean {
+  if (target.kind !== "iam.serviceAccount" || !member.startsWith("serviceAccount:")) return false;
+  return target.name.slice(target.name.lastIndexOf("/") + 1) === member.slice("serviceAccount:".length);
+}
+
 interface Holding {
   role: string;
   target: GrantTarget;
@@ -293,6 +299,8 @@ function analyseMember(member: string, grants: readonly Grant[], table: RolePerm
         addFinding({ ...at, vector: "token", why: `can set the allow policy of ${accountsOf(target)}: grants itself or anyone Service Account Token Creator there` });
         addFinding({ ...at, vector: "key", why: `can set the allow policy of ${accountsOf(target)}: grants itself or anyone Service Account Key Admin there` });
       } else if (TOKEN_PERMISSIONS.has(permission)) {
+        // Credentials of its own account give a member nothing it does not hold already (keyless signing as itself).
+        if (isOwnAccount(member, target)) continue;
         addFinding({ ...at, vector: "token", why: `mints short-lived credentials of ${accountsOf(target)}` });
       } else if (permission === ACT_AS) {
         if (target.kind === "iam.serviceAccount") {

@@ -229,6 +229,15 @@ for (const { stack, project, accounts } of deployStacks) {
       role: "roles/iam.serviceAccountUser",
       member: deployer.member,
     });
+    if (workload.signsAsItself) {
+      // Keyless signed URLs: IAM Credentials signBlob as itself. On its own account only, never on the project, so it
+      // mints credentials of no other account (infra/bootstrap/escalation.ts treats this self-grant as no finding).
+      new gcp.serviceaccount.IAMMember(`${stack}-${workload.id}-signs-as-itself`, {
+        serviceAccountId: account.name,
+        role: "roles/iam.serviceAccountTokenCreator",
+        member: account.member,
+      });
+    }
     workloadAccounts[stack][workload.id] = account.email;
   }
 }

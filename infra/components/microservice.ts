@@ -36,6 +36,8 @@ export interface MicroserviceArgs {
   subnet: pulumi.Input<string>;
   /** Blocks deleting the Cloud Run service (prod). @default false */
   deletionProtection: boolean;
+  /** Plain (not secret) env vars beyond the kit's, such as the files bucket's settings for core. @default {} */
+  extraEnv?: Record<string, pulumi.Input<string>>;
   labels: Record<string, string>;
 }
 
@@ -127,6 +129,7 @@ export class Microservice extends PulsuraComponent {
                   GOOGLE_CLOUD_PROJECT: args.projectId,
                   DATABASE_POOL_MAX: String(args.poolSize),
                   LOG_LEVEL: "info",
+                  ...args.extraEnv,
                 }),
               ],
               ...healthProbes(PORT),

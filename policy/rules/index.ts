@@ -10,6 +10,7 @@ import { iamPolicies } from "./iam";
 import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
 import { projectPolicies } from "./project";
+import { storagePolicies } from "./storage";
 
 /**
  * A rule of the pack. Every rule is mandatory unless policy/environments.ts says otherwise for dev; a rule that only
@@ -17,4 +18,4 @@ import { projectPolicies } from "./project";
  */
 export type PulsuraPolicy = (ResourceValidationPolicy | StackValidationPolicy) & { enforcementLevel: "mandatory" | "advisory" };
 
-export const policies: readonly PulsuraPolicy[] = [...projectPolicies, ...networkPolicies, ...databasePolicies, ...iamPolicies, ...cloudRunPolicies, ...functionsPolicies, ...monitoringPolicies];
+export const policies: readonly PulsuraPolicy[] = [...projectPolicies, ...networkPolicies, ...databasePolicies, ...iamPolicies, ...cloudRunPolicies, ...functionsPolicies, ...monitoringPolicies, ...storagePolicies];

@@ -14,6 +14,7 @@ export const API_OF_MODULE: Readonly<Record<string, string>> = {
   identityplatform: "identitytoolkit.googleapis.com",
   logging: "logging.googleapis.com",
   monitoring: "monitoring.googleapis.com",
+  pubsub: "pubsub.googleapis.com",
   secretmanager: "secretmanager.googleapis.com",
   serviceaccount: "iam.googleapis.com",
   servicenetworking: "servicenetworking.googleapis.com",

@@ -92,6 +92,10 @@ const computedOutputs: Record<string, (name: string, inputs: State, ctx: MockCon
     const bucketName = (inputs.name as string | undefined) ?? `${name}-${shortHash(name)}`;
     return { name: bucketName, url: `gs://${bucketName}`, selfLink: `https://www.googleapis.com/storage/v1/b/${bucketName}` };
   },
+  // Pub/Sub (the files bucket's upload notifications): the API's full resource names.
+  "gcp:pubsub/topic:Topic": (name, inputs, ctx) => ({ name: inputs.name ?? name, id: `projects/${inputs.project ?? ctx.project}/topics/${inputs.name ?? name}` }),
+  "gcp:pubsub/subscription:Subscription": (name, inputs, ctx) => ({ name: inputs.name ?? name, id: `projects/${inputs.project ?? ctx.project}/subscriptions/${inputs.name ?? name}` }),
+  "gcp:storage/notification:Notification": (name, inputs) => ({ notificationId: String(BigInt(`0x${shortHash(name, 8)}`)), id: `${inputs.bucket}/notificationConfigs/${BigInt(`0x${shortHash(name, 8)}`)}` }),
   "gcp:storage/bucketObject:BucketObject": (name, inputs) => ({
     name: inputs.name ?? name,
     md5hash: Buffer.from(shortHash(name, 16)).toString("base64"),
@@ -149,6 +153,12 @@ const invokeResults: Record<string, (inputs: State, ctx: MockContext) => State> 
     storageBucket: `${inputs.project ?? ctx.project}.firebasestorage.app`,
     webAppId: inputs.webAppId,
     id: String(inputs.webAppId),
+  }),
+  // The Cloud Storage service agent (https://cloud.google.com/storage/docs/projects#service-agents).
+  "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": () => ({
+    emailAddress: `service-${PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com`,
+    member: `serviceAccount:service-${PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com`,
+    id: `service-${PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com`,
   }),
   "gcp:compute/getZones:getZones": (_inputs, ctx) => ({ names: ["b", "c", "d"].map((z) => `${ctx.region}-${z}`) }),
   // The workload accounts the bootstrap created: `accountId` is an email or an id (then in the given project).

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEPLOYER_PROJECT_ROLES, FORBIDDEN_ROLES, grantLimitExpression, DEFAULT_GRANTABLE_PROJECT_ROLES, PREVIEWER_PROJECT_ROLES } from "../../infra/bootstrap/deployer-roles";
 import { listStackFiles } from "../../scripts/lib/stack-files";
+import { readDeployStacks } from "../../infra/bootstrap/stacks";
 import { planOf } from "../infra/support/plans";
 import { BOOTSTRAP_DIR, MOCK_PROJECT_NUMBER, ofType, onlyOfType, planBootstrap, type BootstrapPlan } from "../../scripts/lib/bootstrap-plan";
 
@@ -27,6 +28,7 @@ const IAM_MEMBER_TYPES = [
 ];
 
 let plan: BootstrapPlan;
+const deployStacks = () => readDeployStacks(DEPLOY_PROJECTS);
 
 beforeAll(async () => {
   plan = await planBootstrap(join(BOOTSTRAP_DIR, "Pulumi.pulsura.yaml"));
@@ -190,7 +192,10 @@ describe("the deployer service account", () => {
       if (role === "roles/resourcemanager.projectIamAdmin") expect(b.inputs.condition, b.name).toBeDefined();
       // actAs on one workload account (checked below), never on a project.
       else if (role === "roles/iam.serviceAccountUser") expect(b.type, b.name).toBe("gcp:serviceaccount/iAMMember:IAMMember");
-      else expect(FORBIDDEN_ROLES, `${b.name} grants ${role}`).not.toContain(role);
+      // Keyless signing: token creation on a workload's own account, to that account (checked below), never on a project.
+      else if (role === "roles/iam.serviceAccountTokenCreator" && b.type === "gcp:serviceaccount/iAMMember:IAMMember") {
+        expect(String(b.inputs.serviceAccountId).split("/").at(-1), b.name).toBe(String(b.inputs.member).replace(/^serviceAccount:/, ""));
+      } else expect(FORBIDDEN_ROLES, `${b.name} grants ${role}`).not.toContain(role);
     }
     expect(plan.resources.filter((r) => /iam(Binding|Policy)/i.test(r.type)), "authoritative bindings would remove others' grants").toEqual([]);
   });
@@ -212,6 +217,18 @@ describe("the stacks' workload accounts", () => {
     const actAs = plan.resources.filter((r) => IAM_MEMBER_TYPES.includes(r.type) && r.inputs.role === "roles/iam.serviceAccountUser");
     expect(actAs.map((g) => g.inputs.member)).toEqual(workloadAccounts().map(() => `serviceAccount:${DEPLOYER_EMAIL}`));
     expect(actAs.map((g) => g.inputs.serviceAccountId).sort()).toEqual(workloadAccounts().map((a) => `projects/${a.inputs.project}/serviceAccounts/${a.inputs.accountId}@${a.inputs.project}.iam.gserviceaccount.com`).sort());
+  });
+
+  it("grant token creation only to the accounts that sign as themselves (svc-core's signed URLs), each on its own account", () => {
+    const tokenCreator = plan.resources.filter((r) => IAM_MEMBER_TYPES.includes(r.type) && r.inputs.role === "roles/iam.serviceAccountTokenCreator");
+    const signers = deployStacks().flatMap(({ project, accounts }) => accounts.filter((a) => a.signsAsItself).map((a) => ({ project, email: a.email })));
+    expect(signers.map((s) => s.email.split("@")[0]), "every stack file runs core").toEqual(listStackFiles().map(() => "pulsura-svc-core"));
+    expect(tokenCreator.map((g) => g.type)).toEqual(signers.map(() => "gcp:serviceaccount/iAMMember:IAMMember"));
+    expect(tokenCreator.map((g) => g.inputs).sort((a, b) => String(a.member).localeCompare(String(b.member)))).toEqual(
+      signers
+        .map(({ project, email }) => ({ serviceAccountId: `projects/${project}/serviceAccounts/${email}`, role: "roles/iam.serviceAccountTokenCreator", member: `serviceAccount:${email}` }))
+        .sort((a, b) => a.member.localeCompare(b.member)),
+    );
   });
 
   it("every account a stack's Cloud Run service or function runs as is one the bootstrap creates", () => {

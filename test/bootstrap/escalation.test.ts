@@ -68,7 +68,8 @@ describe("the bootstrap's service accounts", () => {
 
   it("act only as user-managed accounts of the bootstrap's projects, never as the default compute account or each other", () => {
     const analyses = serviceAccountMembers();
-    const identities = new Set(analyses.map((analysis) => analysis.member.replace(/^serviceAccount:/, "")));
+    // The bootstrap's own identities; workload accounts are members too (svc-core signs as itself) but act as nobody.
+    const identities = new Set([plan.outputs.deployerServiceAccount as string, plan.outputs.previewerServiceAccount as string]);
     const projects = new Set([...(plan.outputs.deployProjects as string[]), ...ofType(plan, "gcp:serviceaccount/account:Account").map((account) => account.inputs.project as string)]);
     for (const analysis of analyses) {
       for (const { account } of analysis.actsAs) {
@@ -131,6 +132,16 @@ describe("the analysis", () => {
     const single = analyse({ member: MEMBER, role: "roles/iam.serviceAccountUser", target: { kind: "iam.serviceAccount", name: account } });
     expect(single.findings).toEqual([]);
     expect(single.actsAs.map((actsAs) => actsAs.account)).toEqual([account]);
+  });
+
+  it("finds nothing in token creation on the member's own account (signing as itself), but finds it on another account", () => {
+    const own = "projects/pulsura-dev/serviceAccounts/attacker@example.iam.gserviceaccount.com";
+    const other = "projects/pulsura-dev/serviceAccounts/hasura@pulsura-dev.iam.gserviceaccount.com";
+    const onOwn = analyse({ member: MEMBER, role: "roles/iam.serviceAccountTokenCreator", target: { kind: "iam.serviceAccount", name: own } });
+    expect(onOwn.findings).toEqual([]);
+    const onOther = analyse({ member: MEMBER, role: "roles/iam.serviceAccountTokenCreator", target: { kind: "iam.serviceAccount", name: other } });
+    expect(onOther.findings).toContainEqual(expect.objectContaining({ vector: "token", permission: "iam.serviceAccounts.signBlob" }));
+    expect(analyse(project("roles/iam.serviceAccountTokenCreator")).findings).toContainEqual(expect.objectContaining({ vector: "token", permission: "iam.serviceAccounts.getAccessToken" }));
   });
 
   it("finds serviceAccountKeyAdmin and hmacKeyAdmin: long-lived keys", () => {

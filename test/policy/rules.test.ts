@@ -12,9 +12,10 @@ import { iamCases } from "./cases/iam";
 import { monitoringCases } from "./cases/monitoring";
 import { networkCases } from "./cases/network";
 import { projectCases } from "./cases/project";
+import { storageCases } from "./cases/storage";
 import type { PolicyCases } from "./cases/types";
 
-const allCases: PolicyCases = { ...projectCases, ...networkCases, ...databaseCases, ...iamCases, ...cloudRunCases, ...functionsCases, ...monitoringCases };
+const allCases: PolicyCases = { ...projectCases, ...networkCases, ...databaseCases, ...iamCases, ...cloudRunCases, ...functionsCases, ...monitoringCases, ...storageCases };
 
 for (const [name, { pass, fail, message, enforcement = "mandatory", today }] of Object.entries(allCases)) {
   describe(name, () => {

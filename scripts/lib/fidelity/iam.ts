@@ -21,6 +21,7 @@ export const IAM_MEMBER_TARGETS: Readonly<Record<string, string>> = {
   "gcp:serviceaccount/iAMMember:IAMMember": "iam.serviceAccount",
   "gcp:cloudfunctions/functionIamMember:FunctionIamMember": "cloudfunctions.function",
   "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": "cloudkms.cryptoKey",
+  "gcp:pubsub/topicIAMMember:TopicIAMMember": "pubsub.topic",
 };
 
 /** The day {@link GRANTABLE_ROLES} was read from IAM's role reference. */
@@ -60,6 +61,13 @@ export const GRANTABLE_ROLES: Readonly<Record<string, { below?: readonly string[
   "roles/identitytoolkit.admin": { source: rolesPage("identitytoolkit") },
   "roles/iam.serviceAccountUser": { below: ["iam.serviceAccount"], source: rolesPage("iam") },
   "roles/iam.serviceAccountAdmin": { source: rolesPage("iam") },
+  // Keyless signed URLs: a workload signs blobs as itself, granted on its own account by the bootstrap.
+  "roles/iam.serviceAccountTokenCreator": { below: ["iam.serviceAccount"], source: rolesPage("iam") },
+  // The files bucket's upload notifications: the Cloud Storage agent publishes to the one topic; the deployer manages
+  // Pub/Sub, the previewer reads its configuration.
+  "roles/pubsub.publisher": { below: ["pubsub.topic"], source: rolesPage("pubsub") },
+  "roles/pubsub.admin": { source: rolesPage("pubsub") },
+  "roles/pubsub.viewer": { source: rolesPage("pubsub") },
   // Workload Identity Federation: granted on the service account that the federated identity impersonates.
   "roles/iam.workloadIdentityUser": { below: ["iam.serviceAccount"], source: rolesPage("iam") },
   "roles/cloudfunctions.invoker": { below: ["cloudfunctions.function"], source: rolesPage("cloudfunctions") },

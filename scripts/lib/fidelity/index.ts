@@ -14,6 +14,7 @@ import { labelRules } from "./labels";
 import { loggingRules } from "./logging";
 import { monitoringRules } from "./monitoring";
 import type { FidelityContext, FidelityRule, FidelityViolation, PlannedResource } from "./rule";
+import { pubsubRules } from "./pubsub";
 import { runRules } from "./run";
 import { secretManagerRules } from "./secretmanager";
 import { sqlRules } from "./sql";
@@ -30,6 +31,7 @@ export const fidelityRules: readonly FidelityRule[] = [
   ...artifactRegistryRules,
   ...secretManagerRules,
   ...storageRules,
+  ...pubsubRules,
   ...functionsRules,
   ...computeRules,
   ...sqlRules,

@@ -36,6 +36,9 @@ const T = {
   password: "random:index/randomPassword:RandomPassword",
   poolProvider: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
   exclusion: "gcp:logging/projectExclusion:ProjectExclusion",
+  topic: "gcp:pubsub/topic:Topic",
+  subscription: "gcp:pubsub/subscription:Subscription",
+  notification: "gcp:storage/notification:Notification",
 } as const;
 
 const account = (name: string, accountId: string) => res(T.account, name, { project: "p-one", accountId });
@@ -324,6 +327,72 @@ export const ruleCases: Record<string, RuleCase> = {
     pass: [res(T.bucket, "a", { name: "t-source" }), res(T.bucket, "b", { name: "t-files" })],
     fail: [res(T.bucket, "a", { name: "t-source" }), res(T.bucket, "b", { name: "t-source" })],
     message: /already used/,
+  },
+  "storage/notification-payload": {
+    pass: [res(T.notification, "n", { bucket: "b", payloadFormat: "JSON_API_V1" })],
+    fail: [res(T.notification, "n", { bucket: "b", payloadFormat: "JSON" })],
+    message: /got "JSON"/,
+  },
+  "storage/notification-event-types": {
+    pass: [res(T.notification, "n", { bucket: "b", eventTypes: ["OBJECT_FINALIZE"] })],
+    fail: [res(T.notification, "n", { bucket: "b", eventTypes: ["OBJECT_CREATE"] })],
+    message: /OBJECT_CREATE/,
+  },
+  "storage/cors-methods": {
+    pass: [res(T.bucket, "b", { name: "t-files", cors: [{ origins: ["https://a.example.com"], methods: ["GET", "PUT"] }] })],
+    fail: [res(T.bucket, "b", { name: "t-files", cors: [{ origins: ["https://a.example.com"], methods: ["UPLOAD"] }] })],
+    message: /UPLOAD/,
+  },
+  "storage/lifecycle-condition": {
+    pass: [res(T.bucket, "b", { name: "t-files", lifecycleRules: [{ action: { type: "Delete" }, condition: { age: 1, matchesPrefixes: ["uploads/"] } }] })],
+    fail: [res(T.bucket, "b", { name: "t-files", lifecycleRules: [{ action: { type: "Delete" }, condition: { age: 0.5, withState: "NONCURRENT" } }] })],
+    message: /age 0.5|withState "NONCURRENT"/,
+  },
+  "storage/soft-delete-duration": {
+    pass: [res(T.bucket, "b", { name: "t-files", softDeletePolicy: { retentionDurationSeconds: 0 } }), res(T.bucket, "c", { name: "t-c", softDeletePolicy: { retentionDurationSeconds: 604800 } })],
+    fail: [res(T.bucket, "b", { name: "t-files", softDeletePolicy: { retentionDurationSeconds: 86400 } })],
+    message: /86400/,
+  },
+  // pubsub
+  "pubsub/topic-name": {
+    pass: [res(T.topic, "t", { project: "p", name: "pulsura-files-uploaded" })],
+    fail: [res(T.topic, "t", { project: "p", name: "goog-files" })],
+    message: /goog-files/,
+  },
+  "pubsub/subscription-name": {
+    pass: [res(T.subscription, "s", { project: "p", name: "pulsura-files-uploaded-push" })],
+    fail: [res(T.subscription, "s", { project: "p", name: "1-push" })],
+    message: /1-push/,
+  },
+  "pubsub/topic-name-unique": {
+    pass: [res(T.topic, "a", { project: "p", name: "t-a" }), res(T.topic, "b", { project: "p", name: "t-b" })],
+    fail: [res(T.topic, "a", { project: "p", name: "t-a" }), res(T.topic, "b", { project: "p", name: "t-a" })],
+    message: /already used/,
+  },
+  "pubsub/subscription-name-unique": {
+    pass: [res(T.subscription, "a", { project: "p", name: "s-a" }), res(T.subscription, "b", { project: "p", name: "s-b" })],
+    fail: [res(T.subscription, "a", { project: "p", name: "s-a" }), res(T.subscription, "b", { project: "p", name: "s-a" })],
+    message: /already used/,
+  },
+  "pubsub/ack-deadline": {
+    pass: [res(T.subscription, "s", { project: "p", name: "s-a", ackDeadlineSeconds: 60 })],
+    fail: [res(T.subscription, "s", { project: "p", name: "s-a", ackDeadlineSeconds: 5 })],
+    message: /got 5/,
+  },
+  "pubsub/message-retention": {
+    pass: [res(T.subscription, "s", { project: "p", name: "s-a", messageRetentionDuration: "604800s" })],
+    fail: [res(T.subscription, "s", { project: "p", name: "s-a", messageRetentionDuration: "60s" })],
+    message: /60s/,
+  },
+  "pubsub/retry-backoff": {
+    pass: [res(T.subscription, "s", { project: "p", name: "s-a", retryPolicy: { minimumBackoff: "10s", maximumBackoff: "600s" } })],
+    fail: [res(T.subscription, "s", { project: "p", name: "s-a", retryPolicy: { minimumBackoff: "10s", maximumBackoff: "900s" } })],
+    message: /maximumBackoff "900s"/,
+  },
+  "pubsub/push-endpoint-https": {
+    pass: [res(T.subscription, "s", { project: "p", name: "s-a", pushConfig: { pushEndpoint: "https://core-abc-ew.a.run.app/storage/object-finalized" } })],
+    fail: [res(T.subscription, "s", { project: "p", name: "s-a", pushConfig: { pushEndpoint: "http://core/storage/object-finalized" } })],
+    message: /http:\/\/core/,
   },
   // functions
   "functions/gen1-name": {
