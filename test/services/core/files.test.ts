@@ -15,6 +15,8 @@ import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkServiceEnvironments, ConfigError, createPushTokenVerifier } from "@pulsura/kit";
 import { loadService } from "@pulsura/kit/dev";
+import { hasuraProjectDir, readMetadata } from "../../../infra/hasura/project";
+import { loadPermissions } from "../../support/hasura-permissions";
 import { startPostgres, type TestDatabase } from "../../support/postgres";
 import { actionPayload, eventPayload, post, startTestService, userSession, type TestService } from "../support/harness";
 import { startStorageFake, type StorageFake } from "../support/storage-fake";
@@ -249,6 +251,48 @@ describe("the finalize push and downloads", () => {
     expect((await fileRow(body.fileId))!.status).toBe("pending");
     storage.objects.set(`${bucket}/uploads/${objectPath}`, { size: 5, contentType: "image/png" });
     expect(await push(message)).toMatchObject({ status: 200, body: { result: { status: "uploaded" } } });
+  });
+});
+
+// The actions check in SQL what Hasura's files permissions say (public_files.yaml); here both are asked the same
+// questions, Hasura through the permission translator on the same database (test/support/hasura-permissions.ts).
+describe("the actions agree with Hasura's files permissions", () => {
+  const sessions = {
+    alice: userSession("alice"),
+    bob: userSession("bob"),
+    "otto (operator)": { "x-hasura-role": "operator", "x-hasura-user-id": "otto" },
+    "bob claiming operator": { "x-hasura-role": "operator", "x-hasura-user-id": "bob" },
+  };
+
+  it("lets exactly those create a file in a scope whom the insert permission lets insert one", async () => {
+    const permissions = await loadPermissions(sql, readMetadata(hasuraProjectDir));
+    for (const [who, session] of Object.entries(sessions)) {
+      if (session["x-hasura-role"] !== "user") continue;
+      for (const organizationId of [org, null]) {
+        const hasura = await permissions
+          .as(sql, session as never)
+          .insert("files", { name: "probe.png", content_type: "image/png", size_bytes: 1, ...(organizationId ? { organization_id: organizationId } : {}) })
+          .then((rows) => (rows as Array<{ id: string }>).map((row) => row.id), () => null);
+        if (hasura) await sql.query("delete from files where id = any($1)", [hasura]);
+        const action = await createUpload({ name: "probe.png", contentType: "image/png", size: 1, organizationId }, session);
+        expect(action.status === 200, `${who} in ${organizationId ?? "their personal scope"}`).toBe(hasura !== null);
+      }
+    }
+  });
+
+  it("serves a download to exactly those whom the select permission shows the row", async () => {
+    const permissions = await loadPermissions(sql, readMetadata(hasuraProjectDir));
+    const { rows } = await sql.query<{ id: string; status: string }>("select id, status from files");
+    expect(new Set(rows.map((row) => row.status))).toEqual(new Set(["pending", "uploaded", "failed"]));
+    for (const [who, session] of Object.entries(sessions)) {
+      for (const row of rows) {
+        const visible = await permissions.as(sql, session as never).select("files", { where: { id: { _eq: row.id } } });
+        // Operators see pending and failed rows too (support); a download needs the object, so an uploaded file.
+        const expected = visible.length === 1 && row.status === "uploaded";
+        const action = await createDownload(row.id, session);
+        expect(action.status, `${who}, ${row.status} file ${row.id}`).toBe(expected ? 200 : 404);
+      }
+    }
   });
 });
 
