@@ -5,7 +5,7 @@
  * (test/services/support/storage-fake.ts); Pub/Sub's push tokens are real RS256 JWTs signed by a test key whose
  * certificate google-auth-library fetches from a local URL, as it fetches Google's.
  */
-import { createSign, generateKeyPairSync, randomUUID } from "node:crypto";
+import { createHash, createSign, createVerify, generateKeyPairSync, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -34,6 +34,33 @@ let sql: Client;
 let tmp: string;
 let org: string;
 const pushKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
+/** The core service's signing key in these tests (on Cloud Run: none; IAM signBlob signs as the service account). */
+const signingKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
+
+/** RFC 3986 percent-encoding, as V4 canonical query strings need. */
+const rfc3986 = (value: string) => encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * Checks a V4 signed URL's signature against the signing key for a request with exactly these headers, recomputing
+ * it as Cloud Storage does (https://cloud.google.com/storage/docs/authentication/signatures#signing-process):
+ * canonical request, string to sign, RSA-SHA256.
+ */
+function signatureHolds(signedUrl: string, method: string, headers: Record<string, string>): boolean {
+  const url = new URL(signedUrl);
+  const query = [...url.searchParams.entries()]
+    .filter(([key]) => key !== "X-Goog-Signature")
+    .map(([key, value]) => [rfc3986(key), rfc3986(value)] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+    .map(([key, value]) => `${key}=${value}`)
+    .join("&");
+  const signed = url.searchParams.get("X-Goog-SignedHeaders")!;
+  const all: Record<string, string> = { host: url.hostname, ...headers };
+  const canonicalHeaders = signed.split(";").map((name) => `${name}:${all[name]}\n`).join("");
+  const canonicalRequest = [method, url.pathname, query, canonicalHeaders, signed, "UNSIGNED-PAYLOAD"].join("\n");
+  const credentialScope = url.searchParams.get("X-Goog-Credential")!.split("/").slice(1).join("/");
+  const stringToSign = ["GOOG4-RSA-SHA256", url.searchParams.get("X-Goog-Date"), credentialScope, createHash("sha256").update(canonicalRequest).digest("hex")].join("\n");
+  return createVerify("RSA-SHA256").update(stringToSign).verify(signingKey.publicKey, Buffer.from(url.searchParams.get("X-Goog-Signature")!, "hex"));
+}
 
 function base64url(value: string | Buffer): string {
   return Buffer.from(value).toString("base64url");
@@ -73,7 +100,6 @@ const createDownload = (fileId: string, session = userSession("alice")) =>
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pulsura-files-"));
-  const signingKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const keyFile = path.join(tmp, "key.json");
   fs.writeFileSync(
     keyFile,
@@ -141,6 +167,12 @@ describe("createUploadUrl", () => {
     expect(url.searchParams.get("X-Goog-Expires")).toBe("900");
     expect(url.searchParams.get("X-Goog-SignedHeaders")!.split(";").sort()).toEqual(["content-type", "host", "x-goog-content-length-range"]);
     expect(url.searchParams.get("X-Goog-Signature")).toMatch(/^[0-9a-f]{512}$/);
+    // The signature holds for a PUT of exactly that type and size, and for nothing else.
+    const upload = { "content-type": "application/pdf", "x-goog-content-length-range": "700,700" };
+    expect(signatureHolds(answer.body.uploadUrl, "PUT", upload)).toBe(true);
+    expect(signatureHolds(answer.body.uploadUrl, "PUT", { ...upload, "content-type": "text/html" })).toBe(false);
+    expect(signatureHolds(answer.body.uploadUrl, "PUT", { ...upload, "x-goog-content-length-range": "0,1000000" })).toBe(false);
+    expect(signatureHolds(answer.body.uploadUrl, "GET", upload)).toBe(false);
     const expiresAt = Date.parse(answer.body.expiresAt);
     expect(expiresAt).toBeGreaterThanOrEqual(before + 900_000 - 1000);
     expect(expiresAt).toBeLessThanOrEqual(Date.now() + 900_000 + 1000);
@@ -192,6 +224,8 @@ describe("the finalize push and downloads", () => {
     expect(decodeURIComponent(url.pathname)).toBe(`/${bucket}/${objectPath}`);
     expect(url.searchParams.get("X-Goog-Expires")).toBe("300");
     expect(url.searchParams.get("X-Goog-SignedHeaders")).toBe("host");
+    expect(signatureHolds(download.body.downloadUrl, "GET", {})).toBe(true);
+    expect(signatureHolds(download.body.downloadUrl, "PUT", {})).toBe(false);
     // An operator reads it too; someone else's personal file is not found for bob.
     expect((await createDownload(body.fileId, { "x-hasura-role": "operator", "x-hasura-user-id": "otto" })).status).toBe(200);
     expect(await createDownload(body.fileId, userSession("bob"))).toMatchObject({ status: 404 });
