@@ -74,12 +74,12 @@ describe("permission rules on a database with many tenants", () => {
       await seeder.query(`insert into organization_feature_flags (organization_id, key, enabled)
         select ('00000000-0000-4000-8000-' || lpad(to_hex(o), 12, '0'))::uuid, 'flag' || f, true
         from generate_series(1, ${organizations}) o, generate_series(1, 5) f`);
-      await seeder.query(`insert into files (owner_id, organization_id, name, object_path, content_type, size_bytes)
+      await seeder.query(`insert into files (owner_id, organization_id, name, object_path, content_type, size_bytes, status)
         select 'u' || ((o - 1) * ${membersPerOrganization} + 1 + f % ${membersPerOrganization}), ('00000000-0000-4000-8000-' || lpad(to_hex(o), 12, '0'))::uuid,
-               'f' || f, 'organizations/' || o || '/' || f, 'text/plain', 1
+               'f' || f, 'organizations/' || o || '/' || f, 'text/plain', 1, 'uploaded'
         from generate_series(1, ${organizations}) o, generate_series(1, ${filesPerOrganization}) f`);
-      await seeder.query(`insert into files (owner_id, name, object_path, content_type, size_bytes)
-        select 'u' || i, 'mine', 'users/u' || i || '/1', 'text/plain', 1 from generate_series(1, ${organizations * membersPerOrganization}) i`);
+      await seeder.query(`insert into files (owner_id, name, object_path, content_type, size_bytes, status)
+        select 'u' || i, 'mine', 'users/u' || i || '/1', 'text/plain', 1, 'uploaded' from generate_series(1, ${organizations * membersPerOrganization}) i`);
     } finally {
       await seeder.end();
     }

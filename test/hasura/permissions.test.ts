@@ -19,6 +19,8 @@ describe("Hasura permissions under attack", () => {
   let serial = 0;
 
   const as = (userId: string): RoleClient => permissions.as(client, { "x-hasura-role": "user", "x-hasura-user-id": userId });
+  /** What core's storage push does once an upload matches what was signed (services/core/src/push/storage-object-finalized.ts). */
+  const confirmUploads = (...ids: unknown[]) => client.query("update files set status = 'uploaded', uploaded_at = now() where id = any($1)", [ids]);
   const operator = (userId: string): RoleClient => permissions.as(client, { "x-hasura-role": "operator", "x-hasura-user-id": userId });
 
   /** A new user row, as the user-sync function writes it (through Hasura's admin role). */
@@ -232,12 +234,40 @@ describe("Hasura permissions under attack", () => {
       const org = await organization({ [member]: "member" });
       const [file] = await as(member).insert("files", { organization_id: org.id, name: "mine.txt", content_type: "text/plain", size_bytes: 3 });
       const [personal] = await as(member).insert("files", { name: "diary.txt", content_type: "text/plain", size_bytes: 3 });
+      await confirmUploads(file.id, personal.id);
       expect((await as(member).select("files")).map((f) => f.id).sort()).toEqual([file.id, personal.id].sort());
       await as(member).delete("memberships", membership(org.id, member));
       expect((await as(member).select("files")).map((f) => f.id)).toEqual([personal.id]);
       expect(await as(member).update("files", { id: { _eq: file.id } }, { name: "stolen.txt" })).toEqual([]);
       expect(await as(member).delete("files", { id: { _eq: file.id } })).toEqual([]);
       expect((await as(org.owner).select("files")).map((f) => f.id)).toEqual([file.id]);
+    });
+  });
+
+  describe("6b. a file is readable once its upload is confirmed", () => {
+    it("hides pending and failed files from everyone in their scope, and shows them once uploaded", async () => {
+      const member = await user("member");
+      const org = await organization({ [member]: "member" });
+      const [file] = await as(member).insert("files", { organization_id: org.id, name: "draft.pdf", content_type: "application/pdf", size_bytes: 5 });
+      const [personal] = await as(member).insert("files", { name: "mine.png", content_type: "image/png", size_bytes: 5 });
+      expect((await client.query("select status from files where id = any($1)", [[file.id, personal.id]])).rows).toEqual([{ status: "pending" }, { status: "pending" }]);
+      expect(await as(member).select("files")).toEqual([]);
+      expect(await as(org.owner).select("files")).toEqual([]);
+      await client.query("update files set status = 'failed' where id = $1", [personal.id]);
+      expect(await as(member).select("files")).toEqual([]);
+      await confirmUploads(file.id);
+      expect((await as(member).select("files")).map((f) => [f.id, f.status])).toEqual([[file.id, "uploaded"]]);
+      expect((await as(org.owner).select("files")).map((f) => f.id)).toEqual([file.id]);
+    });
+
+    it("keeps the upload state and the signed content type out of clients' hands", async () => {
+      const member = await user("member");
+      const [file] = await as(member).insert("files", { name: "a.png", content_type: "image/png", size_bytes: 5 });
+      await expect(as(member).insert("files", { name: "b.png", content_type: "image/png", size_bytes: 5, status: "uploaded" })).rejects.toMatchObject({ code: "validation-failed" });
+      await confirmUploads(file.id);
+      await expect(as(member).update("files", { id: { _eq: file.id } }, { content_type: "text/html" })).rejects.toMatchObject({ code: "validation-failed" });
+      await expect(as(member).update("files", { id: { _eq: file.id } }, { status: "pending" })).rejects.toMatchObject({ code: "validation-failed" });
+      expect((await as(member).update("files", { id: { _eq: file.id } }, { name: "renamed.png" })).map((f) => f.name)).toEqual(["renamed.png"]);
     });
   });
 

@@ -26,6 +26,10 @@ const environmentSchema = z.object({
   HASURA_GRAPHQL_ADMIN_SECRET: required("HASURA_GRAPHQL_ADMIN_SECRET"),
   GOOGLE_CLOUD_PROJECT: required("GOOGLE_CLOUD_PROJECT"),
   LOG_LEVEL: z.enum(logLevels, { error: `LOG_LEVEL must be one of ${logLevels.join(", ")}` }).default("info"),
+  // Pub/Sub push routes (src/push/*.ts): the OIDC token Pub/Sub sends must be for this audience (the service's URL)
+  // and carry this service account's email. Required only by a service with push routes (createService checks).
+  PULSURA_PUSH_AUDIENCE: z.url({ error: "PULSURA_PUSH_AUDIENCE must be the service's URL, the audience of Pub/Sub's push tokens" }).optional(),
+  PULSURA_PUSH_SERVICE_ACCOUNT: z.email({ error: "PULSURA_PUSH_SERVICE_ACCOUNT must be the email of the service account Pub/Sub pushes as" }).optional(),
 });
 
 /** The validated service configuration. */
@@ -46,6 +50,8 @@ export interface ServiceConfig {
   /** Google Cloud project: Firebase Admin project id and the trace resource name. */
   projectId: string;
   logLevel: (typeof logLevels)[number];
+  /** Pub/Sub push: the token's audience and the email it must carry (`PULSURA_PUSH_*`); needed by push routes. */
+  push?: { audience: string; serviceAccount: string };
 }
 
 /** Thrown when the environment is incomplete or wrong; its message lists every problem, one per line. */
@@ -60,18 +66,10 @@ export class ConfigError extends Error {
 
 /** Reads and validates the service environment; throws a {@link ConfigError} naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
-  // Empty strings count as unset, so `PORT=` falls back to the default instead of failing as "not a number".
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
-  const parsed = environmentSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const variable = issue.path.join(".");
-        return issue.message.includes(variable) ? issue.message : `${variable}: ${issue.message}`;
-      }),
-    );
+  const values = parseEnvironment(environmentSchema, env);
+  if (Boolean(values.PULSURA_PUSH_AUDIENCE) !== Boolean(values.PULSURA_PUSH_SERVICE_ACCOUNT)) {
+    throw new ConfigError(["PULSURA_PUSH_AUDIENCE and PULSURA_PUSH_SERVICE_ACCOUNT are set together or not at all"]);
   }
-  const values = parsed.data;
   return {
     port: values.PORT,
     databaseUrl: values.DATABASE_URL,
@@ -82,5 +80,66 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     hasuraAdminSecret: values.HASURA_GRAPHQL_ADMIN_SECRET,
     projectId: values.GOOGLE_CLOUD_PROJECT,
     logLevel: values.LOG_LEVEL,
+    ...(values.PULSURA_PUSH_AUDIENCE && values.PULSURA_PUSH_SERVICE_ACCOUNT
+      ? { push: { audience: values.PULSURA_PUSH_AUDIENCE, serviceAccount: values.PULSURA_PUSH_SERVICE_ACCOUNT } }
+      : {}),
   };
+}
+
+/**
+ * Validates environment variables with a zod object schema whose keys are the variable names; throws a
+ * {@link ConfigError} naming every bad variable. Empty strings count as unset, so `PORT=` falls back to its default.
+ */
+export function parseEnvironment<Schema extends z.ZodObject<z.ZodRawShape>>(schema: Schema, env: NodeJS.ProcessEnv = process.env): z.output<Schema> {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const variable = issue.path.join(".");
+        return issue.message.includes(variable) ? issue.message : `${variable}: ${issue.message}`;
+      }),
+    );
+  }
+  return parsed.data;
+}
+
+const declaredEnvironments: Array<(env: NodeJS.ProcessEnv) => unknown> = [];
+
+/**
+ * A service's own environment variables (beyond the kit's): `const filesEnv = serviceEnvironment(z.object({...}))`
+ * in a helper file, `filesEnv()` in handlers. Parsed from process.env on first use, and by `runService` at start-up
+ * (with every other declared environment), so a deployed service with a bad environment exits 1 naming each problem.
+ * @param options.feature the variables configure an optional feature, set all together: with none of them set,
+ *   start-up passes and `read()` throws a ConfigError saying the feature is not configured (the handler answers 500).
+ */
+export function serviceEnvironment<Schema extends z.ZodObject<z.ZodRawShape>>(
+  schema: Schema,
+  options: { feature?: string } = {},
+): () => z.output<Schema> {
+  const names = Object.keys(schema.shape);
+  const unset = (env: NodeJS.ProcessEnv) => names.every((name) => env[name] === undefined || env[name] === "");
+  let parsed: z.output<Schema> | undefined;
+  declaredEnvironments.push((env) => (options.feature && unset(env) ? undefined : parseEnvironment(schema, env)));
+  return () => {
+    if (parsed) return parsed;
+    if (options.feature && unset(process.env)) {
+      throw new ConfigError([`${options.feature} are not configured: set ${names.join(", ")}`]);
+    }
+    return (parsed = parseEnvironment(schema, process.env));
+  };
+}
+
+/** Checks every {@link serviceEnvironment} declared so far against `env`; one ConfigError listing all problems. */
+export function checkServiceEnvironments(env: NodeJS.ProcessEnv = process.env): void {
+  const problems: string[] = [];
+  for (const check of declaredEnvironments) {
+    try {
+      check(env);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
 }

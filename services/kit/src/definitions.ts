@@ -205,6 +205,48 @@ export function defineCron<Payload extends z.ZodType = z.ZodUnknown>(spec: CronS
   });
 }
 
+export type PushContext = BaseContext;
+
+/** A Pub/Sub push delivery (https://cloud.google.com/pubsub/docs/push#receive_push), as the handler sees it. */
+export interface PushMessage<Data> {
+  /** `message.data`, base64-decoded and parsed as JSON, checked by the definition's `data` schema. */
+  data: Data;
+  /** `message.attributes` (for Cloud Storage notifications: eventType, bucketId, objectId, objectGeneration …). */
+  attributes: Readonly<Record<string, string>>;
+  messageId: string;
+  publishTime: string | undefined;
+  subscription: string;
+}
+
+export interface PushSpec<Data extends z.ZodType> {
+  /** Schema of the message's data (base64 JSON). @default any JSON value */
+  data?: Data;
+  /**
+   * Resolves: the message is acknowledged (2xx). Throws: 500, and Pub/Sub redelivers it, so the handler must be
+   * idempotent (Pub/Sub delivers at least once). Return what to log/answer.
+   */
+  handler(message: PushMessage<z.output<Data>>, context: PushContext): Promise<unknown> | unknown;
+}
+
+export interface PushDefinition<Data extends z.ZodType = z.ZodType> {
+  readonly kind: "push";
+  readonly data: Data;
+  readonly handler: (message: PushMessage<z.output<Data>>, context: PushContext) => Promise<unknown> | unknown;
+}
+
+/**
+ * Defines a Pub/Sub push handler; export it as the default of `src/push/<name>.ts` (`POST /push/<name>`). The kit
+ * admits only requests with a Google-signed OIDC token for `PULSURA_PUSH_AUDIENCE` carrying the verified email
+ * `PULSURA_PUSH_SERVICE_ACCOUNT`; the Hasura event secret is not accepted there.
+ */
+export function definePush<Data extends z.ZodType = z.ZodUnknown>(spec: PushSpec<Data>): PushDefinition<Data> {
+  return Object.freeze({
+    kind: "push",
+    data: (spec.data ?? z.unknown()) as Data,
+    handler: spec.handler,
+  });
+}
+
 /** A service's handlers by route name: `actions.createOrganization` answers `POST /actions/createOrganization`. */
 export interface ServiceRoutes {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler has its own input and output types
@@ -213,15 +255,19 @@ export interface ServiceRoutes {
   events: Record<string, EventDefinition<any>>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   crons: Record<string, CronDefinition<any>>;
+  /** Pub/Sub push handlers (`src/push/<name>.ts`, `POST /push/<name>`). @default none */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  push?: Record<string, PushDefinition<any>>;
 }
 
-export type RouteKind = "action" | "event" | "cron";
+export type RouteKind = "action" | "event" | "cron" | "push";
 
 /** The folder under `src/` for each kind of handler, which is also the URL prefix. */
-export const routeFolders: Record<RouteKind, "actions" | "events" | "crons"> = {
+export const routeFolders: Record<RouteKind, "actions" | "events" | "crons" | "push"> = {
   action: "actions",
   event: "events",
   cron: "crons",
+  push: "push",
 };
 
 /** Valid handler names: GraphQL field names for actions, Hasura trigger names for events and crons. */
@@ -229,23 +275,24 @@ export const routeNamePatterns: Record<RouteKind, RegExp> = {
   action: /^[A-Za-z][A-Za-z0-9_]*$/,
   event: /^[A-Za-z][A-Za-z0-9_-]*$/,
   cron: /^[A-Za-z][A-Za-z0-9_-]*$/,
+  push: /^[a-z][a-z0-9-]*$/,
 };
 
 /**
  * Accepts a handler module's default export (or the module itself) and checks it is the expected kind of
  * definition. Tolerates the double `default` that CommonJS interop produces.
  */
-export function asDefinition(kind: RouteKind, exported: unknown, where: string): ActionDefinition | EventDefinition | CronDefinition {
+export function asDefinition(kind: RouteKind, exported: unknown, where: string): ActionDefinition | EventDefinition | CronDefinition | PushDefinition {
   let candidate = exported;
   for (let depth = 0; depth < 3 && candidate && typeof candidate === "object" && !("kind" in candidate); depth++) {
     candidate = (candidate as { default?: unknown }).default;
   }
   const found = candidate as { kind?: unknown } | undefined;
   if (!found || found.kind !== kind) {
-    const helper = { action: "defineAction", event: "defineEvent", cron: "defineCron" }[kind];
+    const helper = { action: "defineAction", event: "defineEvent", cron: "defineCron", push: "definePush" }[kind];
     throw new Error(`${where} must export default ${helper}({...})`);
   }
-  return found as ActionDefinition | EventDefinition | CronDefinition;
+  return found as ActionDefinition | EventDefinition | CronDefinition | PushDefinition;
 }
 
 /** Checks every entry of a route table with {@link asDefinition} and unwraps module namespaces. */
@@ -256,5 +303,6 @@ export function normalizeRoutes(routes: ServiceRoutes): ServiceRoutes {
     actions: pick("action", routes.actions) as ServiceRoutes["actions"],
     events: pick("event", routes.events) as ServiceRoutes["events"],
     crons: pick("cron", routes.crons) as ServiceRoutes["crons"],
+    push: pick("push", routes.push ?? {}) as NonNullable<ServiceRoutes["push"]>,
   };
 }

@@ -10,6 +10,11 @@ export {
   defineAction,
   defineCron,
   defineEvent,
+  definePush,
+  type PushContext,
+  type PushDefinition,
+  type PushMessage,
+  type PushSpec,
   type ActionContext,
   type ActionDefinition,
   type ActionSpec,
@@ -28,7 +33,8 @@ export {
 } from "./definitions";
 export { hasuraClaims, hasuraClaimsNamespace, userRoles, type HasuraCustomClaims, type UserRole } from "./claims";
 export { ActionError, hasuraError, unexpectedErrorBody, type HasuraErrorBody } from "./errors";
-export { ConfigError, loadConfig, type ServiceConfig } from "./config";
+export { checkServiceEnvironments, ConfigError, loadConfig, parseEnvironment, serviceEnvironment, type ServiceConfig } from "./config";
+export { createPushTokenVerifier, type PushTokenVerifier } from "./push";
 export { databasePoolConfig } from "./database";
 export { correlationFields, createLogger, traceFields, type Logger, type LoggerOptions } from "./logger";
 export { createHasuraClient, HasuraRequestError, type HasuraClient, type HasuraClientOptions } from "./hasura-client";

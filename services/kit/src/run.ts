@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "./config";
+import { checkServiceEnvironments, ConfigError, loadConfig } from "./config";
 import { normalizeRoutes, type ServiceRoutes } from "./definitions";
 import { assertNoDrift, DriftError } from "./drift/check";
 import type { HasuraMetadataSnapshot } from "./drift/metadata";
@@ -34,6 +34,8 @@ export interface RunningService extends Service {
  */
 export async function runService(options: RunServiceOptions): Promise<RunningService> {
   const config = loadConfig(options.env ?? process.env);
+  // The handler modules are loaded by now, so every serviceEnvironment() they declare is known.
+  checkServiceEnvironments(options.env ?? process.env);
   const logger = createLogger({ level: config.logLevel });
   const routes = normalizeRoutes(options.routes);
   if (options.metadata) assertNoDrift({ name: options.name, routes }, options.metadata);
@@ -51,6 +53,7 @@ export async function runService(options: RunServiceOptions): Promise<RunningSer
         actions: Object.keys(routes.actions),
         events: Object.keys(routes.events),
         crons: Object.keys(routes.crons),
+        push: Object.keys(routes.push ?? {}),
       },
     },
     "listening",

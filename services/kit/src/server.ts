@@ -11,7 +11,7 @@ import Fastify, {
 import type { Auth } from "firebase-admin/auth";
 import { Pool } from "pg";
 import { databasePoolConfig } from "./database";
-import type { z } from "zod";
+import { z } from "zod";
 import type { ServiceConfig } from "./config";
 import {
   normalizeRoutes,
@@ -23,6 +23,7 @@ import {
   type CronDefinition,
   type EventContext,
   type EventDefinition,
+  type PushDefinition,
   type ServiceRoutes,
   type TriggerEvent,
 } from "./definitions";
@@ -31,6 +32,7 @@ import { lazyFirebaseAuth } from "./firebase";
 import { createHasuraClient, type HasuraClient } from "./hasura-client";
 import { correlationFields, createLogger, traceFields, type Logger } from "./logger";
 import { actionPayloadSchema, cronPayloadSchema, eventPayloadSchema } from "./payloads";
+import { createPushTokenVerifier, PushTokenError, type PushTokenVerifier } from "./push";
 import { createSecretChecker, eventSecretHeader } from "./secret";
 import { findUnstorable } from "./storable";
 import { inTransaction, runOnce } from "./transaction";
@@ -46,6 +48,8 @@ export interface CreateServiceOptions {
   pool?: Pool;
   /** Largest request body accepted, in bytes. Event payloads carry whole rows. @default 5 MiB */
   bodyLimit?: number;
+  /** Checks the OIDC token of push routes. @default createPushTokenVerifier(config.push) */
+  pushTokenVerifier?: PushTokenVerifier;
 }
 
 /** The Fastify instance of a service (its logger is pino). */
@@ -117,8 +121,13 @@ export function createService(options: CreateServiceOptions): Service {
   });
 
   // Before body parsing: a call without the right secret is refused before its body is read.
+  const handlers = normalizeRoutes(routes);
+  const pushRoutes = Object.keys(handlers.push ?? {});
+  const pushPaths = new Set(pushRoutes.map((name) => `/push/${name}`));
   app.addHook("onRequest", (request, reply, done) => {
     if (publicRoutes.has(request.routeOptions.url ?? "")) return done();
+    // Push routes admit Pub/Sub's OIDC token only (their own hook): never the Hasura secret.
+    if (pushPaths.has(request.routeOptions.url ?? "")) return done();
     if (checkSecret(request.headers[eventSecretHeader])) return done();
     request.log.warn({ url: request.url }, "refused a call without the right X-Pulsura-Event-Secret");
     void reply.code(401).send(hasuraError("missing or wrong X-Pulsura-Event-Secret", "access-denied"));
@@ -148,10 +157,20 @@ export function createService(options: CreateServiceOptions): Service {
     }
   });
 
-  const handlers = normalizeRoutes(routes);
   for (const [name, definition] of Object.entries(handlers.actions)) registerAction(app, shared, name, definition);
   for (const [name, definition] of Object.entries(handlers.events)) registerEvent(app, shared, name, definition);
   for (const [name, definition] of Object.entries(handlers.crons)) registerCron(app, shared, name, definition);
+  if (pushRoutes.length > 0) {
+    // Without the push settings no token can be checked: every push is refused (503, Pub/Sub retries), never admitted.
+    const verifier: PushTokenVerifier = options.pushTokenVerifier ??
+      (config.push ? createPushTokenVerifier(config.push) : {
+        verify: () => Promise.reject(new PushTokenError("push is not configured: set PULSURA_PUSH_AUDIENCE and PULSURA_PUSH_SERVICE_ACCOUNT", 503)),
+      });
+    if (!options.pushTokenVerifier && !config.push) {
+      logger.warn({ push: pushRoutes }, "PULSURA_PUSH_AUDIENCE and PULSURA_PUSH_SERVICE_ACCOUNT are not set: push routes refuse every request");
+    }
+    for (const [name, definition] of Object.entries(handlers.push ?? {})) registerPush(app, shared, verifier, name, definition);
+  }
 
   // Fastify runs preClose hooks once it refuses new requests (503) and before it closes the listener.
   let closing = false;
@@ -304,6 +323,60 @@ function registerCron(app: ServiceApp, shared: SharedResources, name: string, de
       return reply.code(500).send(unexpectedErrorBody);
     }
   });
+}
+
+/** Pub/Sub's push body (https://cloud.google.com/pubsub/docs/push#receive_push). */
+const pushBodySchema = z.object({
+  message: z.object({
+    data: z.string().optional(),
+    attributes: z.record(z.string(), z.string()).optional(),
+    messageId: z.string().min(1),
+    publishTime: z.string().optional(),
+  }),
+  subscription: z.string().min(1),
+});
+
+function registerPush(app: ServiceApp, shared: SharedResources, verifier: PushTokenVerifier, name: string, definition: PushDefinition): void {
+  app.post(
+    `/push/${name}`,
+    {
+      // Before the body is read, as the secret check of the other routes.
+      async onRequest(request, reply) {
+        try {
+          await verifier.verify(request.headers.authorization);
+        } catch (error) {
+          if (!(error instanceof PushTokenError)) throw error;
+          request.log.warn({ url: request.url, reason: error.message }, "refused a push without a valid token");
+          return reply.code(error.status).send(hasuraError(error.message, "access-denied"));
+        }
+      },
+    },
+    async (request, reply) => {
+      const log = request.log as Logger;
+      const parsed = pushBodySchema.safeParse(request.body);
+      if (!parsed.success) return reply.code(400).send(validationFailed(parsed.error, []));
+      const { message, subscription } = parsed.data;
+      let decoded: unknown;
+      try {
+        decoded = message.data === undefined ? undefined : JSON.parse(Buffer.from(message.data, "base64").toString("utf8"));
+      } catch {
+        return reply.code(400).send(hasuraError("message.data is not base64 JSON", "validation-failed", { path: "$.message.data" }));
+      }
+      const data = definition.data.safeParse(decoded);
+      if (!data.success) return reply.code(400).send(validationFailed(data.error, ["message", "data"]));
+      try {
+        const result = await definition.handler(
+          { data: data.data, attributes: message.attributes ?? {}, messageId: message.messageId, publishTime: message.publishTime, subscription },
+          new RequestContextBase(shared, log, undefined),
+        );
+        return reply.code(200).send(result === undefined ? { status: "processed" } : { status: "processed", result });
+      } catch (error) {
+        // A 5xx is a nack: Pub/Sub redelivers the message with backoff.
+        log.error({ err: error, push: name, messageId: message.messageId }, `push ${name} failed`);
+        return reply.code(500).send(unexpectedErrorBody);
+      }
+    },
+  );
 }
 
 /** The caller described by Hasura session variables; undefined without `x-hasura-role`. */

@@ -69,6 +69,7 @@ describe("the core bundle", () => {
       ...coreHandlers.actions.map((name) => `action:${name}`),
       ...coreHandlers.events.map((name) => `event:${name}`),
       ...coreHandlers.crons.map((name) => `cron:${name}`),
+      ...coreHandlers.push.map((name) => `push:${name}`),
     ]);
     expect(routed).toEqual(expect.arrayContaining(["action:createOrganization", "action:whoami", "event:user_role_changed", "cron:purge_processed_deliveries"]));
   });

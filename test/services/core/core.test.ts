@@ -211,6 +211,7 @@ describe("svc_core's privileges (least privilege, as on Cloud SQL)", () => {
     // cloudsqlsuperuser is what Cloud SQL gives every API user; the schema no longer belongs to it (1735689600400).
     expect(roles.rows.map((row) => row.role)).toEqual([
       "cloudsqlsuperuser",
+      "pulsura_file_manager",
       "pulsura_organization_writer",
       "pulsura_service",
       "pulsura_user_role_reader",

@@ -74,7 +74,8 @@ describe("npm run new", () => {
     expect(fs.readFileSync(path.join(copy, "services/core/src/actions/sendInvite.ts"), "utf8")).toContain("export default defineAction({");
     expect(fs.existsSync(path.join(copy, "test/services/core/sendInvite.test.ts"))).toBe(true);
     const graphql = fs.readFileSync(path.join(copy, "hasura/metadata/actions.graphql"), "utf8");
-    expect(graphql).toMatch(/type Mutation \{\n {2}createOrganization\(name: String!\): CreateOrganizationOutput\n {2}sendInvite\(name: String!\): SendInviteOutput\n\}/);
+    // Appended as the last field of Mutation, after the existing ones.
+    expect(graphql).toMatch(/type Mutation \{\n {2}createOrganization\(name: String!\): CreateOrganizationOutput\n(?: {2}\w+\(.*\): \w+\n)* {2}sendInvite\(name: String!\): SendInviteOutput\n\}/);
     expect(graphql).toContain("type SendInviteOutput {");
     // Deployed stacks run only allow-listed operations: the scaffold says how the app gets to call it.
     expect(result.stdout).toContain("flutter-template/lib/src/graphql/documents.dart");

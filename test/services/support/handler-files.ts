@@ -10,9 +10,10 @@ export interface HandlerNames {
   actions: string[];
   events: string[];
   crons: string[];
+  push: string[];
 }
 
-/** `src/actions/*.ts`, `src/events/*.ts`, `src/crons/*.ts` without tests, declarations and `_` helpers, sorted as the kit sorts. */
+/** `src/actions/*.ts`, `src/events/*.ts`, `src/crons/*.ts`, `src/push/*.ts` without tests, declarations and `_` helpers, sorted as the kit sorts. */
 export function handlerNamesOf(serviceDir: string): HandlerNames {
   const list = (folder: keyof HandlerNames) => {
     const dir = path.join(serviceDir, "src", folder);
@@ -23,5 +24,5 @@ export function handlerNamesOf(serviceDir: string): HandlerNames {
       .sort((a, b) => a.localeCompare(b))
       .map((file) => file.slice(0, -".ts".length));
   };
-  return { actions: list("actions"), events: list("events"), crons: list("crons") };
+  return { actions: list("actions"), events: list("events"), crons: list("crons"), push: list("push") };
 }

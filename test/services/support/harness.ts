@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { DestinationStream } from "pino";
-import { createLogger, createService, type Service, type ServiceConfig, type ServiceRoutes } from "@pulsura/kit";
+import { createLogger, createService, type PushTokenVerifier, type Service, type ServiceConfig, type ServiceRoutes } from "@pulsura/kit";
 
 export const eventSecret = "test-event-secret-0123456789abcdef";
 export const projectId = "demo-pulsura-services";
@@ -47,6 +47,7 @@ export async function startTestService(options: {
   databaseUrl: string;
   config?: Partial<ServiceConfig>;
   name?: string;
+  pushTokenVerifier?: PushTokenVerifier;
 }): Promise<TestService> {
   const logs = new CapturedLogs();
   const config = testConfig(options.databaseUrl, options.config);
@@ -55,6 +56,7 @@ export async function startTestService(options: {
     routes: { actions: {}, events: {}, crons: {}, ...options.routes },
     config,
     logger: createLogger({ level: config.logLevel, destination: logs }),
+    ...(options.pushTokenVerifier ? { pushTokenVerifier: options.pushTokenVerifier } : {}),
   });
   const url = await service.listen({ host: "127.0.0.1", port: 0 });
   return { url, service, logs, close: () => service.close() };
