@@ -41,6 +41,8 @@ function requiredApis(stack: StackConfig): GoogleApi[] {
     "firebase.googleapis.com",
     "firebasehosting.googleapis.com",
     "iam.googleapis.com",
+    // The files service signs upload and download URLs through IAM Credentials' signBlob as its own account (no key).
+    "iamcredentials.googleapis.com",
     "identitytoolkit.googleapis.com",
     "logging.googleapis.com",
     "monitoring.googleapis.com",

@@ -8,8 +8,12 @@ const SECONDS_PER_DAY = 86_400;
 /** Where browsers PUT uploads before the files service confirms them (and moves them to their final path). */
 export const PENDING_UPLOAD_PREFIX = "uploads/";
 
-/** The path of the push endpoint on the files service that receives OBJECT_FINALIZE notifications. */
-export const OBJECT_FINALIZED_PATH = "/storage/object-finalized";
+/**
+ * The core service's push handler that receives OBJECT_FINALIZE notifications (services/core/src/push/
+ * storage-object-finalized.ts; the kit serves `src/push/<name>.ts` at `POST /push/<name>`).
+ */
+export const OBJECT_FINALIZED_HANDLER = "storage-object-finalized";
+export const OBJECT_FINALIZED_PATH = `/push/${OBJECT_FINALIZED_HANDLER}`;
 
 /** Bucket names: 3-63 characters without dots (https://cloud.google.com/storage/docs/buckets#naming). */
 const BUCKET_NAME_MAX = 63;

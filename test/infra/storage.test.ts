@@ -3,8 +3,11 @@
  * private, in the stack's region, pending uploads expire, and Cloud Storage's upload notifications reach the files
  * service through an authenticated push that only the push account signs.
  */
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { OBJECT_FINALIZED_PATH, PENDING_UPLOAD_PREFIX } from "../../infra/components/storage";
+import { OBJECT_FINALIZED_HANDLER, OBJECT_FINALIZED_PATH, PENDING_UPLOAD_PREFIX } from "../../infra/components/storage";
+import { findHandlerFiles } from "../../services/kit/src/route-files";
+import { repoRoot } from "../../scripts/lib/stack-files";
 import { STORAGE_DEFAULTS } from "../../infra/config/storage";
 import { onlyResourceOfType, planOf, plannedStacks, resourcesOfType } from "./support/plans";
 
@@ -101,5 +104,13 @@ describe.each(plannedStacks())("stack %s", (stack) => {
       PULSURA_DOWNLOAD_URL_SECONDS: String(defaults.downloadUrlMinutes * 60),
       PULSURA_PUSH_SERVICE_ACCOUNT: accounts()["storage-push"],
     });
+  });
+});
+
+describe("the push endpoint", () => {
+  it("is a push handler the core service has (the kit serves src/push/<name>.ts at POST /push/<name>)", () => {
+    const push = findHandlerFiles(join(repoRoot, "services", "core")).filter((f) => f.kind === "push").map((f) => f.name);
+    expect(push).toContain(OBJECT_FINALIZED_HANDLER);
+    expect(OBJECT_FINALIZED_PATH).toBe(`/push/${OBJECT_FINALIZED_HANDLER}`);
   });
 });

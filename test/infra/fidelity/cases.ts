@@ -390,8 +390,8 @@ export const ruleCases: Record<string, RuleCase> = {
     message: /maximumBackoff "900s"/,
   },
   "pubsub/push-endpoint-https": {
-    pass: [res(T.subscription, "s", { project: "p", name: "s-a", pushConfig: { pushEndpoint: "https://core-abc-ew.a.run.app/storage/object-finalized" } })],
-    fail: [res(T.subscription, "s", { project: "p", name: "s-a", pushConfig: { pushEndpoint: "http://core/storage/object-finalized" } })],
+    pass: [res(T.subscription, "s", { project: "p", name: "s-a", pushConfig: { pushEndpoint: "https://core-abc-ew.a.run.app/push/storage-object-finalized" } })],
+    fail: [res(T.subscription, "s", { project: "p", name: "s-a", pushConfig: { pushEndpoint: "http://core/push/storage-object-finalized" } })],
     message: /http:\/\/core/,
   },
   // functions
