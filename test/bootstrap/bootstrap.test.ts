@@ -222,7 +222,8 @@ describe("the stacks' workload accounts", () => {
   it("grant token creation only to the accounts that sign as themselves (svc-core's signed URLs), each on its own account", () => {
     const tokenCreator = plan.resources.filter((r) => IAM_MEMBER_TYPES.includes(r.type) && r.inputs.role === "roles/iam.serviceAccountTokenCreator");
     const signers = deployStacks().flatMap(({ project, accounts }) => accounts.filter((a) => a.signsAsItself).map((a) => ({ project, email: a.email })));
-    expect(signers.map((s) => s.email.split("@")[0]), "every stack file runs core").toEqual(listStackFiles().map(() => "pulsura-svc-core"));
+    // Every stack file runs core, whose account is `<tenant>-svc-core` (the tenant from each stack's own plan).
+    expect(signers.map((s) => s.email.split("@")[0]), "every stack file runs core").toEqual(listStackFiles().map(({ stack }) => `${String(planOf(stack).outputs.tenant)}-svc-core`));
     expect(tokenCreator.map((g) => g.type)).toEqual(signers.map(() => "gcp:serviceaccount/iAMMember:IAMMember"));
     expect(tokenCreator.map((g) => g.inputs).sort((a, b) => String(a.member).localeCompare(String(b.member)))).toEqual(
       signers
