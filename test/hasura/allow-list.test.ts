@@ -43,6 +43,11 @@ const operations = readAppOperations();
 /** The roles the app signs in with: every user, and operators (whose token defaults to operator). */
 const appRoles = ["user", "operator"] as const;
 let role: (typeof appRoles)[number] = "user";
+/**
+ * Operations the app runs for the user role alone, each for an action only users may call. The profile screen offers the
+ * picture upload (createUploadUrl) only when the token's role is not operator.
+ */
+const userOnlyOperations: Record<string, string> = { CreateUploadUrl: "createUploadUrl" };
 /** Rows an app operation may return at most under the select limits; the app's largest is a members screen (1 + 500 + 1000). */
 const rowBudget = 2_000;
 
@@ -125,7 +130,15 @@ describe("the allow-list: the app's operations", () => {
   it.each(appRoles)("holds only named operations that the %s role may run, within the row budget", (appRole) => {
     role = appRole;
     expect(operations.length).toBeGreaterThan(0);
+    expect(Object.keys(userOnlyOperations).filter((name) => !operations.some((o) => o.name === name)), "user-only operations the app has").toEqual([]);
     for (const operation of operations) {
+      const userOnlyAction = userOnlyOperations[operation.name];
+      if (appRole !== "user" && userOnlyAction) {
+        // Still listed because the role may not run it: when it may, the operation belongs with the others.
+        const action = metadata.actions?.find((candidate) => candidate.name === userOnlyAction);
+        expect(action?.permissions?.map((p) => p.role), `${operation.name}: action ${userOnlyAction} is for users alone`).toEqual(["user"]);
+        continue;
+      }
       const [definition] = parse(operation.query).definitions;
       expect(definition.kind).toBe(Kind.OPERATION_DEFINITION);
       if (definition.kind !== Kind.OPERATION_DEFINITION) continue;

@@ -25,6 +25,49 @@ mutation UpdateDisplayName($id: String!, $displayName: String) {
 }
 ''';
 
+/// The user's profile picture: the newest of their personal files named [profilePictureName]. Users read a file once
+/// its upload is confirmed, and operators read every file, so the filters keep out organization files, other people's
+/// and unconfirmed ones.
+const myProfilePictureQuery = r'''
+query MyProfilePicture($userId: String!, $name: String!) {
+  files(
+    where: {owner_id: {_eq: $userId}, organization_id: {_is_null: true}, name: {_eq: $name}, status: {_eq: "uploaded"}}
+    order_by: {created_at: desc}
+    limit: 1
+  ) {
+    id
+    content_type
+    uploaded_at
+  }
+}
+''';
+
+/// The name of the personal file that holds the profile picture (`users` has no column for it).
+const profilePictureName = 'profile-picture';
+
+/// The `createUploadUrl` action: a pending file in the caller's personal scope (or an organization's), and a signed
+/// URL to PUT exactly `size` bytes of `contentType` to.
+const createUploadUrlMutation = r'''
+mutation CreateUploadUrl($name: String!, $contentType: String!, $size: Int!, $organizationId: uuid) {
+  createUploadUrl(name: $name, contentType: $contentType, size: $size, organizationId: $organizationId) {
+    fileId
+    uploadUrl
+    expiresAt
+  }
+}
+''';
+
+/// The `createDownloadUrl` action: a signed URL to GET an uploaded file; "file not found" until the service has
+/// confirmed the upload.
+const createDownloadUrlMutation = r'''
+mutation CreateDownloadUrl($fileId: uuid!) {
+  createDownloadUrl(fileId: $fileId) {
+    downloadUrl
+    expiresAt
+  }
+}
+''';
+
 /// Organizations the user belongs to, live: one created elsewhere, or a membership granted, shows up at once.
 const myOrganizationsSubscription = r'''
 subscription MyOrganizations {
