@@ -18,7 +18,7 @@ import { join, resolve } from "node:path";
 import { runCli, UsageError, type CliSpec, type ParsedArgs } from "./lib/cli";
 import { repoRoot } from "./lib/stack-files";
 import { displayPath } from "./lib/web/paths";
-import { firebaseDeployArgs, firebaseJson, type HostingSite } from "./lib/web/hosting";
+import { firebaseDeployArgs, firebaseJson, hostingSiteOf } from "./lib/web/hosting";
 import { MissingOutputsError, OutputsSourceError, hostingOutputs, readStackOutputs } from "./lib/web/outputs";
 
 const spec = {
@@ -89,13 +89,7 @@ async function main({ values }: ParsedArgs<typeof spec>): Promise<number> {
 
   const outputs = await readStackOutputs({ stack, outputsFile: values.outputs && resolve(values.outputs) });
   const hosting = hostingOutputs(outputs.values, stack);
-  const site: HostingSite = {
-    siteId: hosting.hostingSiteId,
-    gcpProject: hosting.gcpProject,
-    hasuraGraphqlUrl: hosting.hasuraGraphqlUrl,
-    hasuraWebsocketUrl: hosting.hasuraWebsocketUrl,
-    authDomain: hosting.authDomain,
-  };
+  const site = hostingSiteOf(hosting);
   const webDir = values["web-dir"] ? resolve(values["web-dir"]) : DEFAULT_WEB_DIR;
   requireBuild(webDir);
 

@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listStackFiles, repoRoot } from "../../scripts/lib/stack-files";
-import { contentSecurityPolicyDirectives, firebaseJson, type FirebaseJson, type HostingSite } from "../../scripts/lib/web/hosting";
+import { contentSecurityPolicyDirectives, firebaseJson, hostingSiteOf, type FirebaseJson, type HostingSite } from "../../scripts/lib/web/hosting";
 import { hostingOutputs } from "../../scripts/lib/web/outputs";
 import { planOutputs, removeTemporaryDirectories, runCli, temporaryDirectory, writeJson } from "./support/cli";
 
@@ -24,14 +24,7 @@ beforeAll(async () => {
 afterAll(removeTemporaryDirectories);
 
 function siteOf(stack: string): HostingSite {
-  const outputs = hostingOutputs(plans[stack]!, stack);
-  return {
-    siteId: outputs.hostingSiteId,
-    gcpProject: outputs.gcpProject,
-    hasuraGraphqlUrl: outputs.hasuraGraphqlUrl,
-    hasuraWebsocketUrl: outputs.hasuraWebsocketUrl,
-    authDomain: outputs.authDomain,
-  };
+  return hostingSiteOf(hostingOutputs(plans[stack]!, stack));
 }
 
 /** Parses a Content-Security-Policy header value into directive → sources. */
@@ -65,7 +58,8 @@ function fakeWebBuild(): string {
 describe.each(stacks)("firebase.json for stack %s", (stack) => {
   it("allows exactly the stack's Hasura origins and Firebase Auth origins, and nothing unsafe", () => {
     const site = siteOf(stack);
-    const outputs = plans[stack]! as { hasuraGraphqlUrl: string; firebaseWebOptions: { authDomain: string } };
+    const outputs = plans[stack]! as { hasuraGraphqlUrl: string; firebaseWebOptions: { authDomain: string }; filesBucket: string };
+    expect(outputs.filesBucket).toMatch(/-files$/);
     const hasuraHost = new URL(outputs.hasuraGraphqlUrl).host;
     const csp = parseCsp(header(firebaseJson(site, "/srv/web"), "**", "Content-Security-Policy")!);
 
@@ -78,7 +72,10 @@ describe.each(stacks)("firebase.json for stack %s", (stack) => {
       "https://www.google.com/recaptcha/",
       "https://www.gstatic.com/flutter-canvaskit/",
       "https://fonts.gstatic.com",
+      // The files bucket's paths only (signed upload and download URLs), not storage.googleapis.com as a whole.
+      `https://storage.googleapis.com/${outputs.filesBucket}/`,
     ]);
+    expect(csp["img-src"]).toEqual(["'self'", "data:", "blob:", `https://storage.googleapis.com/${outputs.filesBucket}/`]);
     expect(csp["frame-src"]).toEqual([`https://${outputs.firebaseWebOptions.authDomain}`, "https://www.google.com/recaptcha/", "https://recaptcha.google.com/recaptcha/"]);
     expect(csp["script-src"]).toEqual([
       "'self'",

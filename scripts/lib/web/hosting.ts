@@ -24,6 +24,7 @@
  *   3.22 `index.html` loads `flutter_bootstrap.js` as a file, so no inline script (and no `unsafe-inline` for scripts)
  *   is needed.
  */
+import type { HostingOutputs } from "./outputs";
 
 /** The stack values the hosting configuration is built from. */
 export interface HostingSite {
@@ -35,6 +36,20 @@ export interface HostingSite {
   hasuraWebsocketUrl: string;
   /** `firebaseWebOptions.authDomain`. */
   authDomain: string;
+  /** `filesBucket`, when the stack has one: the app PUTs uploads to its signed URLs and shows its images. */
+  filesBucket?: string;
+}
+
+/** The site a hosting deploy configures, from the stack's outputs (`hostingOutputs`). */
+export function hostingSiteOf(outputs: HostingOutputs): HostingSite {
+  return {
+    siteId: outputs.hostingSiteId,
+    gcpProject: outputs.gcpProject,
+    hasuraGraphqlUrl: outputs.hasuraGraphqlUrl,
+    hasuraWebsocketUrl: outputs.hasuraWebsocketUrl,
+    authDomain: outputs.authDomain,
+    ...(outputs.filesBucket ? { filesBucket: outputs.filesBucket } : {}),
+  };
 }
 
 /** Google endpoints Firebase Auth's web SDK calls. */
@@ -53,14 +68,17 @@ export function contentSecurityPolicyDirectives(site: HostingSite): [string, str
   const hasuraHttp = new URL(site.hasuraGraphqlUrl).origin;
   const hasuraWebsocket = new URL(site.hasuraWebsocketUrl).origin;
   const authDomain = `https://${site.authDomain}`;
+  // Signed URLs are path-style (https://storage.googleapis.com/<bucket>/<object>?X-Goog-…): this bucket's paths only,
+  // never the whole host, which serves every public bucket.
+  const files = site.filesBucket ? [`https://storage.googleapis.com/${site.filesBucket}/`] : [];
   return [
     ["default-src", ["'self'"]],
     ["script-src", ["'self'", "'wasm-unsafe-eval'", FIREBASE_JS_SDK, GAPI, RECAPTCHA, RECAPTCHA_STATIC, CANVASKIT_CDN]],
-    ["connect-src", ["'self'", hasuraHttp, hasuraWebsocket, ...FIREBASE_AUTH_API_ORIGINS, RECAPTCHA, CANVASKIT_CDN, FALLBACK_FONTS]],
+    ["connect-src", ["'self'", hasuraHttp, hasuraWebsocket, ...FIREBASE_AUTH_API_ORIGINS, RECAPTCHA, CANVASKIT_CDN, FALLBACK_FONTS, ...files]],
     ["frame-src", [authDomain, RECAPTCHA, RECAPTCHA_FRAMES]],
     ["style-src", ["'self'", "'unsafe-inline'"]],
     ["font-src", ["'self'", FALLBACK_FONTS]],
-    ["img-src", ["'self'", "data:", "blob:"]],
+    ["img-src", ["'self'", "data:", "blob:", ...files]],
     ["worker-src", ["'self'", "blob:"]],
     ["manifest-src", ["'self'"]],
     ["object-src", ["'none'"]],

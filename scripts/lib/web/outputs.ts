@@ -191,7 +191,12 @@ export interface HostingOutputs {
   hasuraWebsocketUrl: string;
   /** `firebaseWebOptions.authDomain`: where Firebase Auth serves its sign-in helper pages. */
   authDomain: string;
+  /** `filesBucket`: the stack's files bucket, whose signed URLs the app uploads to and shows images from (stacks with core). */
+  filesBucket?: string;
 }
+
+/** Cloud Storage bucket names without dots (https://cloud.google.com/storage/docs/buckets#naming): they go into the CSP. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/;
 
 type Problem = { output: string; reason: string };
 
@@ -318,6 +323,7 @@ export function hostingOutputs(values: Record<string, unknown>, stack: string, c
     hasuraWebsocketUrl: reader.url("hasuraWebsocketUrl", "wss:", "ws:"),
     authDomain: reader.hostname("firebaseWebOptions.authDomain"),
   };
+  if (reader.optional("filesBucket") !== undefined) result.filesBucket = reader.matching("filesBucket", BUCKET_NAME, "a Cloud Storage bucket name without dots");
   reader.done(stack, command);
   return result;
 }
