@@ -17,6 +17,7 @@ import {
   type SecretConfigKey,
 } from "../../infra/config";
 import { repoRoot } from "../../scripts/lib/stack-files";
+import { configProblems } from "./support/config";
 
 const base: RawConfig = {
   "gcp:project": "pulsura-test",
@@ -32,13 +33,7 @@ function parse(raw: RawConfig, secrets: Partial<Record<SecretConfigKey, string>>
 }
 
 function problemsOf(raw: RawConfig, options: ParseOptions = {}): string[] {
-  try {
-    parse(raw, {}, options);
-  } catch (error) {
-    expect(error).toBeInstanceOf(StackConfigError);
-    return (error as StackConfigError).problems.map((p) => `${p.key}: got ${p.got}, expected ${p.expected}`);
-  }
-  throw new Error("expected the config to be rejected");
+  return configProblems(() => parse(raw, {}, options));
 }
 
 describe("stack config", () => {

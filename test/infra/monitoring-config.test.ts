@@ -1,31 +1,15 @@
 /**
  * `pulsura:monitoring`: defaults per environment, and every problem named by its key.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { parseStackConfig, StackConfigError, type RawConfig } from "../../infra/config";
+import type { RawConfig } from "../../infra/config";
+import { configProblems, parseWithSecrets, PROD_RAW } from "./support/config";
 import { MONITORING_DEFAULTS } from "../../infra/config/monitoring";
 
-const base: RawConfig = {
-  "gcp:project": "pulsura-test",
-  "gcp:region": "europe-west1",
-  "gcp:userProjectOverride": "true",
-  "gcp:billingProject": "pulsura-test",
-  "pulsura:environment": "prod",
-  "pulsura:tenant": "acme",
-  "pulsura:alertEmail": "ops@example.com",
-};
-const parse = (raw: RawConfig) => parseStackConfig("test", raw, () => pulumi.secret("x"));
+const base = PROD_RAW;
+const parse = parseWithSecrets;
 
-function problemsOf(raw: RawConfig): string[] {
-  try {
-    parse(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(StackConfigError);
-    return (error as StackConfigError).problems.map((p) => `${p.key}: got ${p.got}, expected ${p.expected}`);
-  }
-  throw new Error("expected the config to be rejected");
-}
+const problemsOf = (raw: RawConfig) => configProblems(() => parse(raw));
 
 describe("pulsura:monitoring", () => {
   it("takes the environment's thresholds, alertEmail as the first recipient, and no budget by default", () => {
