@@ -21,7 +21,7 @@ import { filesBucketName, Storage } from "./components/storage";
 import type { StackConfig } from "./config";
 import { serviceDatabaseRoles, serviceDatabaseUser } from "./database-roles";
 import { loadStackConfig } from "./stack-config";
-import { FILES_SERVICE, serviceWorkload, stackWorkloadAccounts, STORAGE_PUSH_WORKLOAD } from "./workloads";
+import { FILES_SERVICE, runsFilesService, serviceWorkload, stackWorkloadAccounts, STORAGE_PUSH_WORKLOAD } from "./workloads";
 import { hasuraProjectDir, isDemoSeed, readMetadata, readMigrations, readSeeds } from "./hasura/project";
 
 const config = loadStackConfig();
@@ -41,13 +41,9 @@ function requiredApis(stack: StackConfig): GoogleApi[] {
     "firebase.googleapis.com",
     "firebasehosting.googleapis.com",
     "iam.googleapis.com",
-    // The files service signs upload and download URLs through IAM Credentials' signBlob as its own account (no key).
-    "iamcredentials.googleapis.com",
     "identitytoolkit.googleapis.com",
     "logging.googleapis.com",
     "monitoring.googleapis.com",
-    // The files bucket's upload notifications (infra/components/storage.ts).
-    "pubsub.googleapis.com",
     "run.googleapis.com",
     "secretmanager.googleapis.com",
     "servicenetworking.googleapis.com",
@@ -55,6 +51,9 @@ function requiredApis(stack: StackConfig): GoogleApi[] {
     "storage.googleapis.com",
   ];
   if (stack.network.connector) apis.push("vpcaccess.googleapis.com");
+  // Files: the files service signs URLs through IAM Credentials' signBlob as its own account (no key), and the bucket's
+  // upload notifications go through Pub/Sub (infra/components/storage.ts).
+  if (runsFilesService(stack)) apis.push("iamcredentials.googleapis.com", "pubsub.googleapis.com");
   // Monitoring: budgets are created through the Billing Budget API, only when the stack names a billing account.
   if (stack.monitoring.budget) apis.push("billingbudgets.googleapis.com");
   return apis;
@@ -139,7 +138,7 @@ const secrets = new Secrets(
 const cloudRunApis = project.apis("run.googleapis.com", "artifactregistry.googleapis.com");
 
 // Files (issue 18): the bucket's name and the files service's URL are known before either exists.
-const hasFilesService = config.services.some((s) => s.name === FILES_SERVICE);
+const hasFilesService = runsFilesService(config);
 const userFilesBucket = filesBucketName(projectId, name);
 const filesServiceUrl = deterministicRunUrl(runServiceName(FILES_SERVICE), projectNumber, region);
 /**
@@ -393,7 +392,7 @@ function deploySteps(stack: StackConfig): string[] {
       `allUsers invoker (the stack's one allUsers binding) is refused half-way through the first deploy. Check with ` +
       `\`gcloud resource-manager org-policies describe iam.allowedPolicyMemberDomains --project ${project} --effective\` and exempt the project first.`,
     `OAuth providers: register https://${project}.firebaseapp.com/__/auth/handler as the redirect URI with each provider.`,
-    ...(stack.services.some((s) => s.name === FILES_SERVICE)
+    ...(runsFilesService(stack)
       ? [
         `Upload notifications are pushed with an OIDC token of ${stack.tenant}'s storage-push account. Projects created before April 8, 2021 need the ` +
           `Pub/Sub service agent (service-<project number>@gcp-sa-pubsub.iam.gserviceaccount.com) to hold roles/iam.serviceAccountTokenCreator on that account ` +

@@ -54,11 +54,16 @@ const SERVICE_PROJECT_ROLES: Readonly<Record<string, readonly string[]>> = {
   core: ["roles/firebaseauth.admin"],
 };
 
-/** Services that sign Cloud Storage URLs as themselves (the files bucket's uploads and downloads, issue 18). */
-const SERVICES_SIGNING_AS_THEMSELVES: ReadonlySet<string> = new Set(["core"]);
-
-/** The service that owns user files: it signs their URLs and confirms uploads (infra/components/storage.ts). */
+/**
+ * The service that owns user files: it signs their URLs as itself (the only account that signs as itself) and confirms
+ * uploads (infra/components/storage.ts).
+ */
 export const FILES_SERVICE = "core";
+
+/** Whether the stack runs the files service, and so has the files bucket, its notifications and the push account. */
+export function runsFilesService(config: Pick<StackConfig, "services">): boolean {
+  return config.services.some((service) => service.name === FILES_SERVICE);
+}
 
 /**
  * Workload id of the identity that Pub/Sub pushes upload notifications as (the OIDC token's account): it may invoke
@@ -89,10 +94,10 @@ export function stackWorkloads(config: Pick<StackConfig, "services">): Record<st
     workloads[serviceWorkload(service.name)] = {
       displayName: `Microservice ${service.name}`,
       projectRoles: [...(SERVICE_PROJECT_ROLES[service.name] ?? [])],
-      ...(SERVICES_SIGNING_AS_THEMSELVES.has(service.name) ? { signsAsItself: true } : {}),
+      ...(service.name === FILES_SERVICE ? { signsAsItself: true } : {}),
     };
   }
-  if (config.services.some((service) => service.name === FILES_SERVICE)) {
+  if (runsFilesService(config)) {
     // No project role: run.invoker on the files service only (infra/components/storage.ts).
     workloads[STORAGE_PUSH_WORKLOAD] = { displayName: "Pub/Sub push of upload notifications", projectRoles: [] };
   }
