@@ -19,6 +19,7 @@ import { Project, type GoogleApi } from "./components/project";
 import { Secrets, type SecretArgs } from "./components/secrets";
 import { filesBucketName, Storage } from "./components/storage";
 import type { StackConfig } from "./config";
+import { signingEnvironment } from "./config/storage";
 import { serviceDatabaseRoles, serviceDatabaseUser } from "./database-roles";
 import { loadStackConfig } from "./stack-config";
 import { FILES_SERVICE, runsFilesService, serviceWorkload, stackWorkloadAccounts, STORAGE_PUSH_WORKLOAD } from "./workloads";
@@ -146,13 +147,9 @@ const filesServiceUrl = deterministicRunUrl(runServiceName(FILES_SERVICE), proje
  * notifications (the OIDC token's `email` and `aud` it must check, since Cloud Run's invoker check is off).
  */
 function filesEnv(): Record<string, pulumi.Input<string>> {
-  const storage = config.storage;
   return {
     PULSURA_FILES_BUCKET: userFilesBucket,
-    PULSURA_UPLOAD_CONTENT_TYPES: storage.allowedContentTypes.join(","),
-    PULSURA_UPLOAD_MAX_BYTES: String(storage.maxUploadBytes),
-    PULSURA_UPLOAD_URL_SECONDS: String(storage.uploadUrlMinutes * 60),
-    PULSURA_DOWNLOAD_URL_SECONDS: String(storage.downloadUrlMinutes * 60),
+    ...signingEnvironment(config.storage),
     PULSURA_PUSH_SERVICE_ACCOUNT: email(STORAGE_PUSH_WORKLOAD),
     PULSURA_PUSH_AUDIENCE: filesServiceUrl,
   };

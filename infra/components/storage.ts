@@ -1,19 +1,13 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
+import { OBJECT_FINALIZED_PATH, PENDING_UPLOAD_PREFIX } from "../config/storage";
 import { PulsuraComponent } from "./component";
 
 const SECONDS_PER_DAY = 86_400;
 
-/** Where browsers PUT uploads before the files service confirms them (and moves them to their final path). */
-export const PENDING_UPLOAD_PREFIX = "uploads/";
-
-/**
- * The core service's push handler that receives OBJECT_FINALIZE notifications (services/core/src/push/
- * storage-object-finalized.ts; the kit serves `src/push/<name>.ts` at `POST /push/<name>`).
- */
-export const OBJECT_FINALIZED_HANDLER = "storage-object-finalized";
-export const OBJECT_FINALIZED_PATH = `/push/${OBJECT_FINALIZED_HANDLER}`;
+// In the config module, which npm run dev's storage front reads too (without loading Pulumi).
+export { OBJECT_FINALIZED_HANDLER, OBJECT_FINALIZED_PATH, PENDING_UPLOAD_PREFIX } from "../config/storage";
 
 /** Bucket names: 3-63 characters without dots (https://cloud.google.com/storage/docs/buckets#naming). */
 const BUCKET_NAME_MAX = 63;

@@ -7,6 +7,16 @@
 import { z } from "zod";
 import type { ConfigProblem } from "../config";
 
+/** Where browsers PUT uploads before the files service confirms them (and moves them to their final path). */
+export const PENDING_UPLOAD_PREFIX = "uploads/";
+
+/**
+ * The core service's push handler that receives OBJECT_FINALIZE notifications (services/core/src/push/
+ * storage-object-finalized.ts; the kit serves `src/push/<name>.ts` at `POST /push/<name>`).
+ */
+export const OBJECT_FINALIZED_HANDLER = "storage-object-finalized";
+export const OBJECT_FINALIZED_PATH = `/push/${OBJECT_FINALIZED_HANDLER}`;
+
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
 
@@ -111,4 +121,17 @@ export function storageProblems(environment: "dev" | "prod" | undefined, input: 
     if (local.length > 0) problems.push({ key: "pulsura:storage.extraCorsOrigins", got: JSON.stringify(local), expected: "https origins only in prod, no localhost" });
   }
   return problems;
+}
+
+/**
+ * What the files service may sign, as its environment (services/core/src/_files.ts reads these): the deployed service
+ * and npm run dev's both get them from here.
+ */
+export function signingEnvironment(storage: StorageConfig): Record<string, string> {
+  return {
+    PULSURA_UPLOAD_CONTENT_TYPES: storage.allowedContentTypes.join(","),
+    PULSURA_UPLOAD_MAX_BYTES: String(storage.maxUploadBytes),
+    PULSURA_UPLOAD_URL_SECONDS: String(storage.uploadUrlMinutes * 60),
+    PULSURA_DOWNLOAD_URL_SECONDS: String(storage.downloadUrlMinutes * 60),
+  };
 }

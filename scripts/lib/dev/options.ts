@@ -10,6 +10,9 @@ export const repoRoot = path.resolve(__dirname, "..", "..", "..");
 /** Firebase project id of the emulators: the `demo-` prefix makes the CLI run offline without credentials. */
 export const devProjectId = "demo-pulsura";
 
+/** The files bucket in the local Storage emulator (a deployed stack's is `<project>-<tenant>-files`). */
+export const devFilesBucket = `${devProjectId}-files`;
+
 /** The Hasura admin secret of the local stack: a fixed dev value, since Hasura only listens on 127.0.0.1. */
 export const devHasuraAdminSecret = "pulsura-dev-admin-secret";
 
@@ -35,6 +38,10 @@ export interface DevPorts {
   eventarc: number;
   /** Cloud Tasks emulator (the CLI reserves it for functions). */
   tasks: number;
+  /** Cloud Storage as the files service and browsers see it: the front of the Storage emulator (storage.ts). */
+  storage: number;
+  /** The Storage emulator itself, behind that front. */
+  storageEmulator: number;
 }
 
 /** Default ports: Firebase's own defaults for the emulators, Hasura's 8080, and unusual ones for the rest. */
@@ -49,6 +56,8 @@ export const defaultPorts: Readonly<DevPorts> = Object.freeze({
   logging: 4500,
   eventarc: 9299,
   tasks: 9499,
+  storage: 9199,
+  storageEmulator: 9198,
 });
 
 export const portNames = Object.keys(defaultPorts) as Array<keyof DevPorts>;
@@ -70,7 +79,7 @@ export interface DevOptions {
 export const devCli = {
   command: "npm run dev --",
   summary:
-    "Starts Postgres (migrated and seeded), the Firebase Auth + Functions emulators, every service under services/ " +
+    "Starts Postgres (migrated and seeded), the Firebase Auth + Functions emulators, the Storage emulator with the files bucket, every service under services/ " +
     "with reload on change, and Hasura where a Docker engine answers. Ctrl-C (or SIGTERM, SIGHUP) stops everything.",
   usage: ["[--ports <name>=<port>,...|auto] [--data-dir <dir>] [--reset] [--no-hasura] [--verbose]"],
   options: {
@@ -79,12 +88,12 @@ export const devCli = {
       value: "<name>=<port>,...|auto",
       description: 'override ports, e.g. postgres=55432,services=9001; "auto" picks free ports for all (auto,postgres=55432: all but Postgres\'s). Also PULSURA_DEV_PORTS; --ports wins',
     },
-    "data-dir": { type: "string", value: "<dir>", description: "where state lives (Postgres data, Auth emulator users). Also PULSURA_DEV_DATA_DIR. Default .tmp/dev" },
-    reset: { type: "boolean", description: "delete the data directory first: a fresh database and no emulator users" },
+    "data-dir": { type: "string", value: "<dir>", description: "where state lives (Postgres data, Auth emulator users, stored files). Also PULSURA_DEV_DATA_DIR. Default .tmp/dev" },
+    reset: { type: "boolean", description: "delete the data directory first: a fresh database, no emulator users, no files" },
     "no-hasura": { type: "boolean", description: "do not start Hasura even where Docker is available" },
     verbose: { type: "boolean", description: "show all Postgres log lines" },
   },
-  notes: `Port names and defaults:\n${portNames.map((name) => `  ${name.padEnd(10)} ${defaultPorts[name]}`).join("\n")}
+  notes: `Port names and defaults:\n${portNames.map((name) => `  ${name.padEnd(16)} ${defaultPorts[name]}`).join("\n")}
 
 Exit codes: 0 after a signal stopped everything; 1 a port in use, a part that failed, or a second signal that killed
 everything at once; 2 a command line or PULSURA_DEV_PORTS that is not understood (nothing was started).`,

@@ -1,8 +1,8 @@
 /**
  * `npm run dev`: the whole stack on this machine, in one process tree.
  *
- * Order: Postgres (migrated, seeded) → in parallel: the functions build and the Firebase emulators, every
- * service, and Hasura where Docker answers → the URLs. A signal stops everything in reverse (services and
+ * Order: Postgres (migrated, seeded) → in parallel: the functions build and the Firebase emulators, the Storage
+ * emulator with its front (when the files service runs), every service, and Hasura where Docker answers → the URLs. A signal stops everything in reverse (services and
  * Hasura, then the emulators, then Postgres) and exits 0; a port conflict or a part that fails to start stops
  * what started and exits 1, as does Postgres, the emulators or Hasura exiting later. A second signal kills
  * everything at once and exits 1. A service that crashes after start-up only waits for the next change to its code.
@@ -16,12 +16,15 @@ import * as path from "node:path";
 import { startAuthHook, authHookPath, type AuthHookServer } from "./auth-hook";
 import { buildFunctions, startEmulators, type FirebaseEmulators } from "./firebase";
 import { detectDocker, hasuraEnvironment, pinnedHasuraVersion, startHasura, type DockerStatus, type RunningHasura } from "./hasura";
-import { devHasuraAdminSecret, devProjectId, repoRoot, type DevOptions } from "./options";
-import { resolvePorts } from "./ports";
+import { FILES_SERVICE, serviceWorkload, STORAGE_PUSH_WORKLOAD } from "../../../infra/workloads";
+import { OBJECT_FINALIZED_PATH, PENDING_UPLOAD_PREFIX, signingEnvironment, STORAGE_DEFAULTS } from "../../../infra/config/storage";
+import { devFilesBucket, devHasuraAdminSecret, devProjectId, repoRoot, type DevOptions } from "./options";
+import { resolvePorts, type ResolvedPorts } from "./ports";
 import { databaseName, hasuraMetadataDatabaseName, startDevPostgres, type DevPostgres } from "./postgres";
 import { startGuardian, stopGuardian, watchLaunchers, type LauncherWatch } from "./lifeline";
 import { printLine, signalGroup, startedProcesses, type ManagedProcess } from "./processes";
 import { discoverServices, startService, type RunningService } from "./services";
+import { createDevSigner, pushCertificatesPath, startDevStorage, type DevStorage } from "./storage";
 
 /** Signals this soon after the first are relays of it (see onSignal), not a request to kill at once. */
 const repeatedSignalWindowMs = 2_000;
@@ -38,6 +41,7 @@ interface Running {
   postgres?: DevPostgres;
   authHook?: AuthHookServer;
   firebase?: FirebaseEmulators;
+  storage?: DevStorage;
   hasura?: RunningHasura;
   services: RunningService[];
 }
@@ -141,6 +145,7 @@ async function runUntilStopped(
   };
 
   const postgres = running.postgres;
+  const files = services.some((service) => service.name === FILES_SERVICE) ? filesServiceSetup(options, ports) : undefined;
   const tasks: Array<Promise<void>> = [
     (async () => {
       await buildFunctions(signal);
@@ -157,7 +162,7 @@ async function runUntilStopped(
     })(),
     ...services.map(async (service) => {
       // Each service as its own svc_<name>, with only the roles the deploy grants it.
-      const env = { ...serviceEnv, DATABASE_URL: postgres.serviceUrls[service.name]! };
+      const env = { ...serviceEnv, ...(service.name === FILES_SERVICE ? files?.env : {}), DATABASE_URL: postgres.serviceUrls[service.name]! };
       const started = await startService(
         {
           service,
@@ -171,6 +176,13 @@ async function runUntilStopped(
       running.services.push(started);
     }),
   ];
+  if (files) {
+    tasks.push(
+      (async () => {
+        running.storage = await startDevStorage(files.storage, signal);
+      })(),
+    );
+  }
   if (docker.available) {
     tasks.push(
       (async () => {
@@ -209,7 +221,12 @@ async function runUntilStopped(
 
   printBanner(running, docker, eventSecret, (performance.now() - startedAt) / 1000, options);
 
-  const critical: ManagedProcess[] = [postgres.process, running.firebase!.process, ...(running.hasura ? [running.hasura.process] : [])];
+  const critical: ManagedProcess[] = [
+    postgres.process,
+    running.firebase!.process,
+    ...(running.storage ? [running.storage.process] : []),
+    ...(running.hasura ? [running.hasura.process] : []),
+  ];
   const exited = Promise.race(
     critical.map((child) =>
       child.exited.then((exit) => {
@@ -237,11 +254,51 @@ async function stopAll(running: Running): Promise<void> {
     ...running.services.map((service) => attempt(service.name, () => service.stop())),
     attempt("hasura", running.hasura?.stop),
   ]);
-  await attempt("firebase", running.firebase?.stop);
+  await Promise.all([attempt("firebase", running.firebase?.stop), attempt("storage", running.storage?.stop)]);
   await attempt("auth hook", running.authHook?.close);
   await attempt("postgres", running.postgres?.stop);
   // Whatever start-up left behind (e.g. a part aborted half-way) goes too.
   await Promise.all(startedProcesses.map((child) => child.stop({ signal: "SIGTERM", graceMs: 10_000 })));
+}
+
+/**
+ * The files service's part of the local stack: the Storage emulator's settings, and the service's environment as the
+ * deploy sets it (infra/index.ts filesEnv), with the dev stand-ins: the emulator for Cloud Storage, a per-run key file
+ * for the service account's signBlob, and the storage front's key for Pub/Sub's push tokens.
+ */
+function filesServiceSetup(options: DevOptions, ports: ResolvedPorts) {
+  const dir = path.join(options.dataDir, "storage");
+  const accountEmail = (workload: string) => `${workload}@${devProjectId}.iam.gserviceaccount.com`;
+  const signer = createDevSigner(dir, accountEmail(serviceWorkload(FILES_SERVICE)));
+  const serviceUrl = `http://127.0.0.1:${ports.byService[FILES_SERVICE]!}`;
+  const storageUrl = `http://127.0.0.1:${ports.storage}`;
+  const pushServiceAccount = accountEmail(STORAGE_PUSH_WORKLOAD);
+  const storage = {
+    dir,
+    port: ports.storage,
+    emulatorPort: ports.storageEmulator,
+    projectId: devProjectId,
+    signer,
+    notification: {
+      bucket: devFilesBucket,
+      prefix: PENDING_UPLOAD_PREFIX,
+      pushUrl: `${serviceUrl}${OBJECT_FINALIZED_PATH}`,
+      audience: serviceUrl,
+      serviceAccount: pushServiceAccount,
+      subscription: `projects/${devProjectId}/subscriptions/${devFilesBucket}-uploaded`,
+    },
+  };
+  const env: Record<string, string> = {
+    PULSURA_FILES_BUCKET: devFilesBucket,
+    // The dev environment's defaults of pulsura:storage (infra/config/storage.ts).
+    ...signingEnvironment(STORAGE_DEFAULTS.dev),
+    PULSURA_PUSH_SERVICE_ACCOUNT: pushServiceAccount,
+    PULSURA_PUSH_AUDIENCE: serviceUrl,
+    STORAGE_EMULATOR_HOST: storageUrl,
+    GOOGLE_APPLICATION_CREDENTIALS: signer.keyFile,
+    PULSURA_DEV_PUSH_CERTIFICATES_URL: `${storageUrl}${pushCertificatesPath}`,
+  };
+  return { storage, env };
 }
 
 function reportMigrations(postgres: DevPostgres): void {
@@ -282,6 +339,7 @@ function printBanner(running: Running, docker: DockerStatus, eventSecret: string
     rows.push(["Hasura", `not started: ${docker.available ? "disabled" : docker.reason}. Everything else runs without it.`]);
   }
   rows.push(["Auth emulator", running.firebase!.authUrl]);
+  if (running.storage) rows.push(["Storage emulator", `${running.storage.url} (bucket ${devFilesBucket}; signed URLs checked, uploads confirmed by push)`]);
   rows.push(["Functions emulator", running.firebase!.functionsUrl]);
   rows.push(["Hasura auth hook", running.authHook!.url]);
   for (const service of [...running.services].sort((a, b) => a.name.localeCompare(b.name))) {

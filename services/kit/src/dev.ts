@@ -33,12 +33,17 @@ export async function loadService(serviceDir: string, options: { hasuraDir?: str
   return { name: path.basename(path.resolve(serviceDir)), routes, metadata };
 }
 
-/** Runs a service from source (e.g. `tsx services/core/scripts/dev.ts`), with the start-up drift check. */
+/**
+ * Runs a service from source (e.g. `tsx services/core/scripts/dev.ts`), with the start-up drift check. Push tokens are
+ * checked against the certificates at PULSURA_DEV_PUSH_CERTIFICATES_URL when it is set (npm run dev's storage front
+ * signs them; see scripts/lib/dev/storage.ts); a deployed bundle does not run this code.
+ */
 export async function runServiceFromSource(
   serviceDir: string,
   options: Omit<RunServiceOptions, "name" | "routes" | "metadata"> & { hasuraDir?: string } = {},
 ): Promise<RunningService> {
   const { hasuraDir, ...runOptions } = options;
   const loaded = await loadService(serviceDir, hasuraDir ? { hasuraDir } : {});
-  return runService({ ...runOptions, name: loaded.name, routes: loaded.routes, metadata: loaded.metadata });
+  const pushCertificatesUrl = runOptions.pushCertificatesUrl ?? (runOptions.env ?? process.env).PULSURA_DEV_PUSH_CERTIFICATES_URL;
+  return runService({ ...runOptions, ...(pushCertificatesUrl ? { pushCertificatesUrl } : {}), name: loaded.name, routes: loaded.routes, metadata: loaded.metadata });
 }

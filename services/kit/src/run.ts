@@ -3,6 +3,7 @@ import { normalizeRoutes, type ServiceRoutes } from "./definitions";
 import { assertNoDrift, DriftError } from "./drift/check";
 import type { HasuraMetadataSnapshot } from "./drift/metadata";
 import { createLogger, type Logger } from "./logger";
+import { createPushTokenVerifier } from "./push";
 import { createService, type Service } from "./server";
 
 export interface RunServiceOptions {
@@ -20,6 +21,12 @@ export interface RunServiceOptions {
    * the default leaves a second to close the pool and flush logs. @default 9000
    */
   shutdownTimeoutMs?: number;
+  /**
+   * Where push routes fetch the certificates of the keys that sign push tokens, instead of Google's. Only `npm run dev`
+   * sets it (runServiceFromSource reads PULSURA_DEV_PUSH_CERTIFICATES_URL: its storage front signs the notifications);
+   * a bundle's entry never passes it, so a deployed service trusts Google's keys only.
+   */
+  pushCertificatesUrl?: string;
 }
 
 export interface RunningService extends Service {
@@ -40,7 +47,9 @@ export async function runService(options: RunServiceOptions): Promise<RunningSer
   const routes = normalizeRoutes(options.routes);
   if (options.metadata) assertNoDrift({ name: options.name, routes }, options.metadata);
 
-  const service = createService({ name: options.name, routes, config, logger });
+  const pushTokenVerifier =
+    options.pushCertificatesUrl && config.push ? createPushTokenVerifier(config.push, { certificatesUrl: options.pushCertificatesUrl }) : undefined;
+  const service = createService({ name: options.name, routes, config, logger, ...(pushTokenVerifier ? { pushTokenVerifier } : {}) });
   const address = await service.listen({ host: options.host ?? "0.0.0.0", port: config.port });
   const port = service.app.server.address();
   logger.info(

@@ -61,6 +61,13 @@ afterAll(async () => {
 });
 
 describe("the core bundle", () => {
+  it("trusts Google's keys only for push tokens: npm run dev's certificate variable is not in the shipped code", () => {
+    const code = fs.readFileSync(path.join(outdir, "index.js"), "utf8");
+    // The push verifier is there (the bundle has push routes), the dev override of its certificates is not.
+    expect(code).toContain("oauth2FederatedSignonPemCertsUrl");
+    expect(code).not.toContain("PULSURA_DEV_PUSH_CERTIFICATES_URL");
+  });
+
   it("is one JavaScript file with its source map and code cache, started by a loader, with every handler in its route table", () => {
     expect(fs.readdirSync(outdir).sort()).toEqual(["index.js", "index.js.cache", "index.js.map", "start.js"]);
     expect(bundle.entry).toBe(path.join(outdir, "start.js"));

@@ -1,11 +1,11 @@
 /**
  * Files through signed URLs, over HTTP against the core service on Postgres set up as Cloud SQL (svc_core with its
  * granted roles): createUploadUrl, createDownloadUrl, the bucket's finalize push, the file_deleted event. Signing is
- * local with a test service-account key (GOOGLE_APPLICATION_CREDENTIALS); Cloud Storage's JSON API is a local fake
- * (test/services/support/storage-fake.ts); Pub/Sub's push tokens are real RS256 JWTs signed by a test key whose
+ * local with a test service-account key (GOOGLE_APPLICATION_CREDENTIALS); Cloud Storage is firebase-tools' Storage
+ * emulator (test/services/support/storage-emulator.ts); Pub/Sub's push tokens are real RS256 JWTs signed by a test key whose
  * certificate google-auth-library fetches from a local URL, as it fetches Google's.
  */
-import { createHash, createSign, createVerify, generateKeyPairSync, randomUUID } from "node:crypto";
+import { createSign, generateKeyPairSync, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,7 +19,8 @@ import { hasuraProjectDir, readMetadata } from "../../../infra/hasura/project";
 import { loadPermissions } from "../../support/hasura-permissions";
 import { startPostgres, type TestDatabase } from "../../support/postgres";
 import { actionPayload, eventPayload, post, startTestService, userSession, type TestService } from "../support/harness";
-import { startStorageFake, type StorageFake } from "../support/storage-fake";
+import { startTestStorage, type TestStorage } from "../support/storage-emulator";
+import { checkV4Signature } from "../../../scripts/lib/dev/v4-signature";
 
 const bucket = "pulsura-test-files";
 const signer = "core@demo-pulsura-services.iam.gserviceaccount.com";
@@ -28,7 +29,7 @@ const audience = "https://core.example.run.app";
 
 let database: TestDatabase;
 let service: TestService;
-let storage: StorageFake;
+let storage: TestStorage;
 let certificates: http.Server;
 let sql: Client;
 let tmp: string;
@@ -37,29 +38,14 @@ const pushKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
 /** The core service's signing key in these tests (on Cloud Run: none; IAM signBlob signs as the service account). */
 const signingKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
 
-/** RFC 3986 percent-encoding, as V4 canonical query strings need. */
-const rfc3986 = (value: string) => encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
 /**
- * Checks a V4 signed URL's signature against the signing key for a request with exactly these headers, recomputing
- * it as Cloud Storage does (https://cloud.google.com/storage/docs/authentication/signatures#signing-process):
- * canonical request, string to sign, RSA-SHA256.
+ * Whether a V4 signed URL's signature holds for a request with exactly these headers, checked as Cloud Storage checks it
+ * (scripts/lib/dev/v4-signature.ts, itself tested against the Storage client's signing in test/dev/storage.test.ts).
  */
 function signatureHolds(signedUrl: string, method: string, headers: Record<string, string>): boolean {
   const url = new URL(signedUrl);
-  const query = [...url.searchParams.entries()]
-    .filter(([key]) => key !== "X-Goog-Signature")
-    .map(([key, value]) => [rfc3986(key), rfc3986(value)] as const)
-    .sort((a, b) => (a[0] < b[0] ? -1 : 1))
-    .map(([key, value]) => `${key}=${value}`)
-    .join("&");
-  const signed = url.searchParams.get("X-Goog-SignedHeaders")!;
-  const all: Record<string, string> = { host: url.hostname, ...headers };
-  const canonicalHeaders = signed.split(";").map((name) => `${name}:${all[name]}\n`).join("");
-  const canonicalRequest = [method, url.pathname, query, canonicalHeaders, signed, "UNSIGNED-PAYLOAD"].join("\n");
-  const credentialScope = url.searchParams.get("X-Goog-Credential")!.split("/").slice(1).join("/");
-  const stringToSign = ["GOOG4-RSA-SHA256", url.searchParams.get("X-Goog-Date"), credentialScope, createHash("sha256").update(canonicalRequest).digest("hex")].join("\n");
-  return createVerify("RSA-SHA256").update(stringToSign).verify(signingKey.publicKey, Buffer.from(url.searchParams.get("X-Goog-Signature")!, "hex"));
+  const request = { method, url: `${url.pathname}${url.search}`, headers: { host: url.host, ...headers } };
+  return checkV4Signature(request, { email: signer, publicKey: signingKey.publicKey }) === undefined;
 }
 
 function base64url(value: string | Buffer): string {
@@ -105,7 +91,7 @@ beforeAll(async () => {
     keyFile,
     JSON.stringify({ type: "service_account", project_id: "demo-pulsura-services", client_email: signer, private_key: signingKey.privateKey.export({ type: "pkcs8", format: "pem" }) }),
   );
-  storage = await startStorageFake();
+  storage = await startTestStorage();
   Object.assign(process.env, {
     GOOGLE_APPLICATION_CREDENTIALS: keyFile,
     STORAGE_EMULATOR_HOST: storage.url,
@@ -206,17 +192,17 @@ describe("the finalize push and downloads", () => {
     // Before confirmation nobody downloads it.
     expect(await createDownload(body.fileId)).toMatchObject({ status: 404, body: { extensions: { code: "not-found" } } });
 
-    storage.objects.set(`${bucket}/uploads/${objectPath}`, { size: 42, contentType: "image/png" });
+    await storage.put(`${bucket}/uploads/${objectPath}`, { size: 42, contentType: "image/png" });
     const message = finalizePush(`uploads/${objectPath}`, { size: 42, contentType: "image/png" });
     expect(await push(message)).toMatchObject({ status: 200, body: { status: "processed", result: { status: "uploaded" } } });
-    expect(storage.objects.has(`${bucket}/${objectPath}`)).toBe(true);
-    expect(storage.objects.has(`${bucket}/uploads/${objectPath}`)).toBe(false);
+    expect(await storage.has(`${bucket}/${objectPath}`)).toBe(true);
+    expect(await storage.has(`${bucket}/uploads/${objectPath}`)).toBe(false);
     expect(await fileRow(body.fileId)).toMatchObject({ status: "uploaded", content_type: "image/png", size: 42 });
     expect((await fileRow(body.fileId))!.uploaded_at).toBeInstanceOf(Date);
 
     // Pub/Sub redelivers: nothing changes, still 2xx.
     expect(await push(message)).toMatchObject({ status: 200, body: { result: { skipped: "file uploaded" } } });
-    expect(storage.objects.has(`${bucket}/${objectPath}`)).toBe(true);
+    expect(await storage.has(`${bucket}/${objectPath}`)).toBe(true);
 
     const download = await createDownload(body.fileId);
     expect(download.status).toBe(200);
@@ -236,7 +222,7 @@ describe("the finalize push and downloads", () => {
   it("serves an organization's file to its members only", async () => {
     const { body } = await createUpload({ name: "plan.pdf", contentType: "application/pdf", size: 9, organizationId: org });
     const objectPath = `organizations/${org}/${body.fileId}`;
-    storage.objects.set(`${bucket}/uploads/${objectPath}`, { size: 9, contentType: "application/pdf" });
+    await storage.put(`${bucket}/uploads/${objectPath}`, { size: 9, contentType: "application/pdf" });
     expect((await push(finalizePush(`uploads/${objectPath}`, { size: 9, contentType: "application/pdf" }))).status).toBe(200);
     expect((await createDownload(body.fileId)).status).toBe(200);
     expect(await createDownload(body.fileId, userSession("bob"))).toMatchObject({ status: 404, body: { extensions: { code: "not-found" } } });
@@ -254,10 +240,10 @@ describe("the finalize push and downloads", () => {
   it("deletes a mismatching upload and marks the row failed", async () => {
     const { body } = await createUpload({ name: "o.pdf", contentType: "application/pdf", size: 10, organizationId: org });
     const objectPath = `organizations/${org}/${body.fileId}`;
-    storage.objects.set(`${bucket}/uploads/${objectPath}`, { size: 11, contentType: "application/pdf" });
+    await storage.put(`${bucket}/uploads/${objectPath}`, { size: 11, contentType: "application/pdf" });
     expect(await push(finalizePush(`uploads/${objectPath}`, { size: 11, contentType: "application/pdf" }))).toMatchObject({ status: 200, body: { result: { status: "failed" } } });
-    expect(storage.objects.has(`${bucket}/uploads/${objectPath}`)).toBe(false);
-    expect(storage.objects.has(`${bucket}/${objectPath}`)).toBe(false);
+    expect(await storage.has(`${bucket}/uploads/${objectPath}`)).toBe(false);
+    expect(await storage.has(`${bucket}/${objectPath}`)).toBe(false);
     expect((await fileRow(body.fileId))!.status).toBe("failed");
     expect(await createDownload(body.fileId)).toMatchObject({ status: 404 });
   });
@@ -283,7 +269,7 @@ describe("the finalize push and downloads", () => {
     // The object is not there yet (rewrite answers 404) and was never confirmed: not acknowledged.
     expect((await push(message)).status).toBe(500);
     expect((await fileRow(body.fileId))!.status).toBe("pending");
-    storage.objects.set(`${bucket}/uploads/${objectPath}`, { size: 5, contentType: "image/png" });
+    await storage.put(`${bucket}/uploads/${objectPath}`, { size: 5, contentType: "image/png" });
     expect(await push(message)).toMatchObject({ status: 200, body: { result: { status: "uploaded" } } });
   });
 });
@@ -333,12 +319,12 @@ describe("the actions agree with Hasura's files permissions", () => {
 describe("file_deleted", () => {
   it("deletes the confirmed and pending objects of a deleted row, idempotently", async () => {
     const objectPath = `users/alice/${randomUUID()}`;
-    storage.objects.set(`${bucket}/${objectPath}`, { size: 1, contentType: "image/png" });
-    storage.objects.set(`${bucket}/uploads/${objectPath}`, { size: 1, contentType: "image/png" });
+    await storage.put(`${bucket}/${objectPath}`, { size: 1, contentType: "image/png" });
+    await storage.put(`${bucket}/uploads/${objectPath}`, { size: 1, contentType: "image/png" });
     const delivery = eventPayload({ trigger: "file_deleted", op: "DELETE", old: { id: randomUUID(), object_path: objectPath }, table: { schema: "public", name: "files" } });
     expect(await post(`${service.url}/events/file_deleted`, delivery)).toMatchObject({ status: 200, body: { status: "processed" } });
-    expect(storage.objects.has(`${bucket}/${objectPath}`)).toBe(false);
-    expect(storage.objects.has(`${bucket}/uploads/${objectPath}`)).toBe(false);
+    expect(await storage.has(`${bucket}/${objectPath}`)).toBe(false);
+    expect(await storage.has(`${bucket}/uploads/${objectPath}`)).toBe(false);
     // A new delivery of the same deletion (objects gone, 404 from Storage) succeeds too.
     const again = eventPayload({ trigger: "file_deleted", op: "DELETE", old: { id: randomUUID(), object_path: objectPath }, table: { schema: "public", name: "files" } });
     expect(await post(`${service.url}/events/file_deleted`, again)).toMatchObject({ status: 200, body: { status: "processed" } });
