@@ -18,7 +18,7 @@ import { loadService } from "@pulsura/kit/dev";
 import { hasuraProjectDir, readMetadata } from "../../../infra/hasura/project";
 import { loadPermissions } from "../../support/hasura-permissions";
 import { startPostgres, type TestDatabase } from "../../support/postgres";
-import { actionPayload, eventPayload, post, startTestService, userSession, type TestService } from "../support/harness";
+import { actionPayload, cronPayload, eventPayload, post, startTestService, userSession, type TestService } from "../support/harness";
 import { startTestStorage, type TestStorage } from "../support/storage-emulator";
 import { checkV4Signature } from "../../../scripts/lib/dev/v4-signature";
 
@@ -328,6 +328,31 @@ describe("file_deleted", () => {
     // A new delivery of the same deletion (objects gone, 404 from Storage) succeeds too.
     const again = eventPayload({ trigger: "file_deleted", op: "DELETE", old: { id: randomUUID(), object_path: objectPath }, table: { schema: "public", name: "files" } });
     expect(await post(`${service.url}/events/file_deleted`, again)).toMatchObject({ status: 200, body: { status: "processed" } });
+  });
+});
+
+describe("purge_abandoned_uploads", () => {
+  it("deletes pending and failed rows past the age and the upload URL's lifetime, and nothing else", async () => {
+    // Upload URLs live 900 s here: the purge waits 900 + 3600 s at least, whatever olderThanHours says.
+    const insert = async (status: string, ageSeconds: number) =>
+      (
+        await sql.query<{ id: string }>(
+          `insert into files (owner_id, name, content_type, size_bytes, status, created_at)
+           values ('alice', 'x.png', 'image/png', 1, $1, now() - make_interval(secs => $2)) returning id`,
+          [status, ageSeconds],
+        )
+      ).rows[0]!.id;
+    const oldPending = await insert("pending", 7200);
+    const oldFailed = await insert("failed", 7200);
+    const oldUploaded = await insert("uploaded", 7200);
+    const pendingWithinUrlLifetime = await insert("pending", 3960);
+    const answer = await post(`${service.url}/crons/purge_abandoned_uploads`, cronPayload("purge_abandoned_uploads", { olderThanHours: 1 }));
+    expect(answer.status).toBe(200);
+    const left = await sql.query<{ id: string }>("select id from files where id = any($1)", [[oldPending, oldFailed, oldUploaded, pendingWithinUrlLifetime]]);
+    expect(new Set(left.rows.map((row) => row.id))).toEqual(new Set([oldUploaded, pendingWithinUrlLifetime]));
+    // svc_core may delete only through the function: no delete on files of its own.
+    const grants = await sql.query("select 1 from information_schema.role_table_grants where table_name = 'files' and privilege_type = 'DELETE' and grantee = 'pulsura_file_manager'");
+    expect(grants.rowCount).toBe(0);
   });
 });
 

@@ -1,0 +1,1 @@
+drop function if exists public.purge_abandoned_uploads(interval);
