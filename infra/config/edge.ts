@@ -32,17 +32,22 @@ const FOREIGN_SUFFIXES = [".run.app", ".web.app", ".firebaseapp.com", ".googleap
  * (https://cloud.google.com/load-balancing/docs/ssl-certificates/google-managed-certs: "Google-managed certificates
  * don't support wildcard domains").
  */
-export const apiDomainName = z
-  .string()
-  .refine((value) => !value.startsWith("*."), "an exact host name: Google-managed certificates do not support wildcard domains (no *.)")
-  .refine((value) => !/^[a-z]+:\/\//i.test(value) && !value.includes("/") && !value.includes(":"), "a host name only, such as api.example.com (no https://, port or path)")
-  .refine((value) => !value.endsWith("."), "a host name without the trailing dot of DNS notation")
-  .refine((value) => value === value.toLowerCase(), "lower case (DNS names are case-insensitive; the certificate and the outputs use one spelling)")
-  .refine(
-    (value) => value.length <= 253 && /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(value) && !/^\d+$/.test(value.split(".").pop() ?? ""),
-    "a DNS host name such as api.example.com (labels of 1-63 letters, digits or dashes, at least two labels, not an IP address)",
-  )
-  .refine((value) => !FOREIGN_SUFFIXES.some((suffix) => value.endsWith(suffix)), `a domain you own: not under ${FOREIGN_SUFFIXES.join(", ")} (Google's)`);
+export const apiDomainName = z.string().superRefine((value, ctx) => {
+  // One message, the first that applies: a URL pasted whole should hear "no https://", not five rules at once.
+  const problem = ((): string | undefined => {
+    if (value.startsWith("*.")) return "an exact host name: Google-managed certificates do not support wildcard domains (no *.)";
+    if (/^[a-z]+:\/\//i.test(value) || value.includes("/") || value.includes(":")) return "a host name only, such as api.example.com (no https://, port or path)";
+    if (value.endsWith(".")) return "a host name without the trailing dot of DNS notation";
+    if (value !== value.toLowerCase()) return "lower case (DNS names are case-insensitive; the certificate and the outputs use one spelling)";
+    const labels = value.split(".");
+    if (value.length > 253 || labels.length < 2 || !labels.every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label)) || /^\d+$/.test(labels.at(-1)!)) {
+      return "a DNS host name such as api.example.com (labels of 1-63 letters, digits or dashes, at least two labels, not an IP address)";
+    }
+    if (FOREIGN_SUFFIXES.some((suffix) => value.endsWith(suffix))) return `a domain you own: not under ${FOREIGN_SUFFIXES.join(", ")} (Google's)`;
+    return undefined;
+  })();
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 const interval = (what: string) =>
   z.number().refine((value) => (ARMOR_INTERVALS_SEC as readonly number[]).includes(value), `${what}: one of ${ARMOR_INTERVALS_SEC.join(", ")} seconds (Cloud Armor's rate limit intervals)`);
