@@ -40,7 +40,7 @@ export const apiDomainName = z.string().superRefine((value, ctx) => {
     if (value.endsWith(".")) return "a host name without the trailing dot of DNS notation";
     if (value !== value.toLowerCase()) return "lower case (DNS names are case-insensitive; the certificate and the outputs use one spelling)";
     const labels = value.split(".");
-    if (value.length > 253 || labels.length < 2 || !labels.every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label)) || /^\d+$/.test(labels.at(-1)!)) {
+    if (value.length > 253 || labels.length < 2 || !labels.every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label)) || /^\d+$/.test(labels[labels.length - 1]!)) {
       return "a DNS host name such as api.example.com (labels of 1-63 letters, digits or dashes, at least two labels, not an IP address)";
     }
     if (FOREIGN_SUFFIXES.some((suffix) => value.endsWith(suffix))) return `a domain you own: not under ${FOREIGN_SUFFIXES.join(", ")} (Google's)`;

@@ -122,7 +122,7 @@ describe("prod with pulsura:apiDomain (the edge fixture)", () => {
   it("keeps CORS to the web app's origins, and the services on Hasura's run.app URL through the VPC", () => {
     expect(envOf(hasuraApi(plan()), "HASURA_GRAPHQL_CORS_DOMAIN").split(",")).not.toContain(`https://${domain}`);
     expect(envOf(hasuraApi(plan()), "HASURA_GRAPHQL_CORS_DOMAIN")).toContain("https://app.pulsura.example.com");
-    const core = resourcesOfType(plan(), T.run).find((r) => r.name.endsWith("-core"))!.inputs;
+    const core = resourcesOfType(plan(), T.run).find((r) => (r.inputs as Loose).name === "pulsura-core")!.inputs;
     expect(envOf(core, "HASURA_GRAPHQL_URL")).toMatch(/-hasura-\d+\.europe-west1\.run\.app\/v1\/graphql$/);
   });
 
