@@ -18,6 +18,8 @@ import { closest } from "./suggest";
 import { monitoringInput, resolveMonitoring, type MonitoringConfig } from "./config/monitoring";
 // Files (the bucket, its upload confirmation and the signed URLs' limits): infra/config/storage.ts.
 import { resolveStorage, storageInput, storageProblems, type StorageConfig } from "./config/storage";
+// The API's domain behind a load balancer with Cloud Armor (off without pulsura:apiDomain): infra/config/edge.ts.
+import { apiDomainName, edgeInput, edgeProblems, resolveEdge, type EdgeConfig } from "./config/edge";
 
 /** Config namespace of this project (`pulsura:<key>`). */
 export const CONFIG_NAMESPACE = "pulsura";
@@ -302,6 +304,10 @@ const stackInput = z
     environment: z.enum(["dev", "prod"]),
     tenant: slug("tenant"),
     domains: z.array(domainName),
+    /** The API's own host name: a load balancer with a managed certificate and Cloud Armor in front of Hasura. */
+    apiDomain: apiDomainName,
+    /** Cloud Armor's limits and modes of the API domain's load balancer (infra/config/edge.ts). */
+    edge: edgeInput,
     alertEmail: z.email("an e-mail address"),
     demoData: z.boolean(),
     network: networkInput,
@@ -422,6 +428,11 @@ export interface StackConfig {
   monitoring: MonitoringConfig;
   /** The files bucket and the limits of the URLs the core service signs (`pulsura:storage`, defaults per environment). */
   storage: StorageConfig;
+  /**
+   * The API's domain and its load balancer's Cloud Armor settings (`pulsura:apiDomain`, `pulsura:edge`); undefined
+   * without a domain: Hasura is then reached at its run.app URL, as before.
+   */
+  edge?: EdgeConfig;
 }
 
 type StackInput = z.infer<typeof stackInput>;
@@ -900,6 +911,7 @@ export function parseStackConfig(
     }
   }
   if (intact(at("storage"))) problems.push(...storageProblems(environment, input.storage));
+  if (intact(at("apiDomain"), at("edge"), at("domains"))) problems.push(...edgeProblems(environment, input.apiDomain, domains, input.edge));
   const budgetInputs = [
     at("database", "tier"),
     at("database", "maxConnections"),
@@ -1006,5 +1018,6 @@ export function parseStackConfig(
     },
     monitoring: resolveMonitoring(environment, input.alertEmail, input.monitoring),
     storage: resolveStorage(environment, input.storage),
+    ...(input.apiDomain ? { edge: resolveEdge(environment, input.apiDomain, input.edge) } : {}),
   };
 }

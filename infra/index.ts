@@ -8,6 +8,7 @@ import { AuthFunctions } from "./components/auth-functions";
 import { Authentication } from "./components/authentication";
 import { deterministicRunUrl } from "./components/cloud-run";
 import { Database, METADATA_DATABASE } from "./components/database";
+import { Edge } from "./components/edge";
 import { Firebase } from "./components/firebase";
 import { Hasura } from "./components/hasura";
 import { Identities } from "./components/identities";
@@ -100,6 +101,37 @@ const runServiceName = (service: string) => `${name}-${service}`;
 const hasuraUrl = deterministicRunUrl(`${name}-hasura`, projectNumber, region);
 const hasuraGraphqlEndpoint = hasuraUrl.apply((url) => `${url}/v1/graphql`);
 
+// ---------------------------------------------------------------------------------------------------------------------
+// The API's own domain (pulsura:apiDomain): load balancer, managed certificate and Cloud Armor in front of Hasura's API,
+// whose ingress then admits only the load balancer and the VPC. Without a domain there is no edge at all.
+// ---------------------------------------------------------------------------------------------------------------------
+const edge = config.edge
+  ? new Edge(
+      name,
+      {
+        projectId,
+        region,
+        domain: config.edge.domain,
+        // Known before the service exists: a serverless NEG may name a service that is created later.
+        serviceName: `${name}-hasura`,
+        rateLimit: config.edge.rateLimit,
+        ban: config.edge.ban,
+        adminRateLimit: config.edge.adminRateLimit,
+        adminBan: config.edge.adminBan,
+        preview: config.edge.preview,
+        adaptiveProtection: config.edge.adaptiveProtection,
+        labels,
+      },
+      { dependsOn: project.apis("compute.googleapis.com") },
+    )
+  : undefined;
+/**
+ * Hasura's GraphQL URL for callers outside the VPC: the 1st-gen functions have no VPC egress, so behind the edge they
+ * call the API domain like any client. The microservices egress through the VPC, which the narrowed ingress still
+ * admits, and keep the run.app URL (no trip through the load balancer and its per-IP limits).
+ */
+const publicGraphqlEndpoint = edge ? pulumi.output(`${edge.url}/v1/graphql`) : hasuraGraphqlEndpoint;
+
 const serviceSecrets: Record<string, SecretArgs> = {};
 for (const service of config.services) {
   const user = serviceDatabaseUser(service.name);
@@ -128,7 +160,7 @@ const secrets = new Secrets(
       "db-server-ca": { value: database.serverCaCert, accessors: { hasura: email("hasura"), ...everyService } },
       "db-hasura-password": { value: database.users.hasura!.password, accessors: {} },
       // Not secret in itself, but the functions read their Hasura settings from Secret Manager only.
-      "hasura-graphql-url": { value: hasuraGraphqlEndpoint, accessors: { functions: email("functions") } },
+      "hasura-graphql-url": { value: publicGraphqlEndpoint, accessors: { functions: email("functions") } },
       ...serviceSecrets,
     },
   },
@@ -219,6 +251,7 @@ const hasura = new Hasura(
     network: network.network.id,
     subnet: network.subnet.id,
     deletionProtection,
+    ...(edge ? { ingress: "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER" as const, publicUrl: edge.url } : {}),
     project: {
       migrations: readMigrations(hasuraProjectDir),
       metadata: readMetadata(hasuraProjectDir),
@@ -228,8 +261,9 @@ const hasura = new Hasura(
     databaseUsers: Object.values(database.users).map((user) => user.resource),
     labels,
   },
-  // Hasura's metadata points at the services: deploy them first so actions and events find their handlers.
-  { dependsOn: [...cloudRunApis, secrets, database, ...microservices] },
+  // Hasura's metadata points at the services: deploy them first so actions and events find their handlers. Behind the
+  // edge, the deploy reaches Hasura's API through the load balancer: it must exist first.
+  { dependsOn: [...cloudRunApis, secrets, database, ...microservices, ...(edge ? [edge] : [])] },
 );
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -314,7 +348,9 @@ const monitoring = new Monitoring(
     projectId,
     projectNumber,
     hasuraService: hasura.serviceNames.api,
-    hasuraHost: hasuraUrl.apply((url) => new URL(url).host),
+    // Where clients reach Hasura: behind the edge the run.app URL answers the internet 404, and the check goes through
+    // the load balancer and Cloud Armor as users do.
+    hasuraHost: edge ? config.edge!.domain : hasuraUrl.apply((url) => new URL(url).host),
     hasuraEventServices,
     microservices: config.services.map((s) => runServiceName(s.name)),
     database: { instanceName: database.instance.name, connectionLimit: config.database.connectionLimit },
@@ -365,6 +401,12 @@ export const importedResources = {
   ...(firebase.projectImportId ? { firebaseProject: firebase.projectImportId } : {}),
   ...(authentication.configImportId ? { identityPlatformConfig: authentication.configImportId } : {}),
 };
+/** The load balancer's IPv4 address: the A record of pulsura:apiDomain must point here (README "Custom domain"). */
+export const apiAddress = edge?.address.address;
+/** The DNS record to create for pulsura:apiDomain, as a zone file line. */
+export const apiDnsRecord = edge ? pulumi.interpolate`${config.edge!.domain}. 300 IN A ${edge.address.address}` : undefined;
+/** The managed certificate of pulsura:apiDomain (its status: gcloud compute ssl-certificates describe <name> --global). */
+export const apiCertificate = edge?.certificate.name;
 /** The private bucket of user files (pulsura:storage), when the stack has the files service. */
 export const filesBucket = storage?.bucket.name;
 export const logExclusions = [logs.hasuraSuccessExclusion.name];
@@ -395,6 +437,13 @@ function deploySteps(stack: StackConfig): string[] {
           `Pub/Sub service agent (service-<project number>@gcp-sa-pubsub.iam.gserviceaccount.com) to hold roles/iam.serviceAccountTokenCreator on that account ` +
           `(https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions); neither the bootstrap nor the deployer grants it: an administrator does, with ` +
           `\`gcloud iam service-accounts add-iam-policy-binding <storage-push email> --member serviceAccount:<agent> --role roles/iam.serviceAccountTokenCreator\`.`,
+        ]
+      : []),
+    ...(stack.edge
+      ? [
+        `API domain ${stack.edge.domain}: create the DNS record of the apiDnsRecord output (an A record to the apiAddress output, \`gcloud compute addresses describe ${stack.tenant}-edge-ip --global\`); ` +
+          `the managed certificate becomes ACTIVE 15-60 minutes after the record resolves. Until then HTTPS on the domain fails, and so do the deploy's migrations and metadata, ` +
+          `which reach Hasura through it: run \`pulumi up\` again once \`gcloud compute ssl-certificates list\` shows the certificate ACTIVE.`,
         ]
       : []),
     `A first deploy may meet IAM propagation (grants take about 2 minutes, sometimes 7 or more): if a revision or function fails reading a secret, run \`pulumi up\` again.`,

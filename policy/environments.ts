@@ -37,6 +37,11 @@ export const DEV_EXCEPTIONS: Readonly<Record<string, DevException>> = {
     enforcement: "advisory",
     reason: "dev files are test uploads: versions and soft-deleted copies would only be billed (pulsura:storage.versioning and softDeleteDays are required in prod)",
   },
+  "edge-armor-enforced": {
+    enforcement: "advisory",
+    reason:
+      "a dev stack runs its Cloud Armor rules in preview (pulsura:edge.preview, refused in prod) to see in the load balancer's logs what they would block before prod enforces them, and without Adaptive Protection, which learns from production traffic",
+  },
   "monitoring-alerts-notify": {
     enforcement: "advisory",
     reason: "a dev stack may run without alert recipients (pulsura:alertEmail is required in prod only); its alerts still open incidents in the console",

@@ -46,19 +46,33 @@ export const DEPLOYER_PROJECT_ROLES: readonly DeployerRole[] = [
   },
   {
     role: "roles/compute.networkAdmin",
-    reason: "the VPC, its subnet, Cloud Router, Cloud NAT and the private services range (no firewall rights)",
+    reason:
+      "the VPC, its subnet, Cloud Router, Cloud NAT and the private services range (no firewall rights); with an API domain the load balancer's address, backend service (and attaching the Armor policy: compute.backendServices.setSecurityPolicy, compute.securityPolicies.use), URL maps, proxies, forwarding rules and SSL policy",
     neededFor: [
       "gcp:compute/network:Network",
       "gcp:compute/subnetwork:Subnetwork",
       "gcp:compute/router:Router",
       "gcp:compute/routerNat:RouterNat",
       "gcp:compute/globalAddress:GlobalAddress",
+      "gcp:compute/backendService:BackendService",
+      "gcp:compute/uRLMap:URLMap",
+      "gcp:compute/targetHttpsProxy:TargetHttpsProxy",
+      "gcp:compute/targetHttpProxy:TargetHttpProxy",
+      "gcp:compute/globalForwardingRule:GlobalForwardingRule",
+      "gcp:compute/sSLPolicy:SSLPolicy",
     ],
   },
   {
     role: "roles/compute.securityAdmin",
-    reason: "firewall rules of the VPC (compute.networkAdmin excludes them)",
-    neededFor: ["gcp:compute/firewall:Firewall"],
+    reason:
+      "firewall rules of the VPC, and with an API domain the Cloud Armor policy (compute.securityPolicies.*) and the managed certificate (compute.sslCertificates.*), which compute.networkAdmin excludes",
+    neededFor: ["gcp:compute/firewall:Firewall", "gcp:compute/securityPolicy:SecurityPolicy", "gcp:compute/managedSslCertificate:ManagedSslCertificate"],
+  },
+  {
+    role: "roles/compute.loadBalancerAdmin",
+    reason:
+      "the serverless NEG of an API domain's load balancer (compute.regionNetworkEndpointGroups.create, which compute.networkAdmin lacks); the least predefined role with it (the others are compute.instanceAdmin.v1, compute.admin, editor), and it holds no actAs, instance or firewall right",
+    neededFor: ["gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup"],
   },
   {
     role: "roles/vpcaccess.admin",
@@ -228,6 +242,15 @@ export const PREVIEW_UNREADABLE: ReadonlyArray<{ prefix: string; reason: string 
   {
     prefix: "gcp:logging/metric:Metric",
     reason: "every predefined role that reads log-based metrics (roles/logging.viewer and up) also lists log entries (logging.logEntries.list), which carry user data",
+  },
+  {
+    prefix: "gcp:compute/securityPolicy:SecurityPolicy",
+    reason:
+      "the only read-only predefined roles with compute.securityPolicies.get are roles/compute.viewer and the notebooks viewers, which also read every VM's metadata (compute.instances.get), where startup scripts and keys of other workloads in the project can live",
+  },
+  {
+    prefix: "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup",
+    reason: "roles/compute.networkViewer lacks compute.regionNetworkEndpointGroups.get; the read-only roles with it (roles/compute.viewer, notebooks viewers) also read every VM's metadata",
   },
   { prefix: "gcp:billing/", reason: "a budget lives on the billing account, where the bootstrap grants nothing (roles/billing.viewer there would read the account's costs)" },
 ];

@@ -105,6 +105,18 @@ export interface HasuraArgs {
    * that the Artifact Registry service agent may read. @default undefined (anonymous)
    */
   dockerHub?: { username: string; password: StoredSecret };
+  /**
+   * Who may reach the API: `INGRESS_TRAFFIC_ALL` (the internet, at its run.app URL), or
+   * `INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER` behind the stack's load balancer (the edge, `pulsura:apiDomain`): then only
+   * the load balancer and the VPC (the services) get through, and run.app answers the internet 404.
+   * @default "INGRESS_TRAFFIC_ALL"
+   */
+  ingress?: "INGRESS_TRAFFIC_ALL" | "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER";
+  /**
+   * The base URL clients, the deploy's migrations and metadata, and the outputs use, e.g. https://api.example.com
+   * behind the edge. @default the deterministic run.app URL
+   */
+  publicUrl?: pulumi.Input<string>;
   /** Blocks deleting the Cloud Run services, API and worker (prod). @default false */
   deletionProtection: boolean;
   /** The Hasura CLI project applied at deploy time. */
@@ -133,7 +145,7 @@ export class Hasura extends PulsuraComponent {
   readonly worker: gcp.cloudrunv2.Service;
   /** The two Cloud Run service names, known before the services exist (monitoring filters and log exclusions name them). */
   readonly serviceNames: { api: string; worker: string };
-  /** Base URL of the API, e.g. https://pulsura-hasura-123456789012.europe-west1.run.app */
+  /** Base URL of the API for clients: the edge's https://<apiDomain>, else https://pulsura-hasura-123456789012.europe-west1.run.app */
   readonly url: pulumi.Output<string>;
   readonly graphqlUrl: pulumi.Output<string>;
   readonly websocketUrl: pulumi.Output<string>;
@@ -147,7 +159,7 @@ export class Hasura extends PulsuraComponent {
     this.service = this.createApi(this.serviceNames.api, container, args);
     this.worker = this.createWorker(this.serviceNames.worker, container, args);
 
-    this.url = deterministicRunUrl(serviceName, args.projectNumber, args.region);
+    this.url = args.publicUrl ? pulumi.output(args.publicUrl) : deterministicRunUrl(serviceName, args.projectNumber, args.region);
     this.graphqlUrl = pulumi.interpolate`${this.url}/v1/graphql`;
     this.websocketUrl = this.graphqlUrl.apply((url) => url.replace(/^https:/, "wss:"));
     this.applyProject(name, args);
@@ -186,8 +198,9 @@ export class Hasura extends PulsuraComponent {
         location: args.region,
         name: serviceName,
         description: "Hasura GraphQL Engine: the stack's public API",
-        // The public API: reachable from the internet, authenticated by Hasura (JWT / admin secret).
-        ingress: "INGRESS_TRAFFIC_ALL",
+        // The public API, authenticated by Hasura (JWT / admin secret): from the internet directly, or only through the
+        // stack's load balancer and Cloud Armor when it has one (the VPC, where the services call from, stays allowed).
+        ingress: args.ingress ?? "INGRESS_TRAFFIC_ALL",
         // Policy exception `cloudrun-no-public-invoker-check`: anyone may invoke the public GraphQL API, and Hasura
         // authenticates every request itself. Disabling the invoker check instead of binding allUsers is Google's
         // recommended way, and the one that works under domain restricted sharing

@@ -5,6 +5,7 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { cloudRunPolicies } from "./cloudrun";
 import { databasePolicies } from "./database";
+import { edgePolicies } from "./edge";
 import { functionsPolicies } from "./functions";
 import { iamPolicies } from "./iam";
 import { monitoringPolicies } from "./monitoring";
@@ -18,4 +19,4 @@ import { storagePolicies } from "./storage";
  */
 export type PulsuraPolicy = (ResourceValidationPolicy | StackValidationPolicy) & { enforcementLevel: "mandatory" | "advisory" };
 
-export const policies: readonly PulsuraPolicy[] = [...projectPolicies, ...networkPolicies, ...databasePolicies, ...iamPolicies, ...cloudRunPolicies, ...functionsPolicies, ...monitoringPolicies, ...storagePolicies];
+export const policies: readonly PulsuraPolicy[] = [...projectPolicies, ...networkPolicies, ...databasePolicies, ...iamPolicies, ...cloudRunPolicies, ...functionsPolicies, ...monitoringPolicies, ...storagePolicies, ...edgePolicies];

@@ -52,10 +52,35 @@ const computedOutputs: Record<string, (name: string, inputs: State, ctx: MockCon
     id: `projects/${inputs.project ?? ctx.project}/regions/${inputs.region ?? ctx.region}/subnetworks/${inputs.name ?? name}`,
     gatewayAddress: "10.10.0.1",
   }),
+  // The private services range is internal; the edge's load balancer address is external (a documentation address).
   "gcp:compute/globalAddress:GlobalAddress": (name, inputs, ctx) => ({
-    address: "10.20.0.0",
+    address: inputs.addressType === "INTERNAL" ? "10.20.0.0" : "203.0.113.10",
+    id: `projects/${inputs.project ?? ctx.project}/global/addresses/${inputs.name ?? name}`,
     selfLink: `https://www.googleapis.com/compute/v1/projects/${inputs.project ?? ctx.project}/global/addresses/${inputs.name ?? name}`,
   }),
+  // The edge's load balancer (infra/components/edge.ts): ids and self links as the Compute API gives them.
+  ...Object.fromEntries(
+    (
+      [
+        ["gcp:compute/managedSslCertificate:ManagedSslCertificate", "global/sslCertificates"],
+        ["gcp:compute/securityPolicy:SecurityPolicy", "global/securityPolicies"],
+        ["gcp:compute/backendService:BackendService", "global/backendServices"],
+        ["gcp:compute/uRLMap:URLMap", "global/urlMaps"],
+        ["gcp:compute/targetHttpsProxy:TargetHttpsProxy", "global/targetHttpsProxies"],
+        ["gcp:compute/targetHttpProxy:TargetHttpProxy", "global/targetHttpProxies"],
+        ["gcp:compute/globalForwardingRule:GlobalForwardingRule", "global/forwardingRules"],
+        ["gcp:compute/sSLPolicy:SSLPolicy", "global/sslPolicies"],
+        ["gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup", "regions/{region}/networkEndpointGroups"],
+      ] as const
+    ).map(([type, collection]) => [
+      type,
+      (name: string, inputs: State, ctx: MockContext): State => {
+        const resourceName = (inputs.name as string | undefined) ?? `${name}-${shortHash(name)}`;
+        const path = `projects/${inputs.project ?? ctx.project}/${collection.replace("{region}", String(inputs.region ?? ctx.region))}/${resourceName}`;
+        return { name: resourceName, id: path, selfLink: `https://www.googleapis.com/compute/v1/${path}` };
+      },
+    ]),
+  ),
   "gcp:sql/databaseInstance:DatabaseInstance": (name, inputs, ctx) => {
     const instanceName = (inputs.name as string | undefined) ?? `${name}-${shortHash(name)}`;
     return {

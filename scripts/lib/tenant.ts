@@ -148,6 +148,8 @@ export function forkStack(options: ForkOptions): ForkResult {
   document.setIn(["config", "pulsura:tenant"], tenant);
   // The source's domains serve the source stack; the tenant gets its own or none.
   document.setIn(["config", "pulsura:domains"], document.createNode(options.domain ? [options.domain] : []));
+  // The API domain's certificate and DNS record are the source stack's too: the tenant sets its own apiDomain, or has none.
+  document.deleteIn(["config", "pulsura:apiDomain"]);
   // The source's header comment describes the source stack (YAML keeps it on the document, its contents or the first
   // key, depending on blank lines); the fork gets its own. Comments on single settings stay.
   if (document.contents) document.contents.commentBefore = null;

@@ -10,7 +10,8 @@ import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import type { PlanResult } from "../../scripts/lib/offline-plan";
 import { repoRoot } from "../../scripts/lib/stack-files";
-import { planOf, plannedStacks } from "./support/plans";
+import { INVENTORIED_FIXTURES } from "./support/global-plans";
+import { fixturePlanOf, planOf, plannedStacks } from "./support/plans";
 
 const inventoryDir = join(repoRoot, "test", "infra", "inventory");
 const updating = process.env.PULSURA_UPDATE_INVENTORY === "1";
@@ -86,11 +87,17 @@ function describeChange(stack: string, file: string, actual: Inventory, expected
   ].join("\n");
 }
 
+/** Every stack file, and the fixtures with an inventory (stacks the committed files do not show, e.g. prod with an API domain). */
+const inventoried = [
+  ...plannedStacks().map((stack) => ({ stack, file: `${stack}.yaml`, plan: () => planOf(stack) })),
+  ...INVENTORIED_FIXTURES.map((fixture) => ({ stack: `fixture ${fixture}`, file: `fixture-${fixture}.yaml`, plan: () => fixturePlanOf(fixture) })),
+];
+
 describe("inventory", () => {
-  for (const stack of plannedStacks()) {
-    it(`of stack ${stack} matches test/infra/inventory/${stack}.yaml`, () => {
-      const actual = inventoryOf(planOf(stack));
-      const file = join(inventoryDir, `${stack}.yaml`);
+  for (const { stack, file: fileName, plan } of inventoried) {
+    it(`of stack ${stack} matches test/infra/inventory/${fileName}`, () => {
+      const actual = inventoryOf(plan());
+      const file = join(inventoryDir, fileName);
       if (updating) {
         mkdirSync(inventoryDir, { recursive: true });
         const header = `# Inventory of stack "${stack}": what the offline plan declares. Regenerate with: npm run test:update-inventory\n`;
@@ -98,7 +105,7 @@ describe("inventory", () => {
       }
       expect(existsSync(file), `${file} is missing (a new stack file?): generate it with \`npm run test:update-inventory\` and review it`).toBe(true);
       const expected = parse(readFileSync(file, "utf8")) as Inventory;
-      const message = describeChange(stack, `test/infra/inventory/${stack}.yaml`, actual, expected);
+      const message = describeChange(stack, `test/infra/inventory/${fileName}`, actual, expected);
       expect(actual.counts, message).toEqual(expected.counts);
       expect(actual.values, message).toEqual(expected.values);
       expect(actual.outputs, message).toEqual(expected.outputs);

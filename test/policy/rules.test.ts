@@ -7,6 +7,7 @@ import { runPolicies } from "../../policy/offline";
 import { policies } from "../../policy/rules";
 import { cloudRunCases } from "./cases/cloudrun";
 import { databaseCases } from "./cases/database";
+import { edgeCases } from "./cases/edge";
 import { functionsCases } from "./cases/functions";
 import { iamCases } from "./cases/iam";
 import { monitoringCases } from "./cases/monitoring";
@@ -15,7 +16,7 @@ import { projectCases } from "./cases/project";
 import { storageCases } from "./cases/storage";
 import type { PolicyCases } from "./cases/types";
 
-const allCases: PolicyCases = { ...projectCases, ...networkCases, ...databaseCases, ...iamCases, ...cloudRunCases, ...functionsCases, ...monitoringCases, ...storageCases };
+const allCases: PolicyCases = { ...projectCases, ...networkCases, ...databaseCases, ...iamCases, ...cloudRunCases, ...functionsCases, ...monitoringCases, ...storageCases, ...edgeCases };
 
 for (const [name, { pass, fail, message, enforcement = "mandatory", today }] of Object.entries(allCases)) {
   describe(name, () => {

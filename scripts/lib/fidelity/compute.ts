@@ -1,5 +1,6 @@
 /**
- * Compute Engine resources (networks, subnets, addresses, firewalls, routers, NATs): RFC 1035 names, unique per type.
+ * Compute Engine resources (networks, subnets, addresses, firewalls, routers, NATs, and the edge's load balancer and
+ * Cloud Armor policy): RFC 1035 names, unique per type. The load balancer's own rules are in ./loadbalancing.ts.
  */
 import { nameOf, patternRule, uniqueRule, type FidelityRule, type PlannedResource } from "./rule";
 
@@ -10,6 +11,16 @@ export const COMPUTE_NAMED_TYPES = [
   "gcp:compute/firewall:Firewall",
   "gcp:compute/router:Router",
   "gcp:compute/routerNat:RouterNat",
+  // The edge (infra/components/edge.ts): every Compute resource name follows the same format.
+  "gcp:compute/managedSslCertificate:ManagedSslCertificate",
+  "gcp:compute/sSLPolicy:SSLPolicy",
+  "gcp:compute/securityPolicy:SecurityPolicy",
+  "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup",
+  "gcp:compute/backendService:BackendService",
+  "gcp:compute/uRLMap:URLMap",
+  "gcp:compute/targetHttpsProxy:TargetHttpsProxy",
+  "gcp:compute/targetHttpProxy:TargetHttpProxy",
+  "gcp:compute/globalForwardingRule:GlobalForwardingRule",
 ];
 
 // "The name must be 1-63 characters long and match the regular expression [a-z]([-a-z0-9]*[a-z0-9])?" (RFC 1035);

@@ -75,6 +75,7 @@ export const GRANTABLE_ROLES: Readonly<Record<string, { below?: readonly string[
   "roles/cloudsql.admin": { source: rolesPage("cloudsql") },
   "roles/compute.networkAdmin": { source: rolesPage("compute") },
   "roles/compute.securityAdmin": { source: rolesPage("compute") },
+  "roles/compute.loadBalancerAdmin": { source: rolesPage("compute") },
   "roles/resourcemanager.projectIamAdmin": { source: rolesPage("resourcemanager") },
   "roles/servicenetworking.networksAdmin": { source: rolesPage("servicenetworking") },
   "roles/serviceusage.serviceUsageAdmin": { source: rolesPage("serviceusage") },

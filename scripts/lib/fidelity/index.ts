@@ -11,6 +11,7 @@ import { functionsRules } from "./functions";
 import { iamRules } from "./iam";
 import { identityPlatformRules } from "./identityplatform";
 import { labelRules } from "./labels";
+import { loadBalancingRules } from "./loadbalancing";
 import { loggingRules } from "./logging";
 import { monitoringRules } from "./monitoring";
 import type { FidelityContext, FidelityRule, FidelityViolation, PlannedResource } from "./rule";
@@ -34,6 +35,8 @@ export const fidelityRules: readonly FidelityRule[] = [
   ...pubsubRules,
   ...functionsRules,
   ...computeRules,
+  // The edge: load balancer and Cloud Armor (pulsura:apiDomain).
+  ...loadBalancingRules,
   ...sqlRules,
   ...firebaseRules,
   ...identityPlatformRules,

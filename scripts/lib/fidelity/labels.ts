@@ -23,6 +23,8 @@ export const LABEL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   "gcp:cloudfunctionsv2/function:Function": ["labels"],
   "gcp:compute/subnetwork:Subnetwork": ["labels"],
   "gcp:compute/globalAddress:GlobalAddress": ["labels"],
+  "gcp:compute/globalForwardingRule:GlobalForwardingRule": ["labels"],
+  "gcp:compute/securityPolicy:SecurityPolicy": ["labels"],
 };
 
 function labelMaps(inputs: State, type: string): Array<[string, Record<string, unknown>]> {

@@ -141,8 +141,131 @@ export const monitoringRuleCases: Record<string, RuleCase> = {
   "billing/budget-account": { pass: [budget({})], fail: [budget({ billingAccount: "0123456789AB" })], message: /billingAccount: got "0123456789AB"/ },
 };
 
+
+// Load balancing and Cloud Armor (scripts/lib/fidelity/loadbalancing.ts): the edge of pulsura:apiDomain.
+const L = {
+  neg: "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup",
+  backend: "gcp:compute/backendService:BackendService",
+  certificate: "gcp:compute/managedSslCertificate:ManagedSslCertificate",
+  httpsProxy: "gcp:compute/targetHttpsProxy:TargetHttpsProxy",
+  urlMap: "gcp:compute/uRLMap:URLMap",
+  forwardingRule: "gcp:compute/globalForwardingRule:GlobalForwardingRule",
+  sslPolicy: "gcp:compute/sSLPolicy:SSLPolicy",
+  armor: "gcp:compute/securityPolicy:SecurityPolicy",
+  address: "gcp:compute/globalAddress:GlobalAddress",
+} as const;
+const ids = (collection: string, name: string) => ({ id: `projects/p-one/${collection}/${name}`, selfLink: `https://www.googleapis.com/compute/v1/projects/p-one/${collection}/${name}` });
+const neg = (inputs: State = {}) => res(L.neg, "neg", { project: "p-one", region: "europe-west1", name: "neg", networkEndpointType: "SERVERLESS", cloudRun: { service: "api" }, ...inputs }, ids("regions/europe-west1/networkEndpointGroups", "neg"));
+const backend = (inputs: State = {}) =>
+  res(L.backend, "backend", { project: "p-one", name: "backend", loadBalancingScheme: "EXTERNAL_MANAGED", protocol: "HTTPS", backends: [{ group: "projects/p-one/regions/europe-west1/networkEndpointGroups/neg" }], ...inputs }, ids("global/backendServices", "backend"));
+const urlMap = (inputs: State = {}) => res(L.urlMap, "urls", { project: "p-one", name: "urls", defaultService: "projects/p-one/global/backendServices/backend", ...inputs }, ids("global/urlMaps", "urls"));
+const httpsProxy = (inputs: State = {}) =>
+  res(L.httpsProxy, "https", { project: "p-one", name: "https", urlMap: "projects/p-one/global/urlMaps/urls", sslCertificates: ["projects/p-one/global/sslCertificates/cert"], ...inputs }, ids("global/targetHttpsProxies", "https"));
+const address = (inputs: State = {}) => res(L.address, "ip", { project: "p-one", name: "ip", addressType: "EXTERNAL", ...inputs }, ids("global/addresses", "ip"));
+const forwardingRule = (inputs: State = {}) =>
+  res(L.forwardingRule, "rule", { project: "p-one", name: "rule", target: "projects/p-one/global/targetHttpsProxies/https", ipAddress: "projects/p-one/global/addresses/ip", ipProtocol: "TCP", portRange: "443", loadBalancingScheme: "EXTERNAL_MANAGED", ...inputs });
+const defaultRule = { priority: 2147483647, action: "allow", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } } };
+const banRule = (options: State = {}, action = "rate_based_ban") => ({
+  priority: 1000,
+  action,
+  match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } },
+  rateLimitOptions: { enforceOnKey: "IP", conformAction: "allow", exceedAction: "deny(429)", rateLimitThreshold: { count: 600, intervalSec: 60 }, banThreshold: { count: 3000, intervalSec: 300 }, banDurationSec: 600, ...options },
+});
+const wafRule = (expression: string) => ({ priority: 2000, action: "deny(403)", match: { expr: { expression } } });
+const armor = (inputs: State = {}) => res(L.armor, "armor", { project: "p-one", name: "armor", type: "CLOUD_ARMOR", rules: [banRule(), defaultRule], ...inputs }, ids("global/securityPolicies", "armor"));
+
+export const loadBalancingRuleCases: Record<string, RuleCase> = {
+  "lb/serverless-neg": {
+    pass: [neg()],
+    fail: [neg({ cloudRun: { tag: "blue" } }), neg({ appEngine: { service: "default" } }), neg({ network: "vpc" })],
+    message: /cloudRun without service or urlMask|points at cloudRun and appEngine|network set on a serverless NEG/,
+  },
+  "lb/serverless-neg-run-service": {
+    pass: [run("s", { name: "api", ingress: "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER" }), neg()],
+    fail: [run("s", { name: "api", ingress: "INGRESS_TRAFFIC_INTERNAL_ONLY" }), neg({ region: "europe-west3" })],
+    message: /INGRESS_TRAFFIC_INTERNAL_ONLY, which refuses the load balancer|is in "europe-west1", the NEG in "europe-west3"/,
+  },
+  "lb/run-service-behind-neg": {
+    pass: [neg(), run("s", { name: "api", ingress: "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER" })],
+    fail: [neg(), run("s", { name: "api", ingress: "INGRESS_TRAFFIC_INTERNAL_ONLY" })],
+    message: /but NEG "neg" sends load balancer traffic to it/,
+  },
+  "lb/backend-scheme": { pass: [backend()], fail: [backend({ loadBalancingScheme: "EXTERNAL_GLOBAL" })], message: /"EXTERNAL_GLOBAL"/ },
+  "lb/serverless-backend": {
+    pass: [neg(), backend()],
+    // What an instance-group backend service takes, refused with a serverless NEG behind it.
+    fail: [neg(), backend({ healthChecks: ["projects/p-one/global/healthChecks/hc"], timeoutSec: 3600, backends: [{ group: "projects/p-one/regions/europe-west1/networkEndpointGroups/neg", capacityScaler: 1 }] })],
+    message: /healthChecks set|timeoutSec 3600 set|backend capacityScaler set/,
+  },
+  "lb/scheme-match": {
+    pass: [backend(), urlMap(), httpsProxy(), forwardingRule()],
+    fail: [backend(), urlMap(), httpsProxy(), forwardingRule({ loadBalancingScheme: "EXTERNAL" })],
+    message: /"EXTERNAL", backend service "backend" has "EXTERNAL_MANAGED"/,
+  },
+  "lb/forwarding-rule-frontend": {
+    pass: [address(), forwardingRule()],
+    fail: [address({ addressType: "INTERNAL", purpose: "VPC_PEERING" }), forwardingRule({ portRange: "80-443" })],
+    message: /address "ip" is "INTERNAL"|portRange "80-443"/,
+  },
+  "lb/url-map-default": {
+    pass: [urlMap(), res(L.urlMap, "redirect", { defaultUrlRedirect: { httpsRedirect: true, redirectResponseCode: "PERMANENT_REDIRECT" } })],
+    fail: [urlMap({ defaultUrlRedirect: { httpsRedirect: true } }), res(L.urlMap, "redirect", { defaultUrlRedirect: { httpsRedirect: true, redirectResponseCode: "308" } })],
+    message: /defaultService and defaultUrlRedirect set|redirectResponseCode "308"/,
+  },
+  "lb/https-proxy-certificates": {
+    pass: [httpsProxy()],
+    fail: [httpsProxy({ sslCertificates: Array.from({ length: 16 }, (_, i) => `projects/p-one/global/sslCertificates/c${i}`) })],
+    message: /16 certificates/,
+  },
+  "lb/managed-certificate-domains": {
+    pass: [res(L.certificate, "cert", { managed: { domains: ["api.example.com"] } })],
+    fail: [res(L.certificate, "cert", { managed: { domains: ["*.example.com"] } }), res(L.certificate, "cert2", { managed: { domains: [] } })],
+    message: /domain "\*\.example\.com"|0 domains/,
+  },
+  "lb/ssl-policy": {
+    pass: [res(L.sslPolicy, "tls", { profile: "MODERN", minTlsVersion: "TLS_1_2" })],
+    fail: [res(L.sslPolicy, "tls", { profile: "MODERN", minTlsVersion: "TLS1_2", customFeatures: ["TLS_AES_128_GCM_SHA256"] })],
+    message: /minTlsVersion "TLS1_2"|customFeatures without profile CUSTOM/,
+  },
+  "armor/backend-policy-type": {
+    pass: [armor(), backend({ securityPolicy: "https://www.googleapis.com/compute/v1/projects/p-one/global/securityPolicies/armor" })],
+    fail: [armor({ type: "CLOUD_ARMOR_EDGE" }), backend({ securityPolicy: "https://www.googleapis.com/compute/v1/projects/p-one/global/securityPolicies/armor" })],
+    message: /policy "armor" of type "CLOUD_ARMOR_EDGE"/,
+  },
+  "armor/policy-type": { pass: [armor()], fail: [armor({ type: "CLOUD_ARMOR_BACKEND" })], message: /"CLOUD_ARMOR_BACKEND"/ },
+  "armor/rule-priorities": {
+    pass: [armor()],
+    fail: [armor({ rules: [banRule(), { ...banRule(), priority: 1000 }] })],
+    message: /priority 1000 used twice|no default rule/,
+  },
+  "armor/rule-actions": {
+    pass: [armor(), armor({ rules: [banRule({ banThreshold: undefined, banDurationSec: undefined, rateLimitThreshold: { count: 500000, intervalSec: 60 } }, "throttle"), defaultRule] })],
+    fail: [
+      armor({ rules: [banRule({ rateLimitThreshold: { count: 20000, intervalSec: 45 } }), defaultRule] }),
+      armor({ rules: [banRule({}, "throttle"), { ...wafRule("true"), action: "deny(429)" }, defaultRule] }),
+    ],
+    message: /rateLimitThreshold\.count 20000|rateLimitThreshold\.intervalSec 45|banThreshold or banDurationSec with action "throttle"|action "deny\(429\)"/,
+  },
+  "armor/waf-rules": {
+    pass: [armor({ rules: [wafRule("evaluatePreconfiguredWaf('sqli-v33-stable', {'sensitivity': 1})"), defaultRule] })],
+    fail: [armor({ rules: [wafRule("evaluatePreconfiguredWaf('sqli-v34-stable', {'sensitivity': 5})"), defaultRule] })],
+    message: /WAF rule "sqli-v34-stable"|sensitivity 5/,
+  },
+  "armor/adaptive-protection": {
+    pass: [armor({ adaptiveProtectionConfig: { layer7DdosDefenseConfig: { enable: true, ruleVisibility: "STANDARD" } } })],
+    fail: [armor({ type: "CLOUD_ARMOR_EDGE", adaptiveProtectionConfig: { layer7DdosDefenseConfig: { enable: true, ruleVisibility: "ENTERPRISE" } } })],
+    message: /enabled on a "CLOUD_ARMOR_EDGE" policy|ruleVisibility "ENTERPRISE"/,
+  },
+  "armor/advanced-options": {
+    pass: [armor({ advancedOptionsConfig: { jsonParsing: "STANDARD_WITH_GRAPHQL", logLevel: "NORMAL" } })],
+    fail: [armor({ advancedOptionsConfig: { jsonParsing: "GRAPHQL", jsonCustomConfig: { contentTypes: ["application/graphql"] } } })],
+    message: /jsonParsing "GRAPHQL"|jsonCustomConfig without jsonParsing STANDARD/,
+  },
+};
+
 export const ruleCases: Record<string, RuleCase> = {
   ...monitoringRuleCases,
+  ...loadBalancingRuleCases,
   // iam
   "iam/service-account-id": {
     pass: [account("a", "pulsura-functions-build")],

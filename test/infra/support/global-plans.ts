@@ -16,8 +16,14 @@ declare module "vitest" {
   }
 }
 
-/** Fixture stacks planned with the real ones: `everything` has every optional part on and the longest tenant name. */
-export const PLANNED_FIXTURES = ["everything"] as const;
+/**
+ * Fixture stacks planned with the real ones: `everything` has every optional part on and the longest tenant name;
+ * `edge` is prod with its API at its own domain (load balancer, certificate, Cloud Armor enforced).
+ */
+export const PLANNED_FIXTURES = ["everything", "edge"] as const;
+
+/** Fixtures with a reviewed inventory (test/infra/inventory/fixture-<name>.yaml), beside every stack file's. */
+export const INVENTORIED_FIXTURES = ["edge"] as const;
 
 export default async function setup(project: TestProject): Promise<void> {
   const stacks = listStackFiles();

@@ -11,7 +11,7 @@ export function planOf(stack: string): PlanResult {
 }
 
 /** The plan of a fixture stack (test/infra/fixtures/Pulumi.<name>.yaml, listed in PLANNED_FIXTURES). */
-export function fixturePlanOf(name: "everything"): PlanResult {
+export function fixturePlanOf(name: "everything" | "edge"): PlanResult {
   const run = inject("fixturePlans")[name];
   if (!run) throw new Error(`fixture ${name} is not planned: add it to PLANNED_FIXTURES in test/infra/support/global-plans.ts`);
   if (run.exitCode !== 0 && run.exitCode !== 2) throw new Error(`planning fixture ${name} failed (exit ${run.exitCode}):\n${run.stderr}`);
