@@ -18,6 +18,8 @@ import { closest } from "./suggest";
 import { monitoringInput, resolveMonitoring, type MonitoringConfig } from "./config/monitoring";
 // Files (the bucket, its upload confirmation and the signed URLs' limits): infra/config/storage.ts.
 import { resolveStorage, storageInput, storageProblems, type StorageConfig } from "./config/storage";
+// The usage a cost estimate assumes: read by scripts/lib/cost/ only, validated here with the rest (infra/config/cost.ts).
+import { costInput } from "./config/cost";
 
 /** Config namespace of this project (`pulsura:<key>`). */
 export const CONFIG_NAMESPACE = "pulsura";
@@ -315,6 +317,8 @@ const stackInput = z
     monitoring: monitoringInput,
     /** The files bucket and the signed URLs' limits (infra/config/storage.ts). */
     storage: storageInput,
+    /** The usage the cost estimate assumes (infra/config/cost.ts); nothing deployed reads it. */
+    cost: costInput,
   })
   .partial()
   .strict();
