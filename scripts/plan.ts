@@ -64,8 +64,14 @@ runCli(spec, async ({ values }) => {
   }
   if (values.compare !== undefined && values.json) throw new UsageError("--compare prints a comparison table: leave out --json");
   // Read before planning, so a bad price file, region or --assume is refused in a second, not after the plan.
-  const cost = values.cost ? { prices: loadPriceTable(), assume: parseAssumeFlags(values.assume ?? []), idle: values.idle, billingAccountFreeTier: !values["no-free-tier"] } : undefined;
-  const compareTarget = values.compare !== undefined ? parseCompareTarget(values.compare) : undefined;
+  let assume, compareTarget;
+  try {
+    assume = parseAssumeFlags(values.assume ?? []);
+    compareTarget = values.compare !== undefined ? parseCompareTarget(values.compare) : undefined;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const cost = values.cost ? { prices: loadPriceTable(), assume, idle: values.idle, billingAccountFreeTier: !values["no-free-tier"] } : undefined;
   let plan;
   try {
     plan = await runOfflinePlan({ stack: values.stack, configFile: values["config-file"] });

@@ -45,8 +45,8 @@ function table(rows: string[][]): string[] {
   return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ").trimEnd());
 }
 
-/** The estimate as `--cost` prints it. */
-export function renderCost(estimate: CostEstimate): string {
+/** The estimate as `--cost` prints it; `lineItems: false` leaves out each component's line items (a summary). */
+export function renderCost(estimate: CostEstimate, { lineItems = true }: { lineItems?: boolean } = {}): string {
   const lines = [
     `Monthly cost estimate of stack ${estimate.stack} (environment ${estimate.environment}, region ${estimate.region}): ${estimate.currency} list prices read ${estimate.pricesReadOn} (infra/prices/)`,
     estimate.billingAccountFreeTier
@@ -62,7 +62,7 @@ export function renderCost(estimate: CostEstimate): string {
   // Each component's row, then its line items (not aligned with the columns: descriptions are long).
   estimate.components.forEach((component, i) => {
     lines.push(body[i]!);
-    for (const line of component.lines) {
+    for (const line of lineItems ? component.lines : []) {
       const free = line.free > 0 ? `, ${trim(line.free)} free` : "";
       lines.push(`    ${usd(line.usd).padStart(8)} ${line.category.padEnd(9)}  ${line.description} [${trim(line.quantity)} ${line.unit} × $${line.unitPrice}${free}]`);
     }
