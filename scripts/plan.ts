@@ -110,11 +110,14 @@ runCli(spec, async ({ values }) => {
   return planExitCode(plan);
 });
 
-/** The estimate, then its change per component against the other stack (or this stack at a git ref). */
+/**
+ * The change per component against the other stack (or this stack at a git ref), then this stack's estimate without
+ * its line items (`--cost` alone shows them): what a pull-request comment needs first.
+ */
 async function compare(estimate: Parameters<typeof renderCost>[0], target: { stack: string; ref?: string }, options: CostRunOptions): Promise<string> {
   const base = await estimateOther(repoRoot, target, options);
   const baseLabel = target.ref !== undefined ? `${target.stack}@${target.ref}` : target.stack;
   const empty = { ...estimate, stack: target.stack, components: [], totals: { alwaysOn: 0, usage: 0, total: 0 }, idle: 0 };
   const comparison = renderCostComparison(base ?? empty, estimate, base ? baseLabel : `${baseLabel} (no stack file there)`, estimate.stack);
-  return `${renderCost(estimate)}\n\n${comparison}`;
+  return `${comparison}\n\n${renderCost(estimate, { lineItems: false })}`;
 }
