@@ -463,8 +463,13 @@ export const ENVIRONMENT_DEFAULTS = {
       maintenanceHour: 3,
     },
     // db-g1-small allows 50 connections (40 after headroom): the API 2 × (6 + 2), the worker 1 × (6 + 2) and 2 × 4 per
-    // service fit two services. The worker is the smallest instance Cloud Run bills by instance: 1 vCPU (less than 1
-    // needs request-based billing, https://cloud.google.com/run/docs/configuring/services/cpu).
+    // service fit two services; db-f1-micro's 25 (15 after headroom) fit not even the API's 16, so db-g1-small is the
+    // cheapest tier this budget allows. The worker is the smallest instance Cloud Run bills by instance: 1 vCPU (less
+    // than 1 needs request-based billing, https://cloud.google.com/run/docs/configuring/services/cpu).
+    // Idle cost, weighed (issue 21): the worker is most of a dev stack's idle cost, about $50 a month at list price
+    // (`npm run plan -- --stack dev --cost --no-free-tier`). It stays: without it crons, and events from writes outside
+    // the API (a service's own SQL, psql), would wait for the next API request, and the mandatory policies
+    // hasura-worker-single-instance and hasura-api-no-event-processing hold in every environment.
     hasura: {
       version: "v2.48.9",
       minInstances: 0,

@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { connectionHeadroom, connectionPools, ENVIRONMENT_DEFAULTS, tierConnectionLimit } from "../../infra/config";
 import { COST_DEFAULTS } from "../../infra/config/cost";
 import { ASSUMPTION_KEYS, parseAssumeFlags, resolveAssumptions } from "../../scripts/lib/cost/assumptions";
 import { estimateCost, type CostEstimate, type PlanResource } from "../../scripts/lib/cost/estimate";
@@ -153,5 +154,25 @@ describe("the load balancer and Cloud Armor, where a plan has them", () => {
     const plain = estimateOf("prod");
     expect(plain.components.some((c) => c.lines.some((l) => l.price.startsWith("cloud-armor:") || l.price.startsWith("networking:lb.")))).toBe(false);
     expect(plain.notes).toContain("No forwarding rule in the plan: no load balancer is priced.");
+  });
+});
+
+describe("idle cost of the dev defaults", () => {
+  it("uses the cheapest Cloud SQL tier of the price table whose connections fit the dev pools at full scale", () => {
+    const dev = ENVIRONMENT_DEFAULTS.dev;
+    const services = dev.services.map((service) => ({ ...dev.service, ...service }));
+    const needed = connectionPools({ hasura: dev.hasura, services }).reduce((sum, pool) => sum + pool.instances * pool.size, 0);
+    const fits = (tier: string) => {
+      const limit = tierConnectionLimit(tier)!;
+      return limit - connectionHeadroom(limit) >= needed;
+    };
+    const sharedCore = Object.keys(prices.files["cloud-sql"]!.prices).filter((k) => k.startsWith("sharedCore.")).map((k) => k.slice("sharedCore.".length));
+    const cheapest = sharedCore.filter(fits).sort((a, b) => p("cloud-sql", `sharedCore.${a}`) - p("cloud-sql", `sharedCore.${b}`))[0];
+    expect(dev.database.tier).toBe(cheapest);
+  });
+
+  it("keeps functions at zero minimum instances in dev: no always-on cost for them", () => {
+    const functions = estimateOf("dev").components.find((c) => c.component.startsWith("pulsura:auth:AuthFunctions "))!;
+    expect(functions.alwaysOn).toBe(0);
   });
 });
