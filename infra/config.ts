@@ -20,6 +20,8 @@ import { monitoringInput, resolveMonitoring, type MonitoringConfig } from "./con
 import { resolveStorage, storageInput, storageProblems, type StorageConfig } from "./config/storage";
 // The API's domain behind a load balancer with Cloud Armor (off without pulsura:apiDomain): infra/config/edge.ts.
 import { apiDomainName, edgeInput, edgeProblems, resolveEdge, type EdgeConfig } from "./config/edge";
+// The usage a cost estimate assumes: read by scripts/lib/cost/ only, validated here with the rest (infra/config/cost.ts).
+import { costInput } from "./config/cost";
 
 /** Config namespace of this project (`pulsura:<key>`). */
 export const CONFIG_NAMESPACE = "pulsura";
@@ -321,6 +323,8 @@ const stackInput = z
     monitoring: monitoringInput,
     /** The files bucket and the signed URLs' limits (infra/config/storage.ts). */
     storage: storageInput,
+    /** The usage the cost estimate assumes (infra/config/cost.ts); nothing deployed reads it. */
+    cost: costInput,
   })
   .partial()
   .strict();
@@ -470,8 +474,13 @@ export const ENVIRONMENT_DEFAULTS = {
       maintenanceHour: 3,
     },
     // db-g1-small allows 50 connections (40 after headroom): the API 2 × (6 + 2), the worker 1 × (6 + 2) and 2 × 4 per
-    // service fit two services. The worker is the smallest instance Cloud Run bills by instance: 1 vCPU (less than 1
-    // needs request-based billing, https://cloud.google.com/run/docs/configuring/services/cpu).
+    // service fit two services; db-f1-micro's 25 (15 after headroom) fit not even the API's 16, so db-g1-small is the
+    // cheapest tier this budget allows. The worker is the smallest instance Cloud Run bills by instance: 1 vCPU (less
+    // than 1 needs request-based billing, https://cloud.google.com/run/docs/configuring/services/cpu).
+    // Idle cost, weighed (issue 21): the worker is most of a dev stack's idle cost, about $50 a month at list price
+    // (`npm run plan -- --stack dev --cost --no-free-tier`). It stays: without it crons, and events from writes outside
+    // the API (a service's own SQL, psql), would wait for the next API request, and the mandatory policies
+    // hasura-worker-single-instance and hasura-api-no-event-processing hold in every environment.
     hasura: {
       version: "v2.48.9",
       minInstances: 0,

@@ -3,12 +3,18 @@
  * npm run tenant -- list
  *
  * `new` writes Pulumi.<tenant>.yaml from another stack's non-secret config, validates it with the program's schema
- * and plans the new stack offline exactly as `npm run plan -- --stack <tenant>` will. Exit codes: 0 done; 1 refused or
+ * and plans the new stack offline exactly as `npm run plan -- --stack <tenant>` will, then prints its monthly cost estimate
+ * (as `npm run plan -- --stack <tenant> --cost` does, without the billing account's free tiers: the tenant shares them
+ * with the stacks already there). Exit codes: 0 done; 1 refused or
  * bad arguments (nothing written); 2 written, but its offline plan violates a mandatory policy; 3 written, but it does
  * not plan until the listed secrets are set (as `npm run plan` and CI would say).
  */
 import { runCli, type CliSpec, type ParsedArgs } from "./lib/cli";
-import { PlanError, planExitCode, runOfflinePlan } from "./lib/offline-plan";
+import { PlanError, planExitCode, planJson, runOfflinePlan } from "./lib/offline-plan";
+import type { PlanDocument } from "./lib/plan-diff";
+import { loadPriceTable, MissingPriceError } from "./lib/cost/prices";
+import { estimatePlan, renderCost } from "./lib/cost/report";
+import { loadStackConfig } from "./lib/stack-files";
 import { repoRoot } from "./lib/stack-files";
 import { ForkRefused, forkStack, listStacks } from "./lib/tenant";
 
@@ -78,6 +84,7 @@ async function fork(tenant: string | undefined, values: Args["values"], root: st
     );
     for (const v of plan.violations) process.stdout.write(`  [${v.enforcement}] ${v.policy}: ${v.message}\n`);
     code = planExitCode(plan);
+    printEstimate(planJson(plan) as PlanDocument, result.path);
     const steps = Array.isArray(plan.outputs.nextSteps) ? (plan.outputs.nextSteps as unknown[]).map(String) : [];
     printNextSteps(tenant, values.project, result.secretKeys, result.secretsProvider);
     // What the offline plan cannot check (terms of service, org policy, Firebase already on the project).
@@ -89,6 +96,20 @@ async function fork(tenant: string | undefined, values: Args["values"], root: st
     code = NEEDS_SECRETS;
   }
   return code;
+}
+
+/**
+ * What the tenant will cost per month. Without the billing account's free tiers: a tenant usually joins a billing account
+ * whose free tiers the other stacks already use, so this is what it adds. No estimate is not a failed fork.
+ */
+function printEstimate(plan: PlanDocument, stackFile: string): void {
+  try {
+    const estimate = estimatePlan(plan, loadStackConfig(stackFile, plan.project).config, { prices: loadPriceTable(), billingAccountFreeTier: false });
+    process.stdout.write(`${renderCost(estimate, { lineItems: false })}\nLine items: npm run plan -- --stack ${plan.stack} --cost\n`);
+  } catch (error) {
+    if (!(error instanceof MissingPriceError)) throw error;
+    process.stdout.write(`No cost estimate: ${error.message}\n`);
+  }
 }
 
 function printNextSteps(tenant: string, project: string, secretKeys: readonly string[], secretsProvider: string | undefined): void {

@@ -180,21 +180,7 @@ export async function planAtRef(repoRoot: string, ref: string, stack: string): P
       if (fs.existsSync(source) && fs.existsSync(path.dirname(path.join(tree, modules)))) fs.symlinkSync(source, path.join(tree, modules), "dir");
     }
     const out = path.join(dir, "plan.json");
-    const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(tsx, ["scripts/plan.ts", "--stack", stack, "--json"], { cwd: tree, stdio: ["ignore", fs.openSync(out, "w"), "pipe"] });
-      let errors = "";
-      child.stderr?.on("data", (chunk: Buffer) => (errors += chunk.toString()));
-      const stop = () => child.kill("SIGTERM");
-      process.once("SIGINT", stop).once("SIGTERM", stop);
-      child.on("error", reject);
-      child.on("close", (code) => {
-        process.off("SIGINT", stop).off("SIGTERM", stop);
-        // 2 is a plan with a mandatory policy violation: still a plan to compare with.
-        if (code === 0 || code === 2) resolve();
-        else reject(new Error(`planning ${stack} at ${ref} (${commit.slice(0, 12)}) failed with exit code ${code}:\n${errors.trim()}`));
-      });
-    });
+    await runPlanJson(tree, stack, out, repoRoot, `${ref} (${commit.slice(0, 12)})`);
     return readPlanFile(out);
   } finally {
     try {
@@ -209,4 +195,27 @@ export async function planAtRef(repoRoot: string, ref: string, stack: string): P
       // Nothing to prune.
     }
   }
+}
+
+/**
+ * Runs a checkout's own `scripts/plan.ts --stack <stack> --json --out <file>` in a child process (a process plans one
+ * stack: Pulumi's runtime state is process-wide), with `repoRoot`'s tsx.
+ * @throws Error with the planner's stderr when planning fails (a mandatory policy violation, exit 2, still yields a plan)
+ */
+export async function runPlanJson(cwd: string, stack: string, out: string, repoRoot: string, where = "this checkout"): Promise<void> {
+  const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(tsx, ["scripts/plan.ts", "--stack", stack, "--json", "--out", out], { cwd, stdio: ["ignore", "ignore", "pipe"] });
+    let errors = "";
+    child.stderr?.on("data", (chunk: Buffer) => (errors += chunk.toString()));
+    const stop = () => child.kill("SIGTERM");
+    process.once("SIGINT", stop).once("SIGTERM", stop);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      process.off("SIGINT", stop).off("SIGTERM", stop);
+      // 2 is a plan with a mandatory policy violation: still a plan to compare with.
+      if (code === 0 || code === 2) resolve();
+      else reject(new Error(`planning ${stack} at ${where} failed with exit code ${code}:\n${errors.trim()}`));
+    });
+  });
 }

@@ -41,6 +41,17 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 const stackFiles = () => readdirSync(root).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).sort();
 
 describe("npm run tenant -- new", () => {
+  it("prints the new tenant's monthly estimate without the billing account's free tiers, or why there is none", async () => {
+    const priced = await tenant("new", "acme", "--from", "dev", "--project", "acme-dev-42");
+    expect(priced.code, priced.stderr).toBe(0);
+    expect(priced.stdout).toContain("Monthly cost estimate of stack acme (environment dev, region europe-west1)");
+    expect(priced.stdout).toContain("Free tiers per billing account not applied");
+    expect(priced.stdout).toMatch(/^Idle \(no traffic\): \$\d+\.\d\d per month/m);
+    const unpriced = await tenant("new", "beta", "--from", "dev", "--project", "beta-dev-42", "--region", "europe-west3");
+    expect(unpriced.code, unpriced.stderr).toBe(0);
+    expect(unpriced.stdout).toMatch(/No cost estimate: region europe-west3 has no price "[^"]+" in \S*infra\/prices\/[a-z-]+\.json/);
+  });
+
   it("prints its help with every option and exit code", async () => {
     const run = await tenant("--help");
     expect(run.code).toBe(0);

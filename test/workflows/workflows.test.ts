@@ -134,7 +134,8 @@ describe("workflow files", () => {
         // An OIDC token only where a step exchanges it for Google credentials; pull-request write only where a step comments.
         const needs: Record<string, string> = { contents: "read" };
         if (job.steps.some((s) => usesAction(s, "google-github-actions/auth"))) needs["id-token"] = "write";
-        if (job.steps.some((s) => s.run?.includes("gh pr comment") || s.with?.["comment-on-pr"] === true)) needs["pull-requests"] = "write";
+        const comments = (s: Step) => s.run?.includes("gh pr comment") || /gh api [^\n]*issues\/[^\n]*comments/.test(s.run ?? "") || s.with?.["comment-on-pr"] === true;
+        if (job.steps.some(comments)) needs["pull-requests"] = "write";
         expect(job.permissions, where).toEqual(needs);
       }
     }
@@ -224,6 +225,32 @@ describe("pull-request.yml", () => {
     expect(comment).toBeGreaterThan(diff);
     expect(job.steps[comment]!.run).toContain("plan-diff.txt");
     expect(job.steps[comment]!.env).toMatchObject({ GH_TOKEN: "${{ github.token }}", PR: "${{ github.event.pull_request.number }}" });
+  });
+
+  it("comments each stack's cost estimate and its change against the base in one comment, updated on each push, without Google credentials", () => {
+    const entry = Object.entries(wf().jobs).find(([, job]) => job.steps.some((s) => s.run?.includes("--cost")));
+    expect(entry, "a job that runs npm run plan -- --cost").toBeDefined();
+    const [jobId, job] = entry!;
+    // Offline: it needs neither an OIDC token nor a Google identity, only to write its comment.
+    expect(job.permissions, jobId).toEqual({ contents: "read", "pull-requests": "write" });
+    expect(job.steps.some((s) => usesAction(s, "google-github-actions/auth") || usesAction(s, "pulumi/actions")), jobId).toBe(false);
+    expect(job.needs).toBe("checks");
+    const checkout = job.steps.find((s) => usesAction(s, "actions/checkout"))!;
+    expect(checkout.with).toMatchObject({ "fetch-depth": 0 });
+    const estimate = job.steps.find((s) => s.run?.includes("--cost"))!;
+    // Every stack of the checks' list (derived from the stack files), each against itself at the base commit.
+    expect(estimate.env).toEqual({ STACKS: "${{ needs.checks.outputs.stacks }}", BASE_SHA: "${{ github.event.pull_request.base.sha }}" });
+    expect(estimate.run).toContain('npm run plan --silent -- --stack "$STACK" --cost --compare "$STACK@$BASE_SHA"');
+    expect(estimate.run).toContain("jq -r '.[].stack' <<< \"$STACKS\"");
+    expect(estimate.run).toContain("<!-- pulsura-cost-estimate -->");
+    const comment = job.steps.find((s) => s.run?.includes("gh api"))!;
+    expect(job.steps.indexOf(comment)).toBeGreaterThan(job.steps.indexOf(estimate));
+    expect(comment.env).toEqual({ GH_TOKEN: "${{ github.token }}", PR: "${{ github.event.pull_request.number }}", REPO: "${{ github.repository }}" });
+    // Finds its earlier comment by the marker and edits it; creates one only when there is none.
+    expect(comment.run).toContain('startswith("<!-- pulsura-cost-estimate -->")');
+    expect(comment.run).toMatch(/gh api --method PATCH "repos\/\$REPO\/issues\/comments\/\$id"/);
+    expect(comment.run).toMatch(/else\n\s+gh api --method POST "repos\/\$REPO\/issues\/\$PR\/comments"/);
+    expect(comment.run).not.toContain("gh pr comment");
   });
 
   it("runs on pull_request (never pull_request_target), and gives a fork's pull request no job with a token that can write or reach Google Cloud", () => {
