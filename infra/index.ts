@@ -111,15 +111,9 @@ const edge = config.edge
       {
         projectId,
         region,
-        domain: config.edge.domain,
+        ...config.edge,
         // Known before the service exists: a serverless NEG may name a service that is created later.
         serviceName: `${name}-hasura`,
-        rateLimit: config.edge.rateLimit,
-        ban: config.edge.ban,
-        adminRateLimit: config.edge.adminRateLimit,
-        adminBan: config.edge.adminBan,
-        preview: config.edge.preview,
-        adaptiveProtection: config.edge.adaptiveProtection,
         labels,
       },
       { dependsOn: project.apis("compute.googleapis.com") },

@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { ArmorBan, ArmorThreshold } from "../config/edge";
+import type { ArmorBan, ArmorThreshold, EdgeConfig } from "../config/edge";
 import { PulsuraComponent } from "./component";
 
 /**
@@ -38,25 +38,16 @@ export const WAF_RULES: ReadonlyArray<{ rule: string; sensitivity: number; why: 
   { rule: "methodenforcement-v33-stable", sensitivity: 1, why: "methods other than GET, HEAD, POST, OPTIONS (GraphQL, CORS preflight and the WebSocket upgrade use only those)" },
 ];
 
-export interface EdgeArgs {
+/**
+ * The edge's settings are the stack's resolved `pulsura:apiDomain` and `pulsura:edge` (EdgeConfig: the domain, the
+ * per-IP rate limits and bans, the admin paths' stricter ones, preview and Adaptive Protection), plus where it runs.
+ */
+export interface EdgeArgs extends EdgeConfig {
   projectId: string;
   /** Region of the Cloud Run service (the serverless NEG is regional). */
   region: string;
-  /** The API's host name: the managed certificate's only domain. */
-  domain: string;
   /** The Cloud Run service every request goes to (Hasura's API), by name. */
   serviceName: pulumi.Input<string>;
-  /** Per client IP: above this Cloud Armor answers 429. */
-  rateLimit: ArmorThreshold;
-  /** Per client IP: this many requests over the limit in `intervalSec` bans it for `durationSec`. */
-  ban: ArmorBan;
-  /** The same, stricter, for {@link HASURA_ADMIN_PATHS}. */
-  adminRateLimit: ArmorThreshold;
-  adminBan: ArmorBan;
-  /** Every Armor rule only logs what it would do. @default false (dev: true, from config) */
-  preview: boolean;
-  /** Cloud Armor Adaptive Protection (layer 7 DDoS detection, alerts). @default false (prod: true, from config) */
-  adaptiveProtection: boolean;
   labels: Record<string, string>;
 }
 

@@ -9,7 +9,8 @@ import type { PulsuraPolicy } from ".";
  * first `pulumi preview` does not know yet: a reference is judged where it is known (the offline plan, later
  * previews), and an unknown one is matched within the same component.
  */
-const T = {
+/** The resource types of the edge that these rules read (the policy and infra tests use the same table). */
+export const EDGE_RESOURCE_TYPES = {
   neg: "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup",
   backend: "gcp:compute/backendService:BackendService",
   armor: "gcp:compute/securityPolicy:SecurityPolicy",
@@ -20,6 +21,7 @@ const T = {
   sslPolicy: "gcp:compute/sSLPolicy:SSLPolicy",
   run: "gcp:cloudrunv2/service:Service",
 } as const;
+const T = EDGE_RESOURCE_TYPES;
 
 // Policies read plain input values; a loose view keeps the checks short.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ARMOR_DEFAULT_PRIORITY, HASURA_ADMIN_PATHS, WAF_RULES } from "../../infra/components/edge";
 import { HASURA_PUBLIC_HEALTH_PATH } from "../../infra/components/monitoring";
 import { EDGE_DEFAULTS } from "../../infra/config/edge";
+import { EDGE_RESOURCE_TYPES } from "../../policy/rules/edge";
 import { renderOptionsFile } from "../../scripts/lib/web/dart";
 import { contentSecurityPolicyDirectives, hostingSiteOf } from "../../scripts/lib/web/hosting";
 import { clientOutputs, hostingOutputs } from "../../scripts/lib/web/outputs";
@@ -14,15 +15,7 @@ import { fixturePlanOf, onlyResourceOfType, planOf, plannedStacks, resourcesOfTy
 const T = {
   address: "gcp:compute/globalAddress:GlobalAddress",
   certificate: "gcp:compute/managedSslCertificate:ManagedSslCertificate",
-  neg: "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup",
-  backend: "gcp:compute/backendService:BackendService",
-  armor: "gcp:compute/securityPolicy:SecurityPolicy",
-  urlMap: "gcp:compute/uRLMap:URLMap",
-  httpsProxy: "gcp:compute/targetHttpsProxy:TargetHttpsProxy",
-  httpProxy: "gcp:compute/targetHttpProxy:TargetHttpProxy",
-  forwardingRule: "gcp:compute/globalForwardingRule:GlobalForwardingRule",
-  sslPolicy: "gcp:compute/sSLPolicy:SSLPolicy",
-  run: "gcp:cloudrunv2/service:Service",
+  ...EDGE_RESOURCE_TYPES,
   uptime: "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
 } as const;
 const EDGE_TYPES = Object.values(T).filter((type) => type.startsWith("gcp:compute/") && type !== T.address);

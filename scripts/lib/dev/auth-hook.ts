@@ -99,7 +99,8 @@ function deny(message: string): AuthHookResult {
   return { status: 401, message };
 }
 
-function single(value: string | string[] | undefined): string | undefined {
+/** The first value of a header node:http may deliver as a list. */
+export function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 

@@ -26,6 +26,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
+import { single } from "./auth-hook";
 import { printLine, startProcess, type ManagedProcess } from "./processes";
 import { checkV4Signature, contentLengthRefusal, isV4Signed, type SignatureRefusal } from "./v4-signature";
 
@@ -307,10 +308,6 @@ function xmlError(response: http.ServerResponse, refusal: SignatureRefusal): voi
   const escape = (text: string) => text.replace(/[<>&]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;" })[c]!);
   response.writeHead(refusal.status, { "content-type": "application/xml; charset=UTF-8" });
   response.end(`<?xml version='1.0' encoding='UTF-8'?><Error><Code>${refusal.code}</Code><Message>${escape(refusal.message)}</Message></Error>`);
-}
-
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Pushes OBJECT_FINALIZE messages for one bucket and prefix, each retried with backoff until it is acknowledged (2xx). */

@@ -1,16 +1,8 @@
+import { EDGE_RESOURCE_TYPES } from "../../../policy/rules/edge";
 import { resource } from "../support";
 import type { PolicyCases } from "./types";
 
-const T = {
-  neg: "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup",
-  backend: "gcp:compute/backendService:BackendService",
-  armor: "gcp:compute/securityPolicy:SecurityPolicy",
-  urlMap: "gcp:compute/uRLMap:URLMap",
-  httpsProxy: "gcp:compute/targetHttpsProxy:TargetHttpsProxy",
-  httpProxy: "gcp:compute/targetHttpProxy:TargetHttpProxy",
-  forwardingRule: "gcp:compute/globalForwardingRule:GlobalForwardingRule",
-  sslPolicy: "gcp:compute/sSLPolicy:SSLPolicy",
-} as const;
+const T = EDGE_RESOURCE_TYPES;
 
 const edge = resource("pulsura:edge:Edge", {}, { custom: false, name: "pulsura" });
 const hasuraComponent = resource("pulsura:hasura:Hasura", {}, { custom: false, name: "pulsura" });
