@@ -114,9 +114,22 @@ function finish() {
         }
       }
       clearInterval(check);
-      setTimeout(() => process.exit(0), 100);
+      afterKill(strays, () => process.exit(0));
     }
   }, 100);
+}
+
+/**
+ * After a SIGKILL: calls `then` once `left()` is empty (or after 5 s), so the guardian never exits, closing the run's
+ * output, while a process it killed is still running down (a large one takes a moment on a loaded machine).
+ */
+function afterKill(left, then) {
+  const started = Date.now();
+  const check = setInterval(() => {
+    if (left().length > 0 && Date.now() - started < 5000) return;
+    clearInterval(check);
+    then();
+  }, 50);
 }
 
 // "end" on EOF, "close"/"error" when the pipe breaks: all mean the dev runner is gone.
@@ -139,7 +152,7 @@ function stopAll() {
       for (const [pgid] of remaining) signal(pgid, "SIGKILL");
       say(`killed ${remaining.map(([pgid]) => pgid).join(", ")} after ${graceMs / 1000} s`);
       clearInterval(check);
-      setTimeout(finish, 100);
+      afterKill(() => remaining.filter(([pgid]) => alive(pgid)), finish);
     }
   }, 100);
 }
