@@ -9,6 +9,7 @@ import { Authentication } from "./components/authentication";
 import { deterministicRunUrl } from "./components/cloud-run";
 import { Database, METADATA_DATABASE } from "./components/database";
 import { Edge } from "./components/edge";
+import { certificateServes, edgeCertificateName, readCertificateStatus } from "./edge-cutover";
 import { Firebase } from "./components/firebase";
 import { Hasura } from "./components/hasura";
 import { Identities } from "./components/identities";
@@ -105,6 +106,15 @@ const hasuraGraphqlEndpoint = hasuraUrl.apply((url) => `${url}/v1/graphql`);
 // The API's own domain (pulsura:apiDomain): load balancer, managed certificate and Cloud Armor in front of Hasura's API,
 // whose ingress then admits only the load balancer and the VPC. Without a domain there is no edge at all.
 // ---------------------------------------------------------------------------------------------------------------------
+const apiCertificateName = config.edge ? edgeCertificateName(name, config.edge.domain) : undefined;
+/**
+ * Whether the API domain's certificate serves HTTPS, read from Google before anything is declared (infra/edge-cutover.ts):
+ * only then is Hasura's ingress narrowed to the load balancer, which a first `pulumi up` could not yet go through.
+ */
+const apiCertificateStatus = apiCertificateName
+  ? pulumi.output(readCertificateStatus({ project: projectId, name: apiCertificateName, quotaProject: config.gcp.billingProject }))
+  : undefined;
+const apiServes = apiCertificateStatus?.apply(certificateServes);
 const edge = config.edge
   ? new Edge(
       name,
@@ -114,6 +124,7 @@ const edge = config.edge
         ...config.edge,
         // Known before the service exists: a serverless NEG may name a service that is created later.
         serviceName: `${name}-hasura`,
+        certificateName: apiCertificateName!,
         labels,
       },
       { dependsOn: project.apis("compute.googleapis.com") },
@@ -121,10 +132,13 @@ const edge = config.edge
   : undefined;
 /**
  * Hasura's GraphQL URL for callers outside the VPC: the 1st-gen functions have no VPC egress, so behind the edge they
- * call the API domain like any client. The microservices egress through the VPC, which the narrowed ingress still
- * admits, and keep the run.app URL (no trip through the load balancer and its per-IP limits).
+ * call the API domain like any client once its certificate serves (run.app until then). The microservices egress
+ * through the VPC, which the narrowed ingress still admits, and keep the run.app URL (no trip through the load
+ * balancer and its per-IP limits).
  */
-const publicGraphqlEndpoint = edge ? pulumi.output(`${edge.url}/v1/graphql`) : hasuraGraphqlEndpoint;
+const publicGraphqlEndpoint = edge
+  ? pulumi.all([apiServes!, hasuraGraphqlEndpoint]).apply(([serves, runEndpoint]) => (serves ? `${edge.url}/v1/graphql` : runEndpoint))
+  : hasuraGraphqlEndpoint;
 
 const serviceSecrets: Record<string, SecretArgs> = {};
 for (const service of config.services) {
@@ -245,7 +259,7 @@ const hasura = new Hasura(
     network: network.network.id,
     subnet: network.subnet.id,
     deletionProtection,
-    ...(edge ? { ingress: "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER" as const, publicUrl: edge.url } : {}),
+    ...(edge ? { edge: { url: edge.url, serves: apiServes! } } : {}),
     project: {
       migrations: readMigrations(hasuraProjectDir),
       metadata: readMetadata(hasuraProjectDir),
@@ -342,9 +356,9 @@ const monitoring = new Monitoring(
     projectId,
     projectNumber,
     hasuraService: hasura.serviceNames.api,
-    // Where clients reach Hasura: behind the edge the run.app URL answers the internet 404, and the check goes through
-    // the load balancer and Cloud Armor as users do.
-    hasuraHost: edge ? config.edge!.domain : hasuraUrl.apply((url) => new URL(url).host),
+    // Where clients reach Hasura now: behind the edge (its certificate serving) the run.app URL answers the internet 404,
+    // and the check goes through the load balancer and Cloud Armor as users do.
+    hasuraHost: hasura.servingUrl.apply((url) => new URL(url).host),
     hasuraEventServices,
     microservices: config.services.map((s) => runServiceName(s.name)),
     database: { instanceName: database.instance.name, connectionLimit: config.database.connectionLimit },
@@ -401,6 +415,14 @@ export const apiAddress = edge?.address.address;
 export const apiDnsRecord = edge ? pulumi.interpolate`${config.edge!.domain}. 300 IN A ${edge.address.address}` : undefined;
 /** The managed certificate of pulsura:apiDomain (its status: gcloud compute ssl-certificates describe <name> --global). */
 export const apiCertificate = edge?.certificate.name;
+/**
+ * The certificate's status as this run read it, and where Hasura's API is: behind the edge once the certificate serves,
+ * still at run.app before (infra/edge-cutover.ts); the `pulumi up` after it turns ACTIVE makes the cut.
+ */
+export const apiCutover = apiCertificateStatus?.apply((status) => ({
+  certificateStatus: status,
+  hasura: certificateServes(status) ? "behind the load balancer (run.app answers the internet 404)" : "at its run.app URL until the certificate is ACTIVE, then pulumi up",
+}));
 /** The private bucket of user files (pulsura:storage), when the stack has the files service. */
 export const filesBucket = storage?.bucket.name;
 export const logExclusions = [logs.hasuraSuccessExclusion.name];
@@ -436,8 +458,9 @@ function deploySteps(stack: StackConfig): string[] {
     ...(stack.edge
       ? [
         `API domain ${stack.edge.domain}: create the DNS record of the apiDnsRecord output (an A record to the apiAddress output, \`gcloud compute addresses describe ${stack.tenant}-edge-ip --global\`); ` +
-          `the managed certificate becomes ACTIVE 15-60 minutes after the record resolves. Until then HTTPS on the domain fails, and so do the deploy's migrations and metadata, ` +
-          `which reach Hasura through it: run \`pulumi up\` again once \`gcloud compute ssl-certificates list\` shows the certificate ACTIVE.`,
+          `the managed certificate becomes ACTIVE 15-60 minutes after the record resolves (\`gcloud compute ssl-certificates describe ${edgeCertificateName(stack.tenant, stack.edge.domain)} --global\`). ` +
+          `Until then Hasura stays open at its run.app URL, where this deploy reaches it (the apiCutover output). Once it is ACTIVE, run \`pulumi up\` again: ` +
+          `it narrows Hasura's ingress to the load balancer, and the deploy and the functions go through the domain.`,
         ]
       : []),
     `A first deploy may meet IAM propagation (grants take about 2 minutes, sometimes 7 or more): if a revision or function fails reading a secret, run \`pulumi up\` again.`,

@@ -52,6 +52,8 @@ export const DEV_EXCEPTIONS: Readonly<Record<string, DevException>> = {
 export const EARLY_WARNINGS: Readonly<Record<string, string>> = {
   "functions-runtime-not-expiring":
     "it warns months before a runtime's decommission date; on that date the mandatory functions-supported-runtime refuses the runtime",
+  "edge-cutover-pending":
+    "it reports the wait for the API domain's certificate, which the pulumi up after the certificate turns ACTIVE ends by itself; the mandatory edge-hasura-not-on-run-app refuses every other ingress behind the edge",
 };
 
 export function enforcementFor(policy: PulsuraPolicy, environment: string): EnforcementLevel {

@@ -1,5 +1,5 @@
 /**
- * npm run plan -- --stack <name> [--json | --inventory] [--out <file>]
+ * npm run plan -- --stack <name> [--json | --inventory] [--out <file>] [--api-certificate <status>]
  * npm run plan -- --config-file <Pulumi.<stack>.yaml> [--stack <name>] [--json]
  * npm run plan -- --stack <name> --diff <git-ref> | --diff-file <plan.json>
  * npm run plan -- --stack <name> --cost [--json] [--compare <stack>[@<git-ref>]] [--assume <key>=<value>]... [--idle] [--no-free-tier]
@@ -10,10 +10,13 @@
  * per resource and field, against the stack as planned at a git ref (or a plan saved with `--json`). `--cost` adds the
  * monthly estimate (scripts/lib/cost/): per component, always-on and usage-driven, at the dated list prices of
  * infra/prices/; with `--json` it is the plan's `cost` field, and `--compare` shows the change against another stack.
+ * With `pulsura:apiDomain`, `--api-certificate` is the status Google would report for the domain's certificate, which
+ * decides whether Hasura is behind the edge yet (infra/edge-cutover.ts): ACTIVE by default, ABSENT for a first `pulumi up`.
  * Exit codes: 0 clean or advisory violations only; 1 invalid config, bad arguments, a program error, or resource inputs
  * Google Cloud would refuse (the strict mocks' fidelity rules, all listed at once); 2 a mandatory policy is violated.
  */
 import * as fs from "node:fs";
+import { CERTIFICATE_STATUSES, type CertificateStatus } from "../infra/edge-cutover";
 import { runCli, UsageError, type CliSpec } from "./lib/cli";
 import { PlanError, planExitCode, planJson, planTree, runOfflinePlan } from "./lib/offline-plan";
 import { diffPlans, planAtRef, readPlanFile, renderPlanDiff, type PlanDocument } from "./lib/plan-diff";
@@ -46,6 +49,11 @@ const spec = {
     assume: { type: "string", multiple: true, value: "<key>=<value>", description: "with --cost: a usage assumption for this run (apiRequests=5000000)" },
     idle: { type: "boolean", description: "with --cost: no traffic and no data (every usage assumption 0)" },
     "no-free-tier": { type: "boolean", description: "with --cost: leave out the free tiers per billing account (one more stack on an account)" },
+    "api-certificate": {
+      type: "string",
+      value: "<status>",
+      description: `with pulsura:apiDomain: the certificate status to plan with, ${CERTIFICATE_STATUSES.join(" | ")} (default ACTIVE; ABSENT is a first pulumi up)`,
+    },
   },
   notes: "Exit codes: 0 clean or advisory findings only; 1 invalid config, bad arguments, a program error or inputs Google Cloud\nwould refuse; 2 a mandatory policy is violated.",
   // 2 is a mandatory policy violation.
@@ -71,10 +79,14 @@ runCli(spec, async ({ values }) => {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const apiCertificate = values["api-certificate"];
+  if (apiCertificate !== undefined && !(CERTIFICATE_STATUSES as readonly string[]).includes(apiCertificate)) {
+    throw new UsageError(`--api-certificate: got ${JSON.stringify(apiCertificate)}, expected one of ${CERTIFICATE_STATUSES.join(", ")}`);
+  }
   const cost = values.cost ? { prices: loadPriceTable(), assume, idle: values.idle, billingAccountFreeTier: !values["no-free-tier"] } : undefined;
   let plan;
   try {
-    plan = await runOfflinePlan({ stack: values.stack, configFile: values["config-file"] });
+    plan = await runOfflinePlan({ stack: values.stack, configFile: values["config-file"], apiCertificate: apiCertificate as CertificateStatus | undefined });
   } catch (error) {
     if (!(error instanceof PlanError)) throw error;
     process.stderr.write(`${error.kind === "config" ? "" : "error: "}${error.message}\n`);

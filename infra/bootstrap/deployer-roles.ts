@@ -190,7 +190,8 @@ export const PREVIEWER_PROJECT_ROLES: readonly DeployerRole[] = [
   },
   {
     role: "roles/compute.networkViewer",
-    reason: "reads the VPC, subnet, router, NAT, firewall rules, the private services range and its peering (servicenetworking.services.get)",
+    reason:
+      "reads the VPC, subnet, router, NAT, firewall rules, the private services range and its peering (servicenetworking.services.get), and with an API domain the status of its managed certificate, which the program reads before planning Hasura's ingress (compute.sslCertificates.get, infra/edge-cutover.ts)",
     neededFor: ["gcp:compute/", "gcp:servicenetworking/connection:Connection"],
   },
   { role: "roles/vpcaccess.viewer", reason: "reads the optional Serverless VPC Access connector", neededFor: ["gcp:vpcaccess/"] },

@@ -48,6 +48,8 @@ export interface EdgeArgs extends EdgeConfig {
   region: string;
   /** The Cloud Run service every request goes to (Hasura's API), by name. */
   serviceName: pulumi.Input<string>;
+  /** The managed certificate's name, fixed per domain (infra/edge-cutover.ts `edgeCertificateName`). */
+  certificateName: string;
   labels: Record<string, string>;
 }
 
@@ -63,7 +65,8 @@ export interface EdgeArgs extends EdgeConfig {
  * WebSocket, as without the load balancer.
  *
  * The certificate becomes ACTIVE only once the domain's DNS A record points at {@link address} and Google has checked
- * it (usually 15-60 minutes): until then HTTPS on the domain fails. See the README's "Custom domain".
+ * it (usually 15-60 minutes): until then HTTPS on the domain fails, and Hasura stays at its run.app URL
+ * (infra/edge-cutover.ts). See the README's "Custom domain".
  */
 export class Edge extends PulsuraComponent {
   /** The load balancer's IPv4 address: the domain's A record must point here. */
@@ -84,9 +87,9 @@ export class Edge extends PulsuraComponent {
     );
     this.certificate = new gcp.compute.ManagedSslCertificate(
       `${name}-edge-cert`,
-      // No fixed name: a new domain replaces the certificate, and Pulumi creates the new one (autonamed) before it
-      // deletes the old one, so the proxy is never without a certificate.
-      { project: args.projectId, description: `Google-managed certificate of ${args.domain}`, managed: { domains: [args.domain] } },
+      // Named per domain, so the program reads its status before declaring it (infra/edge-cutover.ts): a new domain is a
+      // new name, which Pulumi creates before it deletes the old certificate, so the proxy is never without one.
+      { project: args.projectId, name: args.certificateName, description: `Google-managed certificate of ${args.domain}`, managed: { domains: [args.domain] } },
       this.childOptions(),
     );
     this.securityPolicy = this.createSecurityPolicy(name, args);

@@ -1,6 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { HasuraDatabaseRoles, HasuraMetadata, HasuraMigrations, HasuraSeeds, type RoleGrant } from "../dynamic";
+import { CUTOVER_LABEL } from "../edge-cutover";
 import { withSourcePoolSize, type Migration, type Seed } from "../hasura/project";
 // The kit owns the name: its drift check and `npm run new` write the same variable into Hasura's metadata.
 import { serviceUrlEnvName } from "../../services/kit/src/drift/metadata";
@@ -106,17 +107,13 @@ export interface HasuraArgs {
    */
   dockerHub?: { username: string; password: StoredSecret };
   /**
-   * Who may reach the API: `INGRESS_TRAFFIC_ALL` (the internet, at its run.app URL), or
-   * `INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER` behind the stack's load balancer (the edge, `pulsura:apiDomain`): then only
-   * the load balancer and the VPC (the services) get through, and run.app answers the internet 404.
-   * @default "INGRESS_TRAFFIC_ALL"
+   * The stack's edge (`pulsura:apiDomain`): clients and the outputs use its URL. Once it `serves` (its certificate is
+   * ACTIVE, infra/edge-cutover.ts) the API's ingress admits only the load balancer and the VPC, run.app answers the
+   * internet 404, and the deploy's migrations and metadata go through the domain. Until then the API stays open at
+   * run.app (ingress all, where the deploy reaches it) and carries the label CUTOVER_LABEL.
+   * @default undefined (ingress all; clients and the deploy use the deterministic run.app URL)
    */
-  ingress?: "INGRESS_TRAFFIC_ALL" | "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER";
-  /**
-   * The base URL clients, the deploy's migrations and metadata, and the outputs use, e.g. https://api.example.com
-   * behind the edge. @default the deterministic run.app URL
-   */
-  publicUrl?: pulumi.Input<string>;
+  edge?: { url: string; serves: pulumi.Input<boolean> };
   /** Blocks deleting the Cloud Run services, API and worker (prod). @default false */
   deletionProtection: boolean;
   /** The Hasura CLI project applied at deploy time. */
@@ -147,6 +144,11 @@ export class Hasura extends PulsuraComponent {
   readonly serviceNames: { api: string; worker: string };
   /** Base URL of the API for clients: the edge's https://<apiDomain>, else https://pulsura-hasura-123456789012.europe-west1.run.app */
   readonly url: pulumi.Output<string>;
+  /**
+   * Where the API answers callers outside the VPC now (the deploy, the 1st-gen functions, the uptime check): the edge's
+   * URL once its certificate serves, the run.app URL before and without an edge.
+   */
+  readonly servingUrl: pulumi.Output<string>;
   readonly graphqlUrl: pulumi.Output<string>;
   readonly websocketUrl: pulumi.Output<string>;
 
@@ -159,7 +161,10 @@ export class Hasura extends PulsuraComponent {
     this.service = this.createApi(this.serviceNames.api, container, args);
     this.worker = this.createWorker(this.serviceNames.worker, container, args);
 
-    this.url = args.publicUrl ? pulumi.output(args.publicUrl) : deterministicRunUrl(serviceName, args.projectNumber, args.region);
+    const runUrl = deterministicRunUrl(serviceName, args.projectNumber, args.region);
+    const edge = args.edge;
+    this.url = edge ? pulumi.output(edge.url) : runUrl;
+    this.servingUrl = edge ? pulumi.all([edge.serves, runUrl]).apply(([serves, run]) => (serves ? edge.url : run)) : runUrl;
     this.graphqlUrl = pulumi.interpolate`${this.url}/v1/graphql`;
     this.websocketUrl = this.graphqlUrl.apply((url) => url.replace(/^https:/, "wss:"));
     this.applyProject(name, args);
@@ -199,15 +204,16 @@ export class Hasura extends PulsuraComponent {
         name: serviceName,
         description: "Hasura GraphQL Engine: the stack's public API",
         // The public API, authenticated by Hasura (JWT / admin secret): from the internet directly, or only through the
-        // stack's load balancer and Cloud Armor when it has one (the VPC, where the services call from, stays allowed).
-        ingress: args.ingress ?? "INGRESS_TRAFFIC_ALL",
+        // stack's load balancer and Cloud Armor once its certificate serves (the VPC, where the services call from,
+        // stays allowed).
+        ingress: args.edge ? pulumi.output(args.edge.serves).apply((serves) => (serves ? "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER" : "INGRESS_TRAFFIC_ALL")) : "INGRESS_TRAFFIC_ALL",
         // Policy exception `cloudrun-no-public-invoker-check`: anyone may invoke the public GraphQL API, and Hasura
         // authenticates every request itself. Disabling the invoker check instead of binding allUsers is Google's
         // recommended way, and the one that works under domain restricted sharing
         // (https://cloud.google.com/run/docs/authenticating/public).
         invokerIamDisabled: true,
         deletionProtection: args.deletionProtection,
-        labels: args.labels,
+        labels: args.edge ? pulumi.output(args.edge.serves).apply((serves) => (serves ? args.labels : { ...args.labels, [CUTOVER_LABEL.key]: CUTOVER_LABEL.value })) : args.labels,
         template: {
           ...runTemplateBase(args),
           // GraphQL subscriptions are WebSockets, which Cloud Run ends at the request timeout: the maximum, 60 minutes
@@ -267,7 +273,7 @@ export class Hasura extends PulsuraComponent {
 
   /** Migrations, then the services' role grants, seeds and metadata, through Hasura's API once the service runs. */
   private applyProject(name: string, args: HasuraArgs): void {
-    const connection = { endpoint: this.url, adminSecret: args.secrets.adminSecret.value };
+    const connection = { endpoint: this.servingUrl, adminSecret: args.secrets.adminSecret.value };
     const afterService = this.childOptions({ dependsOn: [this.service] });
     const migrations = new HasuraMigrations(`${name}-migrations`, { ...connection, migrations: args.project.migrations }, afterService);
     const afterMigrations = this.childOptions({ dependsOn: [this.service, migrations] });

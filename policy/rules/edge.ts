@@ -1,5 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
 import type { PulsuraPolicy } from ".";
+import { CUTOVER_LABEL } from "../../infra/edge-cutover";
 
 /**
  * The edge of `pulsura:apiDomain` (infra/components/edge.ts): the load balancer in front of Hasura's API. Every rule
@@ -124,15 +125,39 @@ export const edgePolicies: PulsuraPolicy[] = [
   {
     name: "edge-hasura-not-on-run-app",
     description:
-      "Behind the load balancer, Hasura's API admits only the load balancer and the VPC (ingress INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER): its run.app URL would otherwise bypass Cloud Armor.",
+      "Behind the load balancer, Hasura's API admits only the load balancer and the VPC (ingress INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER): its run.app URL would otherwise bypass Cloud Armor. " +
+      "The one exception is the wait for the domain's certificate (label pulsura-api-cutover=awaiting-certificate, infra/edge-cutover.ts), which edge-cutover-pending reports.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-      const fronted = new Set(ofType(args.resources, T.neg).map((neg) => props(neg).cloudRun?.service).filter((service): service is string => typeof service === "string"));
-      for (const api of args.resources.filter(isHasuraApi)) {
-        if (!fronted.has(String(props(api).name ?? api.name))) continue;
+      for (const api of hasuraApisBehindEdge(args.resources)) {
         const ingress = props(api).ingress ?? "INGRESS_TRAFFIC_ALL";
-        if (ingress !== "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER") reportViolation(`${api.name}: ingress ${ingress} behind the load balancer; expected INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER`, api.urn);
+        if (ingress === "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER" || (awaitsCertificate(api) && ingress === "INGRESS_TRAFFIC_ALL")) continue;
+        reportViolation(`${api.name}: ingress ${ingress} behind the load balancer; expected INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER`, api.urn);
+      }
+    },
+  },
+  {
+    name: "edge-cutover-pending",
+    description:
+      "Hasura's API stays open at its run.app URL until the API domain's managed certificate is ACTIVE, so that the deploy can reach it: the pulumi up after that narrows the ingress.",
+    enforcementLevel: "advisory",
+    validateStack: (args, reportViolation) => {
+      for (const api of hasuraApisBehindEdge(args.resources).filter(awaitsCertificate)) {
+        reportViolation(
+          `${api.name} is still open at its run.app URL, outside Cloud Armor: the API domain's certificate is not ACTIVE yet. Create the DNS record of the apiDnsRecord output, ` +
+            "and run pulumi up once the certificate is ACTIVE (the apiCutover output shows its status).",
+          api.urn,
+        );
       }
     },
   },
 ];
+
+/** Hasura's API services that a serverless NEG of the edge sends requests to. */
+function hasuraApisBehindEdge(resources: readonly PolicyResource[]): PolicyResource[] {
+  const fronted = new Set(ofType(resources, T.neg).map((neg) => props(neg).cloudRun?.service).filter((service): service is string => typeof service === "string"));
+  return resources.filter(isHasuraApi).filter((api) => fronted.has(String(props(api).name ?? api.name)));
+}
+
+/** The API waits for the domain's certificate before its ingress is narrowed (the program's label, infra/edge-cutover.ts). */
+const awaitsCertificate = (api: PolicyResource) => props(api).labels?.[CUTOVER_LABEL.key] === CUTOVER_LABEL.value;

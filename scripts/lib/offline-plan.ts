@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { setCertificateStatusReader, type CertificateStatus } from "../../infra/edge-cutover";
 import { runPolicies, type InventoryResource, type Violation } from "../../policy/offline";
 import { formatViolations } from "./fidelity";
 import { PlanMocks } from "./mocks";
@@ -34,6 +35,12 @@ export interface PlanOptions {
   stack?: string;
   /** Secret config keys still to be set (e.g. on a fresh fork): planned as "[secret]" placeholders. */
   secretsToBeSet?: string[];
+  /**
+   * The status Google would report for the API domain's managed certificate (stacks with `pulsura:apiDomain`), which
+   * decides whether Hasura is behind the edge yet (infra/edge-cutover.ts). `ABSENT` plans a stack's first `pulumi up`.
+   * @default "ACTIVE" (a stack whose DNS record is in place: Hasura behind the load balancer)
+   */
+  apiCertificate?: CertificateStatus;
 }
 
 export interface PlanResult {
@@ -206,6 +213,9 @@ export async function runOfflinePlan(options: PlanOptions): Promise<PlanResult> 
   }
   const ctx = { project: config["gcp:project"] ?? "unknown-project", region: config["gcp:region"] ?? "unknown-region" };
   const mocks = new PlanMocks(ctx);
+  // No Google credentials here: the program reads the status it is told instead of asking Compute Engine.
+  const apiCertificate = options.apiCertificate ?? "ACTIVE";
+  setCertificateStatusReader(async () => apiCertificate);
   const { resources, outputs } = await runProgramUnderMocks({
     project,
     stack,

@@ -2,15 +2,20 @@
  * The API at its own domain (pulsura:apiDomain, infra/components/edge.ts) as the offline plan declares it: prod with a
  * domain (the edge fixture), dev with one (the everything fixture), and every stack file, which has none.
  */
-import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ARMOR_DEFAULT_PRIORITY, HASURA_ADMIN_PATHS, WAF_RULES } from "../../infra/components/edge";
 import { HASURA_PUBLIC_HEALTH_PATH } from "../../infra/components/monitoring";
 import { EDGE_DEFAULTS } from "../../infra/config/edge";
+import { CUTOVER_LABEL, edgeCertificateName } from "../../infra/edge-cutover";
 import { EDGE_RESOURCE_TYPES } from "../../policy/rules/edge";
 import { renderOptionsFile } from "../../scripts/lib/web/dart";
 import { contentSecurityPolicyDirectives, hostingSiteOf } from "../../scripts/lib/web/hosting";
 import { clientOutputs, hostingOutputs } from "../../scripts/lib/web/outputs";
 import { fixturePlanOf, onlyResourceOfType, planOf, plannedStacks, resourcesOfType } from "./support/plans";
+import { runPlanCli } from "./support/run-plan";
+
+const fixturesDir = join(__dirname, "fixtures");
 
 const T = {
   address: "gcp:compute/globalAddress:GlobalAddress",
@@ -70,7 +75,7 @@ describe("prod with pulsura:apiDomain (the edge fixture)", () => {
     expect(redirect).not.toHaveProperty("defaultService");
   });
 
-  it("narrows Hasura's API to internal and Cloud Load Balancing ingress, keeping its one-hour request timeout for subscriptions", () => {
+  it("with the certificate ACTIVE, narrows Hasura's API to internal and Cloud Load Balancing ingress, keeping its one-hour request timeout for subscriptions", () => {
     expect(hasuraApi(plan())).toMatchObject({ ingress: "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER", invokerIamDisabled: true, template: { timeout: "3600s" } });
   });
 
@@ -119,8 +124,46 @@ describe("prod with pulsura:apiDomain (the edge fixture)", () => {
     expect(envOf(core, "HASURA_GRAPHQL_URL")).toMatch(/-hasura-\d+\.europe-west1\.run\.app\/v1\/graphql$/);
   });
 
-  it("tells the deployer to create the DNS record and wait for the certificate", () => {
-    expect((plan().outputs as Loose).nextSteps.join("\n")).toMatch(/API domain api\.pulsura\.example\.com: create the DNS record/);
+  it("tells the deployer to create the DNS record, and that the pulumi up after the certificate turns ACTIVE makes the cut", () => {
+    const steps = (plan().outputs as Loose).nextSteps.join("\n");
+    expect(steps).toMatch(/API domain api\.pulsura\.example\.com: create the DNS record/);
+    expect(steps).toContain(`gcloud compute ssl-certificates describe ${edgeCertificateName("pulsura", domain)} --global`);
+    expect(steps).toMatch(/Once it is ACTIVE, run `pulumi up` again: it narrows Hasura's ingress/);
+  });
+
+  it("names the certificate per domain, reads its status (ACTIVE) and says Hasura is behind the load balancer", () => {
+    expect(onlyResourceOfType(plan(), T.certificate).inputs).toMatchObject({ name: edgeCertificateName("pulsura", domain) });
+    expect((plan().outputs as Loose).apiCutover).toEqual({ certificateStatus: "ACTIVE", hasura: expect.stringMatching(/^behind the load balancer/) });
+    expect((hasuraApi(plan()).labels as Loose)[CUTOVER_LABEL.key]).toBeUndefined();
+  });
+});
+
+// A stack's first `pulumi up` with a domain: the certificate does not exist yet, and nothing may depend on the domain.
+describe.each(["ABSENT", "PROVISIONING", "PROVISIONING_FAILED"] as const)("prod with pulsura:apiDomain while its certificate is %s (a first pulumi up)", (status) => {
+  const domain = "api.pulsura.example.com";
+  let planned: Plan;
+  beforeAll(async () => {
+    const run = await runPlanCli(["--config-file", join(fixturesDir, "Pulumi.edge.yaml"), "--json", "--api-certificate", status]);
+    if (run.exitCode !== 0) throw new Error(`planning the edge fixture with --api-certificate ${status} failed (exit ${run.exitCode}):\n${run.stderr}`);
+    planned = JSON.parse(run.stdout) as Plan;
+  }, 120_000);
+
+  it("builds the whole edge but keeps Hasura's API open at run.app, labelled as waiting, with only the advisory finding", () => {
+    for (const type of EDGE_TYPES) expect(resourcesOfType(planned, type).length, type).toBeGreaterThan(0);
+    expect(hasuraApi(planned)).toMatchObject({ ingress: "INGRESS_TRAFFIC_ALL", labels: { [CUTOVER_LABEL.key]: CUTOVER_LABEL.value } });
+    expect(planned.violations.map((v: Loose) => `${v.policy} ${v.enforcement}`)).toEqual(["edge-cutover-pending advisory"]);
+  });
+
+  it("runs the deploy's migrations, seeds, role grants and metadata, the functions' calls and the uptime check against run.app", () => {
+    const runApp = /^https:\/\/pulsura-hasura-\d+\.europe-west1\.run\.app$/;
+    const applied = planned.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pulsura:Hasura"));
+    expect(applied.map((r) => r.name).sort()).toEqual(["pulsura-database-roles", "pulsura-metadata", "pulsura-migrations", "pulsura-seeds"]);
+    for (const r of applied) expect((r.inputs as Loose).endpoint, r.name).toMatch(runApp);
+    expect((onlyResourceOfType(planned, T.uptime).inputs as Loose).monitoredResource.labels.host).toMatch(/^pulsura-hasura-\d+\.europe-west1\.run\.app$/);
+  });
+
+  it("still gives clients the domain, and says where Hasura is until the cut", () => {
+    expect(planned.outputs).toMatchObject({ hasuraGraphqlUrl: `https://${domain}/v1/graphql`, apiCutover: { certificateStatus: status, hasura: expect.stringMatching(/run\.app URL until the certificate is ACTIVE/) } });
   });
 });
 

@@ -1,3 +1,4 @@
+import { CUTOVER_LABEL } from "../../../infra/edge-cutover";
 import { EDGE_RESOURCE_TYPES } from "../../../policy/rules/edge";
 import { resource } from "../support";
 import type { PolicyCases } from "./types";
@@ -23,12 +24,13 @@ const httpProxy = child(T.httpProxy, "pulsura-edge-http", { id: "projects/p/glob
 const forwardingRule = (port: string, target: string) => child(T.forwardingRule, `pulsura-edge-rule-${port}`, { portRange: port, target });
 
 const neg = child(T.neg, "pulsura-edge-neg", { networkEndpointType: "SERVERLESS", cloudRun: { service: "pulsura-hasura" } });
-const hasuraApi = (ingress: string) =>
+const hasuraApi = (ingress: string, labels: Record<string, string> = {}) =>
   resource(
     "gcp:cloudrunv2/service:Service",
-    { name: "pulsura-hasura", ingress, template: { containers: [{ image: "europe-west1-docker.pkg.dev/p/pulsura-dockerhub/hasura/graphql-engine:v2.48.9" }] } },
+    { name: "pulsura-hasura", ingress, labels, template: { containers: [{ image: "europe-west1-docker.pkg.dev/p/pulsura-dockerhub/hasura/graphql-engine:v2.48.9" }] } },
     { parent: hasuraComponent.urn, name: "pulsura-hasura" },
   );
+const awaiting = { [CUTOVER_LABEL.key]: CUTOVER_LABEL.value };
 
 export const edgeCases: PolicyCases = {
   "edge-armor-attached": {
@@ -48,8 +50,23 @@ export const edgeCases: PolicyCases = {
     message: /accepts TLS_1_0|serves plain HTTP through pulsura-edge-redirect|serves plain HTTP on port 443/,
   },
   "edge-hasura-not-on-run-app": {
-    pass: [edge, hasuraComponent, neg, hasuraApi("INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"), resource("gcp:cloudrunv2/service:Service", { name: "pulsura-hasura", ingress: "INGRESS_TRAFFIC_ALL", template: { containers: [{ image: "europe-west1-docker.pkg.dev/p/pulsura-dockerhub/hasura/graphql-engine:v2.48.9" }] } })],
-    fail: [edge, hasuraComponent, neg, hasuraApi("INGRESS_TRAFFIC_ALL")],
-    message: /ingress INGRESS_TRAFFIC_ALL behind the load balancer/,
+    pass: [
+      edge,
+      hasuraComponent,
+      neg,
+      hasuraApi("INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"),
+      resource("gcp:cloudrunv2/service:Service", { name: "pulsura-hasura", ingress: "INGRESS_TRAFFIC_ALL", labels: awaiting, template: { containers: [{ image: "europe-west1-docker.pkg.dev/p/pulsura-dockerhub/hasura/graphql-engine:v2.48.9" }] } }, { parent: hasuraComponent.urn, name: "pulsura-hasura-awaiting" }),
+      resource("gcp:cloudrunv2/service:Service", { name: "pulsura-hasura", ingress: "INGRESS_TRAFFIC_ALL", template: { containers: [{ image: "europe-west1-docker.pkg.dev/p/pulsura-dockerhub/hasura/graphql-engine:v2.48.9" }] } }),
+    ],
+    // While the domain's certificate is not ACTIVE the program keeps ingress all and says so with the label; the label
+    // excuses nothing else (internal-only would lock the load balancer out too).
+    fail: [edge, hasuraComponent, neg, hasuraApi("INGRESS_TRAFFIC_ALL"), resource("gcp:cloudrunv2/service:Service", { name: "pulsura-hasura", ingress: "INGRESS_TRAFFIC_INTERNAL_ONLY", labels: awaiting, template: { containers: [{ image: "europe-west1-docker.pkg.dev/p/pulsura-dockerhub/hasura/graphql-engine:v2.48.9" }] } }, { parent: hasuraComponent.urn, name: "pulsura-hasura-2" })],
+    message: /ingress INGRESS_TRAFFIC_(ALL|INTERNAL_ONLY) behind the load balancer/,
+  },
+  "edge-cutover-pending": {
+    pass: [edge, hasuraComponent, neg, hasuraApi("INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER")],
+    fail: [edge, hasuraComponent, neg, hasuraApi("INGRESS_TRAFFIC_ALL", awaiting)],
+    message: /pulsura-hasura is still open at its run.app URL, outside Cloud Armor: the API domain's certificate is not ACTIVE yet/,
+    enforcement: "advisory",
   },
 };
