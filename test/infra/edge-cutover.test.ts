@@ -10,7 +10,15 @@ import { OAuth2Client } from "google-auth-library";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYER_PROJECT_ROLES, PREVIEWER_PROJECT_ROLES } from "../../infra/bootstrap/deployer-roles";
 import { readRolePermissionTable } from "../../infra/bootstrap/escalation";
-import { CERTIFICATE_STATUSES, certificateServes, computeApiReader, edgeCertificateName, type AuthorizedClient } from "../../infra/edge-cutover";
+import {
+  CERTIFICATE_STATUSES,
+  certificateServes,
+  computeApiReader,
+  edgeCertificateName,
+  readCertificateStatus,
+  setCertificateStatusReader,
+  type AuthorizedClient,
+} from "../../infra/edge-cutover";
 
 interface Answer {
   status: number;
@@ -69,6 +77,22 @@ describe("reading the API certificate's status from Compute Engine", () => {
     await expect(read({ status: 200, body: { managed: { status: "SOMETHING_NEW" } } })).rejects.toThrow(/a status this program does not know: SOMETHING_NEW/);
     const closed = computeApiReader(async () => client(), "http://127.0.0.1:9");
     await expect(closed({ project: "pulsura-edge", name: "c" })).rejects.toThrow(/could not read the API certificate c in project pulsura-edge \(http:\/\/127\.0\.0\.1:9\/compute\/v1\/projects\/pulsura-edge\/global\/sslCertificates\/c\)/);
+  });
+});
+
+describe("the program's own reader (Application Default Credentials)", () => {
+  it("stops with the reason when it has no usable credentials, rather than guessing a status", async () => {
+    const saved = process.env.GOOGLE_APPLICATION_CREDENTIALS;
+    process.env.GOOGLE_APPLICATION_CREDENTIALS = "/nonexistent/pulsura-test-credentials.json";
+    try {
+      setCertificateStatusReader(undefined);
+      await expect(readCertificateStatus({ project: "pulsura-edge", name: "pulsura-edge-cert-130726d9" })).rejects.toThrow(
+        /could not read the API certificate pulsura-edge-cert-130726d9 in project pulsura-edge \(https:\/\/compute\.googleapis\.com\/.*\): .*pulsura-test-credentials\.json/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+      else process.env.GOOGLE_APPLICATION_CREDENTIALS = saved;
+    }
   });
 });
 
