@@ -254,6 +254,19 @@ describe.each(plannedStacks())("stack %s", (stack) => {
   });
 });
 
+describe("a dev stack with the Hasura worker turned on (fixture everything)", () => {
+  it("runs the worker as prod does, one instance with CPU always allocated, and switches processing off on the API", () => {
+    const plan = fixturePlanOf("everything");
+    const hasuraServices = resourcesOfType(plan, RUN).filter((s) => /-hasura(-worker)?$/.test(s.name));
+    const worker = hasuraServices.find((s) => s.name.endsWith("-hasura-worker"))!;
+    const api = hasuraServices.find((s) => s.name.endsWith("-hasura"))!;
+    expect(templateOf(worker).scaling).toEqual({ minInstanceCount: 1, maxInstanceCount: 1 });
+    expect(templateOf(worker).containers[0].resources.cpuIdle).toBe(false);
+    for (const [name, value] of Object.entries(HASURA_WORKER_PROCESSING)) expect(envOf(worker).get(name)?.value, name).toBe(value);
+    for (const [name, value] of Object.entries(HASURA_API_PROCESSING_OFF)) expect(envOf(api).get(name)?.value, name).toBe(value);
+  });
+});
+
 describe("the Docker Hub proxy with upstream credentials (fixture everything)", () => {
   it("pulls as the configured Docker Hub user, its password a pinned Secret Manager version that only Artifact Registry reads", () => {
     const plan = fixturePlanOf("everything");
