@@ -938,6 +938,9 @@ export function parseStackConfig(
     if (input.hasura?.allowList === false) {
       problems.push({ key: "pulsura:hasura.allowList", got: "false", expected: "true in prod: without the allow-list anyone can send Hasura any query the permissions allow, however deep" });
     }
+    if (input.monitoring?.uptimeCheck === false) {
+      problems.push({ key: "pulsura:monitoring.uptimeCheck", got: "false", expected: "true in prod: the uptime check is the alert that the public API is down" });
+    }
     if (input.hasura?.worker?.enabled === false) {
       problems.push({
         key: "pulsura:hasura.worker.enabled",

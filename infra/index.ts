@@ -352,6 +352,7 @@ const monitoring = new Monitoring(
     functions: { gen1: [authFunctions.onUserCreated.name, authFunctions.onUserDeleted.name], gen2: [authFunctions.beforeUserCreated.name] },
     emails: config.monitoring.emails,
     thresholds: config.monitoring.thresholds,
+    uptimeCheck: config.monitoring.uptimeCheck,
     budget: config.monitoring.budget,
     labels,
   },

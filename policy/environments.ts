@@ -49,7 +49,8 @@ export const DEV_EXCEPTIONS: Readonly<Record<string, DevException>> = {
   },
   "monitoring-alerts-notify": {
     enforcement: "advisory",
-    reason: "a dev stack may run without alert recipients (pulsura:alertEmail is required in prod only); its alerts still open incidents in the console",
+    reason:
+      "a dev stack may run without alert recipients (pulsura:alertEmail is required in prod only), its alerts still opening incidents in the console, and without the uptime check (pulsura:monitoring.uptimeCheck, off by default in dev): its requests every minute or so would keep the scale-to-zero API, billed by instance, up all month",
   },
 };
 

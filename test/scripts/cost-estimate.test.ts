@@ -68,12 +68,17 @@ describe("the cost estimate of the dev stack", () => {
     expect(dev.idle).toBeCloseTo(expected, 2);
   });
 
-  it("charges a dev stack that turns the Hasura worker on (fixture everything) its one instance (1 vCPU, 512 MiB) all month, less the free tier", () => {
+  it("charges a dev stack that turns the worker and the uptime check on (fixture everything) both instances all month", () => {
     const everything = fixtureEstimateOf("everything");
-    const worker = component(everything, "pulsura:hasura:Hasura").lines.filter((l) => l.resource.endsWith("-hasura-worker") && l.category === "always-on");
-    // The worker is the stack's only always-allocated instance (the API scales to zero in dev): the free tier is its.
-    const expected = (SECONDS - free("cloud-run", "instance.vcpuSecond")) * p("cloud-run", "instance.vcpuSecond") + (SECONDS * 0.5 - free("cloud-run", "instance.gibSecond")) * p("cloud-run", "instance.gibSecond");
-    expect(worker.reduce((sum, l) => sum + l.usd, 0)).toBeCloseTo(expected, 2);
+    const always = component(everything, "pulsura:hasura:Hasura").lines.filter((l) => l.resource.startsWith("gcp:cloudrunv2/service:Service") && l.category === "always-on");
+    // The worker (1 vCPU, 512 MiB), and the API (1 vCPU, 1 GiB), which scales to zero but which the uptime check calls
+    // through the edge from 6 locations every 300 s: billed by instance, it never gets to zero. The free tier once.
+    expect(always.some((l) => l.resource.endsWith("-hasura-worker"))).toBe(true);
+    expect(always.some((l) => l.resource.endsWith("-hasura") && l.description.includes("kept up by uptime check"))).toBe(true);
+    const expected =
+      (SECONDS * (1 + 1) - free("cloud-run", "instance.vcpuSecond")) * p("cloud-run", "instance.vcpuSecond") +
+      (SECONDS * (1 + 0.5) - free("cloud-run", "instance.gibSecond")) * p("cloud-run", "instance.gibSecond");
+    expect(always.reduce((sum, l) => sum + l.usd, 0)).toBeCloseTo(expected, 2);
     expect(everything.idle).toBeGreaterThan(dev.idle + expected);
   });
 
