@@ -233,5 +233,9 @@ describe("idle cost of the dev defaults", () => {
     const hasura = component(estimateOf("dev"), "pulsura:hasura:Hasura");
     expect(hasura.lines.filter((l) => l.category === "always-on" && l.price.startsWith("cloud-run:"))).toEqual([]);
     expect(estimateOf("dev").components.find((c) => c.component.startsWith("pulsura:network:Network "))?.alwaysOn ?? 0).toBe(0);
+    // What the dev figure leaves out is delivery, not money: the estimate says so beside it, and only there.
+    const note = "No Hasura worker: the API's instances deliver events, crons and async actions, only while one runs (pulsura:hasura.worker.enabled).";
+    expect(estimateOf("dev").notes).toContain(note);
+    expect(estimateOf("prod").notes).not.toContain(note);
   });
 });

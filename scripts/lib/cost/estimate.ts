@@ -311,6 +311,12 @@ export function estimateCost(options: EstimateOptions): CostEstimate {
     }
     if (isPublic) add(service, "usage", "networking", "internetEgressGib", usage.egressGb, `Internet egress of ${service.name}: ${usage.egressGb} GB (Premium Tier)`);
   }
+  // What the idle figure of a stack without the Hasura worker leaves out is not money but delivery: say so beside it.
+  const isHasura = (service: PlanResource) => list(record(service.inputs.template).containers).some((c) => /\/hasura\/graphql-engine[:@]/.test(String(record(c).image)));
+  const hasuraServices = services.filter(isHasura);
+  if (hasuraServices.length > 0 && !hasuraServices.some((s) => /-hasura-worker$/.test(String(s.inputs.name ?? s.name)))) {
+    notes.push("No Hasura worker: the API's instances deliver events, crons and async actions, only while one runs (pulsura:hasura.worker.enabled).");
+  }
   for (const fn of ofType("gcp:cloudfunctionsv2/function:Function")) {
     const config = record(fn.inputs.serviceConfig);
     const memory = gib(config.availableMemory ?? "256M");
