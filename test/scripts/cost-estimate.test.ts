@@ -80,6 +80,8 @@ describe("the cost estimate of the dev stack", () => {
       (SECONDS * (1 + 0.5) - free("cloud-run", "instance.gibSecond")) * p("cloud-run", "instance.gibSecond");
     expect(always.reduce((sum, l) => sum + l.usd, 0)).toBeCloseTo(expected, 2);
     expect(everything.idle).toBeGreaterThan(dev.idle + expected);
+    // Behind the edge the API is still the public one: its egress is the API's, not a service's.
+    expect(component(everything, "pulsura:hasura:Hasura").lines.some((l) => l.price === "networking:internetEgressGib")).toBe(true);
   });
 
   it("adds up: components to totals, always-on and usage to the total, and the idle figure is the always-on total", () => {

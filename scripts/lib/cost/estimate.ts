@@ -293,7 +293,8 @@ export function estimateCost(options: EstimateOptions): CostEstimate {
       if (throughVpc) vpcAlwaysOnInstances += 1;
     }
     // A service that never scales past its minimum (the Hasura worker) takes no traffic of its own.
-    const isPublic = service.inputs.ingress === "INGRESS_TRAFFIC_ALL";
+    // The public API: open to the internet, or behind the stack's load balancer (the edge), where its ingress narrows.
+    const isPublic = service.inputs.ingress === "INGRESS_TRAFFIC_ALL" || service.inputs.ingress === "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER";
     const requests = max <= min ? 0 : isPublic ? usage.apiRequests : usage.apiRequests * usage.serviceCallsPerRequest;
     const busySeconds = requests * usage.requestSeconds;
     if (throughVpc) vpcTrafficInstanceSeconds += busySeconds;
