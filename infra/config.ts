@@ -228,6 +228,16 @@ const hasuraInput = z
      */
     worker: z
       .object({
+        /**
+         * Run the worker (default: prod true, dev false; refused false in prod). Without it, the API's instances process
+         * event triggers, cron triggers and async actions themselves (the worker's settings, HASURA_WORKER_PROCESSING),
+         * and they are delivered ONLY WHILE AN API INSTANCE RUNS: the API scales to zero in dev, and Cloud Run starts an
+         * instance only for a request (https://cloud.google.com/run/docs/about-instance-autoscaling). An event from a
+         * write outside the API (a service's own SQL, psql) waits in Hasura's event log until the next API request starts
+         * one; a cron or scheduled event due while none runs is delivered late, once one starts, or dropped past its
+         * tolerance (Hasura's default 6 hours). Worth about $46 a month at list price on an idle dev stack.
+         */
+        enabled: z.boolean(),
         cpu,
         memory,
         /** Pool on the metadata database (cron and scheduled events, async actions): `HASURA_GRAPHQL_PG_CONNECTIONS`. */
@@ -360,6 +370,8 @@ export interface ServiceConfig {
 }
 
 export interface HasuraWorkerConfig {
+  /** The worker runs; false: the API's instances process events, crons and async actions, only while one runs (dev). */
+  enabled: boolean;
   cpu: string;
   memory: string;
   /** Connections of the worker to Hasura's metadata database (its source pool is `hasura.poolSize`, from the metadata). */
@@ -457,7 +469,12 @@ const SHARED_DEFAULTS = {
 export const ENVIRONMENT_DEFAULTS = {
   dev: {
     demoData: true,
-    network: SHARED_DEFAULTS.network,
+    // No Cloud NAT in dev (issue 21: $4.67 a month idle, its IP address and gateway): nothing the stack runs needs it.
+    // Through the VPC, Private Google Access reaches Google's APIs (Firebase's keys at www.googleapis.com, Secret
+    // Manager, Cloud Tasks, IAM) and the internal run.app services (https://cloud.google.com/run/docs/securing/ingress,
+    // "Internal"); NAT is only for addresses outside Google. A dev stack whose handler calls a third-party API sets
+    // `pulsura:network.nat: true` (prod keeps it on for that).
+    network: { ...SHARED_DEFAULTS.network, nat: false },
     database: {
       version: "POSTGRES_17",
       // Shared core: cheap, no SLA, enough for a team's dev stack.
@@ -473,14 +490,16 @@ export const ENVIRONMENT_DEFAULTS = {
       maintenanceDay: 7,
       maintenanceHour: 3,
     },
-    // db-g1-small allows 50 connections (40 after headroom): the API 2 × (6 + 2), the worker 1 × (6 + 2) and 2 × 4 per
-    // service fit two services; db-f1-micro's 25 (15 after headroom) fit not even the API's 16, so db-g1-small is the
-    // cheapest tier this budget allows. The worker is the smallest instance Cloud Run bills by instance: 1 vCPU (less
-    // than 1 needs request-based billing, https://cloud.google.com/run/docs/configuring/services/cpu).
-    // Idle cost, weighed (issue 21): the worker is most of a dev stack's idle cost, about $50 a month at list price
-    // (`npm run plan -- --stack dev --cost --no-free-tier`). It stays: without it crons, and events from writes outside
-    // the API (a service's own SQL, psql), would wait for the next API request, and the mandatory policies
-    // hasura-worker-single-instance and hasura-api-no-event-processing hold in every environment.
+    // db-g1-small allows 50 connections (40 after headroom): the API 2 × (6 + 2) and 2 × 4 per service fit three
+    // services (two beside a worker, 1 × (6 + 2), when one is turned on); db-f1-micro's 25 (15 after headroom) fit not
+    // even the API's 16, so db-g1-small is the cheapest tier this budget allows.
+    // Idle cost, weighed (issue 21): the worker was most of an idle dev stack's cost, $44.71 of $79.66 a month at list
+    // price (`npm run plan -- --stack dev --cost --idle`). Dev runs without it: the API's instances process events, crons
+    // and async actions themselves, so they are delivered only while an API instance runs (hasura.worker.enabled, above,
+    // says what that means). A dev stack whose crons must fire on time sets `pulsura:hasura.worker.enabled: true`; prod
+    // always runs the worker (refused otherwise, and the policy hasura-worker-present is mandatory there). When it runs,
+    // the worker is the smallest instance Cloud Run bills by instance: 1 vCPU (less than 1 needs request-based billing,
+    // https://cloud.google.com/run/docs/configuring/services/cpu).
     hasura: {
       version: "v2.48.9",
       minInstances: 0,
@@ -491,7 +510,7 @@ export const ENVIRONMENT_DEFAULTS = {
       poolSize: 6,
       metadataPoolSize: 2,
       allowList: true,
-      worker: { cpu: "1", memory: "512Mi", metadataPoolSize: 2 },
+      worker: { enabled: false, cpu: "1", memory: "512Mi", metadataPoolSize: 2 },
     },
     service: { minInstances: 0, maxInstances: 2, cpu: "1", memory: "512Mi", concurrency: 80, poolSize: 4 },
     services: SHARED_DEFAULTS.services,
@@ -529,7 +548,7 @@ export const ENVIRONMENT_DEFAULTS = {
       poolSize: 18,
       metadataPoolSize: 5,
       allowList: true,
-      worker: { cpu: "1", memory: "1Gi", metadataPoolSize: 5 },
+      worker: { enabled: true, cpu: "1", memory: "1Gi", metadataPoolSize: 5 },
     },
     service: { minInstances: 1, maxInstances: 10, cpu: "1", memory: "512Mi", concurrency: 80, poolSize: 5 },
     services: SHARED_DEFAULTS.services,
@@ -790,7 +809,7 @@ export interface ConnectionPool {
 
 /**
  * Every pool the stack really opens on the database at full scale: Hasura's `default` source pool and its metadata
- * database pool in each instance of the Hasura API and in the Hasura worker's one instance, and each microservice's
+ * database pool in each instance of the Hasura API and in the Hasura worker's one instance (when it runs), and each microservice's
  * `pg` pool in each of its instances. The Firebase
  * functions reach the data through Hasura's GraphQL API only, so they open none.
  */
@@ -799,8 +818,12 @@ export function connectionPools(config: Pick<StackConfig, "hasura" | "services">
     { key: "pulsura:hasura.poolSize", opener: 'Hasura source "default"', instances: config.hasura.maxInstances, size: config.hasura.poolSize },
     { key: "pulsura:hasura.metadataPoolSize", opener: "Hasura metadata database", instances: config.hasura.maxInstances, size: config.hasura.metadataPoolSize },
     // The worker runs exactly one instance (min = max = 1), with the metadata's source pool like every API instance.
-    { key: "pulsura:hasura.poolSize", opener: 'Hasura worker source "default"', instances: 1, size: config.hasura.poolSize },
-    { key: "pulsura:hasura.worker.metadataPoolSize", opener: "Hasura worker metadata database", instances: 1, size: config.hasura.worker.metadataPoolSize },
+    ...(config.hasura.worker.enabled
+      ? [
+          { key: "pulsura:hasura.poolSize", opener: 'Hasura worker source "default"', instances: 1, size: config.hasura.poolSize },
+          { key: "pulsura:hasura.worker.metadataPoolSize", opener: "Hasura worker metadata database", instances: 1, size: config.hasura.worker.metadataPoolSize },
+        ]
+      : []),
     ...config.services.map((s, i) => ({ key: `pulsura:services[${i}].poolSize`, opener: `service ${s.name}`, instances: s.maxInstances, size: s.poolSize })),
   ];
 }
@@ -915,6 +938,16 @@ export function parseStackConfig(
     if (input.hasura?.allowList === false) {
       problems.push({ key: "pulsura:hasura.allowList", got: "false", expected: "true in prod: without the allow-list anyone can send Hasura any query the permissions allow, however deep" });
     }
+    if (input.monitoring?.uptimeCheck === false) {
+      problems.push({ key: "pulsura:monitoring.uptimeCheck", got: "false", expected: "true in prod: the uptime check is the alert that the public API is down" });
+    }
+    if (input.hasura?.worker?.enabled === false) {
+      problems.push({
+        key: "pulsura:hasura.worker.enabled",
+        got: "false",
+        expected: "true in prod: without the worker, events, crons and async actions are delivered only while an API instance runs",
+      });
+    }
     if (Object.keys(input.auth?.phone?.testPhoneNumbers ?? {}).length > 0) {
       problems.push({ key: "pulsura:auth.phone.testPhoneNumbers", got: describeValue(input.auth?.phone?.testPhoneNumbers), expected: "no test phone numbers in prod" });
     }
@@ -928,6 +961,7 @@ export function parseStackConfig(
     at("hasura", "poolSize"),
     at("hasura", "metadataPoolSize"),
     at("hasura", "worker", "metadataPoolSize"),
+    at("hasura", "worker", "enabled"),
     ...services.flatMap((_, i) => [at("services", i, "maxInstances"), at("services", i, "poolSize")]),
   ];
   // The connection budget reads defaults by design (most pools are defaulted): it needs the environment and intact inputs.

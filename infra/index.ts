@@ -347,9 +347,10 @@ const authentication = new Authentication(
 // ---------------------------------------------------------------------------------------------------------------------
 /**
  * Cloud Run services whose Hasura logs carry event and cron deliveries: the worker delivers events, crons and async
- * actions, and the API delivers crons and scheduled events too (Community Edition cannot switch those off there).
+ * actions, and the API delivers crons and scheduled events too (Community Edition cannot switch those off there), or
+ * all of them in a stack without the worker.
  */
-const hasuraEventServices = [hasura.serviceNames.api, hasura.serviceNames.worker];
+const hasuraEventServices = [hasura.serviceNames.api, ...(hasura.serviceNames.worker ? [hasura.serviceNames.worker] : [])];
 const monitoring = new Monitoring(
   name,
   {
@@ -365,6 +366,7 @@ const monitoring = new Monitoring(
     functions: { gen1: [authFunctions.onUserCreated.name, authFunctions.onUserDeleted.name], gen2: [authFunctions.beforeUserCreated.name] },
     emails: config.monitoring.emails,
     thresholds: config.monitoring.thresholds,
+    uptimeCheck: config.monitoring.uptimeCheck,
     budget: config.monitoring.budget,
     labels,
   },

@@ -42,9 +42,15 @@ export const DEV_EXCEPTIONS: Readonly<Record<string, DevException>> = {
     reason:
       "a dev stack runs its Cloud Armor rules in preview (pulsura:edge.preview, refused in prod) to see in the load balancer's logs what they would block before prod enforces them, and without Adaptive Protection, which learns from production traffic",
   },
+  "hasura-worker-present": {
+    enforcement: "advisory",
+    reason:
+      "a dev stack runs without the Hasura worker by default (pulsura:hasura.worker.enabled, refused false in prod) to save its always-on instance; its API instances process events, crons and async actions, which are then delivered only while one runs",
+  },
   "monitoring-alerts-notify": {
     enforcement: "advisory",
-    reason: "a dev stack may run without alert recipients (pulsura:alertEmail is required in prod only); its alerts still open incidents in the console",
+    reason:
+      "a dev stack may run without alert recipients (pulsura:alertEmail is required in prod only), its alerts still opening incidents in the console, and without the uptime check (pulsura:monitoring.uptimeCheck, off by default in dev): its requests every minute or so would keep the scale-to-zero API, billed by instance, up all month",
   },
 };
 

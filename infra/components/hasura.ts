@@ -50,6 +50,13 @@ export const HASURA_WORKER_PROCESSING: Readonly<Record<string, string>> = {
 
 /** The Hasura worker's own settings; its source pool is the metadata's, `poolSize`. */
 export interface HasuraWorkerArgs {
+  /**
+   * Run the worker. Without it (a dev stack's choice, `pulsura:hasura.worker.enabled`), the API's instances process
+   * event triggers, cron triggers and async actions themselves, with the worker's settings (HASURA_WORKER_PROCESSING):
+   * they are then delivered only while an API instance runs, and the API scales to zero.
+   * @default dev false, prod true (from config)
+   */
+  enabled: boolean;
   cpu: string;
   memory: string;
   /** Connections on the metadata database: `HASURA_GRAPHQL_PG_CONNECTIONS`, counted once in the budget. */
@@ -79,7 +86,8 @@ export interface HasuraArgs {
   metadataPoolSize: number;
   /**
    * The worker (`<name>-hasura-worker`): one instance, CPU always allocated, internal only, that delivers event
-   * triggers, cron triggers and async actions for the API. @default dev 1 vCPU / 512Mi, prod 1 vCPU / 1Gi (from config)
+   * triggers, cron triggers and async actions for the API; or none (`enabled: false`), and the API processes them.
+   * @default dev none, prod 1 vCPU / 1Gi (from config)
    */
   worker: HasuraWorkerArgs;
   /**
@@ -129,7 +137,8 @@ export interface HasuraArgs {
  * Hasura GraphQL Engine on Cloud Run v2, as two services from one image, one metadata, the same secrets and identity:
  * the API (`<name>-hasura`), the stack's only public service, autoscaled, with event triggers and async actions
  * switched off; and the worker (`<name>-hasura-worker`), one instance with CPU always allocated, internal only, that
- * delivers them and the cron triggers. The image comes through an Artifact Registry remote repository that proxies
+ * delivers them and the cron triggers. Without the worker (`worker.enabled` false, dev) the API is the only service
+ * and processes them itself, while it has an instance up. The image comes through an Artifact Registry remote repository that proxies
  * Docker Hub; every secret is read from Secret Manager by version; Firebase ID tokens are the JWTs. After the API is up,
  * the Hasura CLI project (migrations, seeds, metadata) is applied through its API by dynamic resources, so
  * `pulumi preview` shows data-model changes; the worker reads the same metadata database and picks changes up by
@@ -138,10 +147,10 @@ export interface HasuraArgs {
 export class Hasura extends PulsuraComponent {
   /** The API. */
   readonly service: gcp.cloudrunv2.Service;
-  /** The worker: event triggers, cron triggers, async actions. */
-  readonly worker: gcp.cloudrunv2.Service;
-  /** The two Cloud Run service names, known before the services exist (monitoring filters and log exclusions name them). */
-  readonly serviceNames: { api: string; worker: string };
+  /** The worker: event triggers, cron triggers, async actions; undefined when the API processes them (`worker.enabled` false). */
+  readonly worker?: gcp.cloudrunv2.Service;
+  /** The Cloud Run service names, known before the services exist (monitoring filters and log exclusions name them). */
+  readonly serviceNames: { api: string; worker?: string };
   /** Base URL of the API for clients: the edge's https://<apiDomain>, else https://pulsura-hasura-123456789012.europe-west1.run.app */
   readonly url: pulumi.Output<string>;
   /**
@@ -155,11 +164,11 @@ export class Hasura extends PulsuraComponent {
   constructor(name: string, args: HasuraArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulsura:hasura:Hasura", name, opts);
     const serviceName = `${name}-hasura`;
-    this.serviceNames = { api: serviceName, worker: `${serviceName}-worker` };
+    this.serviceNames = { api: serviceName, ...(args.worker.enabled ? { worker: `${serviceName}-worker` } : {}) };
     const image = this.createImageSource(name, args);
     const container = hasuraContainer(image, args);
     this.service = this.createApi(this.serviceNames.api, container, args);
-    this.worker = this.createWorker(this.serviceNames.worker, container, args);
+    if (this.serviceNames.worker) this.worker = this.createWorker(this.serviceNames.worker, container, args);
 
     const runUrl = deterministicRunUrl(serviceName, args.projectNumber, args.region);
     const edge = args.edge;
@@ -168,7 +177,7 @@ export class Hasura extends PulsuraComponent {
     this.graphqlUrl = pulumi.interpolate`${this.url}/v1/graphql`;
     this.websocketUrl = this.graphqlUrl.apply((url) => url.replace(/^https:/, "wss:"));
     this.applyProject(name, args);
-    this.registerOutputs({ url: this.url, graphqlUrl: this.graphqlUrl, worker: this.worker.name });
+    this.registerOutputs({ url: this.url, graphqlUrl: this.graphqlUrl, worker: this.worker?.name });
   }
 
   /** Remote repository proxying Docker Hub, so the image is pulled from inside Google Cloud and cached. */
@@ -194,7 +203,7 @@ export class Hasura extends PulsuraComponent {
     return pulumi.interpolate`${args.region}-docker.pkg.dev/${args.projectId}/${repository.repositoryId}/hasura/graphql-engine:${args.version}`;
   }
 
-  /** The public API: autoscaled, with event triggers and async actions off. */
+  /** The public API: autoscaled, with event triggers and async actions off when the worker takes them, on without it. */
   private createApi(serviceName: string, container: HasuraContainer, args: HasuraArgs): gcp.cloudrunv2.Service {
     return new gcp.cloudrunv2.Service(
       serviceName,
@@ -225,7 +234,8 @@ export class Hasura extends PulsuraComponent {
               cpu: args.cpu,
               memory: args.memory,
               metadataPoolSize: args.metadataPoolSize,
-              processing: HASURA_API_PROCESSING_OFF,
+              // Without a worker the API's instances are the only ones to deliver events and async actions.
+              processing: args.worker.enabled ? HASURA_API_PROCESSING_OFF : HASURA_WORKER_PROCESSING,
             }),
           ],
         },
@@ -290,7 +300,7 @@ interface HasuraContainerSettings {
   cpu: string;
   memory: string;
   metadataPoolSize: number;
-  /** Hasura's processing settings: switched off on the API, written out on the worker. */
+  /** Hasura's processing settings: switched off on the API beside a worker, written out on the worker (or a worker-less API). */
   processing: Readonly<Record<string, string>>;
 }
 

@@ -30,6 +30,11 @@ export interface MonitoringArgs {
   thresholds: MonitoringThresholds;
   /** A monthly billing budget on the stack's project. @default undefined (none) */
   budget?: BudgetConfig;
+  /**
+   * Run the uptime check on Hasura's public health path and its alert. Off, nothing calls the API on its own: a dev
+   * API that scales to zero stays at zero. @default true (dev false, from config)
+   */
+  uptimeCheck?: boolean;
   /** Stack labels, set as user labels on policies, channels and the uptime check. */
   labels: Record<string, string>;
 }
@@ -60,14 +65,16 @@ function anyOf(field: string, values: readonly string[]): string {
 }
 
 /**
- * Cloud Monitoring for a stack: e-mail notification channels, an uptime check on Hasura's public health path, alert
+ * Cloud Monitoring for a stack: e-mail notification channels, an uptime check on Hasura's public health path (unless
+ * `uptimeCheck` is false: a dev stack's default, since its requests would keep the scale-to-zero API up), alert
  * policies on Hasura (availability, 5xx ratio, p95 latency), Cloud SQL (CPU, memory, disk, connections against the
  * tier's limit), the user-sync functions, Hasura's event-trigger and cron deliveries (log-based metrics on Hasura's
  * own JSON logs) and the microservices' 5xx ratio, a dashboard of the same signals, and optionally a billing budget.
  */
 export class Monitoring extends PulsuraComponent {
   readonly channels: gcp.monitoring.NotificationChannel[];
-  readonly uptimeCheck: gcp.monitoring.UptimeCheckConfig;
+  /** Undefined when the stack runs none (`uptimeCheck: false`, dev). */
+  readonly uptimeCheck?: gcp.monitoring.UptimeCheckConfig;
   readonly alertPolicies: Record<string, gcp.monitoring.AlertPolicy>;
   readonly dashboard: gcp.monitoring.Dashboard;
   readonly budget?: gcp.billing.Budget;
@@ -75,19 +82,20 @@ export class Monitoring extends PulsuraComponent {
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulsura:monitoring:Monitoring", name, opts);
     this.channels = this.createChannels(name, args);
-    this.uptimeCheck = this.createUptimeCheck(name, args);
+    if (args.uptimeCheck ?? true) this.uptimeCheck = this.createUptimeCheck(name, args);
     const logMetrics = this.createLogMetrics(name, args);
     const databaseId = pulumi.interpolate`${args.projectId}:${args.database.instanceName}`;
     const functionNames = pulumi.all([pulumi.all(args.functions.gen1), pulumi.all(args.functions.gen2)]);
-    const specs = pulumi.all([databaseId, this.uptimeCheck.uptimeCheckId, functionNames]).apply(([database, checkId, [gen1, gen2]]) =>
-      alertSpecs(args, { database, checkId, gen1, gen2: gen2.map((fn) => fn.toLowerCase()), logMetrics: logMetricTypes(name) }),
+    const checkId = this.uptimeCheck ? this.uptimeCheck.uptimeCheckId : pulumi.output("");
+    const specs = pulumi.all([databaseId, checkId, functionNames]).apply(([database, check, [gen1, gen2]]) =>
+      alertSpecs(args, { database, checkId: check, gen1, gen2: gen2.map((fn) => fn.toLowerCase()), logMetrics: logMetricTypes(name) }),
     );
     this.alertPolicies = {};
     // The keys are known before the outputs resolve: the resources must be declared synchronously.
-    for (const key of ALERT_KEYS) this.alertPolicies[key] = this.createAlertPolicy(name, key, specs, args, Object.values(logMetrics));
-    this.dashboard = this.createDashboard(name, args, databaseId, logMetricTypes(name));
+    for (const key of alertKeysOf(args)) this.alertPolicies[key] = this.createAlertPolicy(name, key, specs, args, Object.values(logMetrics));
+    this.dashboard = this.createDashboard(name, args, databaseId, checkId, logMetricTypes(name), Object.values(logMetrics));
     if (args.budget) this.budget = this.createBudget(name, args, args.budget);
-    this.registerOutputs({ uptimeCheckId: this.uptimeCheck.uptimeCheckId, dashboard: this.dashboard.id });
+    this.registerOutputs({ uptimeCheckId: this.uptimeCheck?.uptimeCheckId, dashboard: this.dashboard.id });
   }
 
   private createChannels(name: string, args: MonitoringArgs): gcp.monitoring.NotificationChannel[] {
@@ -188,13 +196,22 @@ export class Monitoring extends PulsuraComponent {
         userLabels: args.labels,
       },
       // An alert on a log-based metric is refused until the metric exists.
-      this.childOptions({ dependsOn: [this.uptimeCheck, ...logMetrics] }),
+      this.childOptions({ dependsOn: [...(this.uptimeCheck ? [this.uptimeCheck] : []), ...logMetrics] }),
     );
   }
 
-  private createDashboard(name: string, args: MonitoringArgs, databaseId: pulumi.Output<string>, logMetrics: Record<LogMetricKey, string>): gcp.monitoring.Dashboard {
-    const dashboardJson = pulumi.all([databaseId, this.uptimeCheck.uptimeCheckId]).apply(([database, checkId]) => JSON.stringify(dashboardOf(name, args, { database, checkId, logMetrics })));
-    return new gcp.monitoring.Dashboard(`${name}-dashboard`, { project: args.projectId, dashboardJson }, this.childOptions());
+  private createDashboard(
+    name: string,
+    args: MonitoringArgs,
+    databaseId: pulumi.Output<string>,
+    checkId: pulumi.Output<string>,
+    logMetrics: Record<LogMetricKey, string>,
+    logMetricResources: gcp.logging.Metric[],
+  ): gcp.monitoring.Dashboard {
+    const dashboardJson = pulumi.all([databaseId, checkId]).apply(([database, check]) => JSON.stringify(dashboardOf(name, args, { database, checkId: check, logMetrics })));
+    // Its charts read the log-based metrics, which must exist first; only the uptime check's id used to make it wait
+    // (nothing else orders them), and a stack without the check has none.
+    return new gcp.monitoring.Dashboard(`${name}-dashboard`, { project: args.projectId, dashboardJson }, this.childOptions({ dependsOn: logMetricResources }));
   }
 
   private createBudget(name: string, args: MonitoringArgs, budget: BudgetConfig): gcp.billing.Budget {
@@ -246,6 +263,11 @@ export const ALERT_KEYS = [
   "services-5xx",
 ] as const;
 export type AlertKey = (typeof ALERT_KEYS)[number];
+
+/** The alerts a stack gets: every one, but the uptime alert only with the uptime check. */
+export function alertKeysOf(args: Pick<MonitoringArgs, "uptimeCheck">): AlertKey[] {
+  return ALERT_KEYS.filter((key) => key !== "uptime" || (args.uptimeCheck ?? true));
+}
 
 interface Resolved {
   database: string;
@@ -505,7 +527,9 @@ function ratioSeries(services: readonly string[]) {
 function dashboardOf(name: string, args: MonitoringArgs, r: Pick<Resolved, "database" | "checkId" | "logMetrics">) {
   const t = args.thresholds;
   const widgets = [
-    chart("Hasura uptime check (checks passed)", [series(`metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND resource.type="uptime_url" AND metric.labels.check_id=${quoted(r.checkId)}`, "ALIGN_FRACTION_TRUE", "REDUCE_MEAN", [])]),
+    ...(r.checkId
+      ? [chart("Hasura uptime check (checks passed)", [series(`metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND resource.type="uptime_url" AND metric.labels.check_id=${quoted(r.checkId)}`, "ALIGN_FRACTION_TRUE", "REDUCE_MEAN", [])])]
+      : []),
     chart("Hasura 5xx ratio", [ratioSeries([args.hasuraService])], [{ value: t.hasuraErrorRatio, label: "alert" }]),
     chart("Hasura p95 latency (ms)", [series(`metric.type="run.googleapis.com/request_latencies" AND ${RUN_REVISION} AND ${oneOf("resource.labels.service_name", [args.hasuraService])}`, "ALIGN_PERCENTILE_95", "REDUCE_MAX", ["resource.label.service_name"])], [{ value: t.hasuraLatencyP95Ms, label: "alert" }]),
     chart("Microservices 5xx ratio", [ratioSeries(args.microservices)], [{ value: t.servicesErrorRatio, label: "alert" }]),

@@ -33,6 +33,13 @@ export const monitoringInput = z
   .object({
     /** More alert recipients beside `pulsura:alertEmail` (e-mail channels only: Slack and PagerDuty need secrets). */
     extraEmails: z.array(z.email("an e-mail address")).max(10),
+    /**
+     * The uptime check on Hasura's public health path and its alert (default: prod true, dev false; refused false in
+     * prod). Its requests are traffic: from 6 locations every period they keep one instance of the dev API, which scales
+     * to zero and is billed by instance (CPU always allocated), up all month, about $47 at list price (issue 21). A dev
+     * stack that wants the availability alert sets `pulsura:monitoring.uptimeCheck: true` and pays that instance.
+     */
+    uptimeCheck: z.boolean(),
     uptimeCheckPeriod: z.enum(UPTIME_CHECK_PERIODS),
     /** How long a rate or level condition must hold before the alert opens, and the window of the count alerts. */
     alertWindow: z.enum(ALERT_WINDOWS),
@@ -90,6 +97,8 @@ export interface BudgetConfig {
 export interface MonitoringConfig {
   /** Alert recipients: `alertEmail` first, then `monitoring.extraEmails`, each once. */
   emails: string[];
+  /** Run the uptime check on Hasura (and its alert): prod always, dev only when the stack asks (its requests keep the API up). */
+  uptimeCheck: boolean;
   thresholds: MonitoringThresholds;
   budget?: BudgetConfig;
 }
@@ -133,12 +142,16 @@ export const MONITORING_DEFAULTS: Record<"dev" | "prod", MonitoringThresholds> =
   },
 };
 
+/** Whether a stack runs the uptime check unless its file says: prod yes; dev no, its requests would keep the API up. */
+export const UPTIME_CHECK_DEFAULTS: Record<"dev" | "prod", boolean> = { dev: false, prod: true };
+
 /** The monitoring settings of a stack: its input over the environment's defaults. */
 export function resolveMonitoring(environment: "dev" | "prod", alertEmail: string | undefined, input: MonitoringInput = {}): MonitoringConfig {
-  const { extraEmails = [], budget, ...thresholds } = input;
+  const { extraEmails = [], budget, uptimeCheck = UPTIME_CHECK_DEFAULTS[environment], ...thresholds } = input;
   const emails = [...new Set([...(alertEmail ? [alertEmail] : []), ...extraEmails])];
   return {
     emails,
+    uptimeCheck,
     thresholds: { ...MONITORING_DEFAULTS[environment], ...thresholds },
     ...(budget ? { budget: { ...budget, thresholdPercents: budget.thresholdPercents ?? [...DEFAULT_BUDGET_THRESHOLD_PERCENTS] } } : {}),
   };

@@ -86,6 +86,18 @@ function plainValue(env: Map<string, Env>, name: string): string | undefined {
   return env.get(name)?.value;
 }
 
+/**
+ * Hasura's switches for event triggers and async actions: "0" disables each (eventsFetchBatchSizeOption,
+ * asyncActionsFetchIntervalOption in server/src-lib/Hasura/Server/Init/Arg/Command/Serve.hs).
+ */
+const HASURA_PROCESSING_SWITCHES = ["HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE", "HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL"];
+
+/** The stack's Hasura Cloud Run services: the API (or APIs) and the worker (or workers). */
+function hasuraServicesOf(args: StackValidationArgs): { apis: PolicyResource[]; workers: PolicyResource[] } {
+  const hasura = args.resources.filter((r) => r.type === CLOUD_RUN && isHasura(r));
+  return { apis: hasura.filter((r) => !isHasuraWorker(r)), workers: hasura.filter(isHasuraWorker) };
+}
+
 export const cloudRunPolicies: PulsuraPolicy[] = [
   {
     name: "cloudrun-internal-only",
@@ -215,16 +227,25 @@ export const cloudRunPolicies: PulsuraPolicy[] = [
     }),
   },
   {
-    name: "hasura-worker-single-instance",
+    name: "hasura-worker-present",
     description:
-      "The stack runs one Hasura worker, with exactly one instance (min = max = 1) and CPU always allocated, so events and crons are delivered while nobody calls the API.",
+      "The stack runs a Hasura worker (<name>-hasura-worker), so event triggers, cron triggers and async actions are delivered while nobody calls the API. Advisory in dev, where pulsura:hasura.worker.enabled false lets the API's instances process them, only while one runs.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-      const hasura = args.resources.filter((r) => r.type === CLOUD_RUN && isHasura(r));
-      const workers = hasura.filter(isHasuraWorker);
-      if (hasura.length > 0 && workers.length !== 1) {
-        reportViolation(`the stack has ${workers.length} Hasura workers (<name>-hasura-worker); expected exactly one`, hasura[0]!.urn);
+      const { apis, workers } = hasuraServicesOf(args);
+      if (apis.length > 0 && workers.length === 0) {
+        reportViolation(`${apis[0]!.name}: the stack runs no Hasura worker; events, crons and async actions are delivered only while an API instance runs`, apis[0]!.urn);
       }
+    },
+  },
+  {
+    name: "hasura-worker-single-instance",
+    description:
+      "A stack's Hasura worker is one (never two), with exactly one instance (min = max = 1) and CPU always allocated, so events and crons are delivered while nobody calls the API.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+      const { workers } = hasuraServicesOf(args);
+      if (workers.length > 1) reportViolation(`the stack has ${workers.length} Hasura workers (<name>-hasura-worker); expected at most one`, workers[1]!.urn);
       for (const worker of workers) {
         const scaling = (worker.props as Loose).template?.scaling ?? {};
         if (scaling.minInstanceCount !== 1 || scaling.maxInstanceCount !== 1) {
@@ -256,14 +277,33 @@ export const cloudRunPolicies: PulsuraPolicy[] = [
   {
     name: "hasura-api-no-event-processing",
     description:
-      "The Hasura API processes no event triggers and no async actions (HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE and HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL are \"0\"); the worker does.",
+      "Beside a Hasura worker, the Hasura API processes no event triggers and no async actions (HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE and HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL are \"0\"); the worker does.",
     enforcementLevel: "mandatory",
-    validateStack: eachService((service, report) => {
-      if (!isHasura(service) || isHasuraWorker(service)) return;
-      const env = new Map(envsOf(service).map((e) => [e.name, e]));
-      // Hasura's serve options: "0" disables each (server/src-lib/Hasura/Server/Init/Arg/Command/Serve.hs).
-      const on = ["HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE", "HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL"].filter((name) => plainValue(env, name) !== "0");
-      if (on.length > 0) report(`${on.join(", ")} must be "0": the API would compete with the worker for the queues (set them on the worker only)`);
-    }),
+    validateStack: (args, reportViolation) => {
+      const { apis, workers } = hasuraServicesOf(args);
+      if (workers.length === 0) return;
+      for (const api of apis) {
+        const env = new Map(envsOf(api).map((e) => [e.name, e]));
+        const on = HASURA_PROCESSING_SWITCHES.filter((name) => plainValue(env, name) !== "0");
+        if (on.length > 0) reportViolation(`${api.name}: ${on.join(", ")} must be "0": the API would compete with the worker for the queues (set them on the worker only)`, api.urn);
+      }
+    },
+  },
+  {
+    name: "hasura-api-processes-without-worker",
+    description:
+      "Without a Hasura worker, the Hasura API processes event triggers and async actions itself (HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE and HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL set, above \"0\"): else nothing would ever deliver them.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+      const { apis, workers } = hasuraServicesOf(args);
+      if (workers.length > 0) return;
+      for (const api of apis) {
+        const env = new Map(envsOf(api).map((e) => [e.name, e]));
+        const off = HASURA_PROCESSING_SWITCHES.filter((name) => !(Number(plainValue(env, name)) > 0));
+        if (off.length > 0) {
+          reportViolation(`${api.name}: ${off.map((name) => `${name} is ${JSON.stringify(plainValue(env, name) ?? "unset")}`).join(", ")}; without a worker it must be above "0", or events and async actions are never delivered`, api.urn);
+        }
+      }
+    },
   },
 ];

@@ -110,6 +110,26 @@ describe("stack config", () => {
     expect(parse(base).hasura.allowList).toBe(true);
   });
 
+  it("runs the Hasura worker in prod always, and in dev only when the stack turns it on (the dev default is none)", () => {
+    const prod = { ...base, "pulsura:environment": "prod", "pulsura:alertEmail": "ops@example.com" };
+    expect(parse(prod).hasura.worker.enabled).toBe(true);
+    expect(problemsOf({ ...prod, "pulsura:hasura": '{"worker":{"enabled":false}}' })).toEqual([
+      "pulsura:hasura.worker.enabled: got false, expected true in prod: without the worker, events, crons and async actions are delivered only while an API instance runs",
+    ]);
+    expect(parse(base).hasura.worker.enabled).toBe(false);
+    expect(parse({ ...base, "pulsura:hasura": '{"worker":{"enabled":true}}' }).hasura.worker.enabled).toBe(true);
+    expect(problemsOf({ ...base, "pulsura:network": '{"nat":"no"}', "pulsura:hasura": '{"worker":{"enabled":"yes"}}' })).toEqual([
+      'pulsura:network.nat: got "no", expected a boolean',
+      'pulsura:hasura.worker.enabled: got "yes", expected a boolean',
+    ]);
+  });
+
+  it("puts a Cloud NAT gateway in prod, and in dev only when the stack asks for one (nothing the stack runs needs it)", () => {
+    expect(parse(base).network.nat).toBe(false);
+    expect(parse({ ...base, "pulsura:network": '{"nat":true}' }).network.nat).toBe(true);
+    expect(parse({ ...base, "pulsura:environment": "prod", "pulsura:alertEmail": "ops@example.com" }).network.nat).toBe(true);
+  });
+
   it("asks for an OAuth client secret as a Pulumi secret when a provider is configured", () => {
     const raw = { ...base, "pulsura:auth": '{"google":{"clientId":"id.apps.googleusercontent.com"}}' };
     expect(problemsOf(raw)).toEqual([
@@ -120,7 +140,7 @@ describe("stack config", () => {
   });
 
   it("rejects a connection budget over the database's limit, naming the numbers", () => {
-    const problems = problemsOf({ ...base, "pulsura:hasura": '{"maxInstances":4,"poolSize":10}' });
+    const problems = problemsOf({ ...base, "pulsura:hasura": '{"maxInstances":4,"poolSize":10,"worker":{"enabled":true}}' });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain("pulsura:database.tier: got 68 connections at full scale");
     // Every pool the stack opens, by the key that sizes it: the worker's one instance reads the metadata's source pool.
@@ -135,7 +155,7 @@ describe("stack config", () => {
   it("counts Hasura's metadata pool: a config whose source pools alone fit still fails when both Hasura pools do not", () => {
     // API 2 × 9 + worker 1 × 9 + core 2 × 4 = 35 fits the 40 of db-g1-small without the metadata pools; with them
     // (API 2 × 2, worker 1 × 2) 41 does not.
-    const problems = problemsOf({ ...base, "pulsura:hasura": '{"maxInstances":2,"poolSize":9}' });
+    const problems = problemsOf({ ...base, "pulsura:hasura": '{"maxInstances":2,"poolSize":9,"worker":{"enabled":true}}' });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain("got 41 connections at full scale");
     expect(problems[0]).toContain("pulsura:hasura.metadataPoolSize (Hasura metadata database) maxInstances 2 × 2 = 4");
@@ -145,17 +165,26 @@ describe("stack config", () => {
   it("accepts the same budget on a larger tier or with an explicit max_connections", () => {
     expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":4,"poolSize":10}', "pulsura:database": '{"tier":"db-custom-1-3840"}' })).not.toThrow();
     expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":4,"poolSize":10}', "pulsura:database": '{"maxConnections":100}' })).not.toThrow();
-    expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":2,"poolSize":9,"metadataPoolSize":1}' })).not.toThrow();
-    expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":2,"poolSize":9,"worker":{"metadataPoolSize":1}}' })).not.toThrow();
+    expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":2,"poolSize":9,"metadataPoolSize":1,"worker":{"enabled":true}}' })).not.toThrow();
+    expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":2,"poolSize":9,"worker":{"enabled":true,"metadataPoolSize":1}}' })).not.toThrow();
+    // Without the worker (the dev default) its pools are not opened: the 41 of the test above fit as 30.
+    expect(() => parse({ ...base, "pulsura:hasura": '{"maxInstances":2,"poolSize":9}' })).not.toThrow();
   });
 
-  it("fits the dev defaults (one Hasura worker included) in db-g1-small, with room for a second service", () => {
+  it("fits the dev defaults in db-g1-small: room for two more services without the worker, for one beside it", () => {
     const config = parse(base);
     expect(config.hasura.worker).toEqual(ENVIRONMENT_DEFAULTS.dev.hasura.worker);
-    const total = connectionPools(config).reduce((sum, p) => sum + p.instances * p.size, 0);
+    const poolsOf = (c: typeof config) => connectionPools(c).reduce((sum, p) => sum + p.instances * p.size, 0);
     const service = ENVIRONMENT_DEFAULTS.dev.service;
-    expect(total + service.maxInstances * service.poolSize).toBeLessThanOrEqual(50 - connectionHeadroom(50));
-    expect(() => parse({ ...base, "pulsura:services": '[{"name":"core"},{"name":"billing"}]' })).not.toThrow();
+    const budget = 50 - connectionHeadroom(50);
+    expect(poolsOf(config) + 2 * service.maxInstances * service.poolSize).toBeLessThanOrEqual(budget);
+    expect(() => parse({ ...base, "pulsura:services": '[{"name":"core"},{"name":"billing"},{"name":"search"}]' })).not.toThrow();
+    const withWorker = parse({ ...base, "pulsura:hasura": '{"worker":{"enabled":true}}' });
+    expect(connectionPools(withWorker).filter((p) => p.opener.startsWith("Hasura worker"))).toHaveLength(2);
+    expect(poolsOf(withWorker) + service.maxInstances * service.poolSize).toBeLessThanOrEqual(budget);
+    expect(() => parse({ ...base, "pulsura:hasura": '{"worker":{"enabled":true}}', "pulsura:services": '[{"name":"core"},{"name":"billing"}]' })).not.toThrow();
+    // db-f1-micro's 15 after headroom do not hold even the worker-less API and core at full scale (2 × 8 + 2 × 4 = 24).
+    expect(poolsOf(config)).toBeGreaterThan(tierConnectionLimit("db-f1-micro")! - connectionHeadroom(tierConnectionLimit("db-f1-micro")!));
   });
 
   it("validates the Hasura worker's settings by key, and merges them over the environment's", () => {

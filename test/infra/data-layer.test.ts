@@ -133,7 +133,9 @@ describe.each(plannedStacks())("stack %s", (stack) => {
     for (const rule of resourcesOfType(plan(), "gcp:compute/firewall:Firewall")) {
       if ((rule.inputs.sourceRanges as string[] | undefined)?.includes("0.0.0.0/0")) expect(rule.inputs.allows ?? []).toEqual([]);
     }
-    expect(resourcesOfType(plan(), "gcp:compute/routerNat:RouterNat")).toHaveLength(1);
+    // Cloud NAT only where the environment has it (prod); a dev stack needs none (Private Google Access) unless it asks.
+    expect(resourcesOfType(plan(), "gcp:compute/routerNat:RouterNat")).toHaveLength(ENVIRONMENT_DEFAULTS[environment()].network.nat ? 1 : 0);
+    expect(resourcesOfType(plan(), "gcp:compute/router:Router")).toHaveLength(ENVIRONMENT_DEFAULTS[environment()].network.nat ? 1 : 0);
     expect(resourcesOfType(plan(), "gcp:vpcaccess/connector:Connector")).toHaveLength(0);
   });
 

@@ -22,14 +22,15 @@ describe.each(plannedStacks())("stack %s", (stack) => {
   const plan = () => planOf(stack);
   const services = () => resourcesOfType(plan(), RUN);
   const hasura = () => services().find((s) => s.name.endsWith("-hasura"))!;
-  const worker = () => services().find((s) => s.name.endsWith("-hasura-worker"))!;
-  const bothHasura = () => [hasura(), worker()];
+  const workers = () => services().filter((s) => s.name.endsWith("-hasura-worker"));
+  const worker = () => workers()[0]!;
+  const bothHasura = () => [hasura(), ...workers()];
   const microservices = () => services().filter((s) => !s.name.endsWith("-hasura") && !s.name.endsWith("-hasura-worker"));
   const environment = () => plan().environment as "dev" | "prod";
 
   it("runs the API and the worker from one pinned Hasura v2 image through the Docker Hub remote repository", () => {
     const image = templateOf(hasura()).containers[0].image as string;
-    expect(templateOf(worker()).containers[0].image).toBe(image);
+    for (const service of workers()) expect(templateOf(service).containers[0].image).toBe(image);
     expect(image).toMatch(/^[a-z0-9-]+-docker\.pkg\.dev\/[^/]+\/[a-z0-9-]+-dockerhub\/hasura\/graphql-engine:v2\.\d+\.\d+$/);
     const remote = resourcesOfType(plan(), "gcp:artifactregistry/repository:Repository").find((r) => r.inputs.mode === "REMOTE_REPOSITORY");
     expect(remote?.inputs.remoteRepositoryConfig).toMatchObject({ dockerRepository: { publicRepository: "DOCKER_HUB" } });
@@ -37,11 +38,10 @@ describe.each(plannedStacks())("stack %s", (stack) => {
 
   it("configures the API and the worker alike: Firebase JWTs, no console or dev mode, secrets by reference", () => {
     const env = envOf(hasura());
-    const workerEnv = envOf(worker());
     // Everything but the pool and the processing settings is shared (same secrets, same service URLs, same JWT mode).
     const own = new Set(["HASURA_GRAPHQL_PG_CONNECTIONS", ...Object.keys(HASURA_API_PROCESSING_OFF), ...Object.keys(HASURA_WORKER_PROCESSING)]);
     const shared = (e: Map<string, any>) => [...e.entries()].filter(([name]) => !own.has(name));
-    expect(shared(workerEnv)).toEqual(shared(env));
+    for (const service of workers()) expect(shared(envOf(service))).toEqual(shared(env));
     const project = plan().outputs.gcpProject;
     expect(JSON.parse(env.get("HASURA_GRAPHQL_JWT_SECRET").value)).toEqual({
       type: "RS256",
@@ -72,10 +72,11 @@ describe.each(plannedStacks())("stack %s", (stack) => {
   });
 
   it("gives Hasura one PULSURA_SERVICE_<NAME>_URL per microservice, matching each service's deterministic URL", () => {
-    const env = envOf(worker());
-    for (const service of microservices()) {
-      const name = (service.inputs.name as string).replace(/^[^-]+-/, "");
-      expect(env.get(`PULSURA_SERVICE_${name.toUpperCase().replace(/-/g, "_")}_URL`)?.value).toBe(`https://${service.inputs.name}-123456789012.${plan().outputs.region}.run.app`);
+    for (const env of bothHasura().map(envOf)) {
+      for (const service of microservices()) {
+        const name = (service.inputs.name as string).replace(/^[^-]+-/, "");
+        expect(env.get(`PULSURA_SERVICE_${name.toUpperCase().replace(/-/g, "_")}_URL`)?.value).toBe(`https://${service.inputs.name}-123456789012.${plan().outputs.region}.run.app`);
+      }
     }
   });
 
@@ -86,17 +87,28 @@ describe.each(plannedStacks())("stack %s", (stack) => {
     for (const name of used) expect(env.has(name), name).toBe(true);
   });
 
-  it("switches event triggers and async actions off on the API by Hasura's settings, and leaves them on in the worker", () => {
+  it("processes events and async actions in one place: the worker, with them off on the API, or the API of a stack without one", () => {
     const api = envOf(hasura());
-    expect(api.get("HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE").value).toBe("0");
-    expect(api.get("HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL").value).toBe("0");
-    const env = envOf(worker());
-    for (const [name, value] of Object.entries(HASURA_WORKER_PROCESSING)) expect(env.get(name)?.value, name).toBe(value);
-    expect(Number(env.get("HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE").value)).toBeGreaterThan(0);
-    expect(Number(env.get("HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL").value)).toBeGreaterThan(0);
+    // The worker's values, set on whichever service processes (Hasura's defaults, written out).
+    const processor = workers().length > 0 ? envOf(worker()) : api;
+    for (const [name, value] of Object.entries(HASURA_WORKER_PROCESSING)) expect(processor.get(name)?.value, name).toBe(value);
+    expect(Number(processor.get("HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE").value)).toBeGreaterThan(0);
+    expect(Number(processor.get("HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL").value)).toBeGreaterThan(0);
+    if (workers().length > 0) {
+      expect(api.get("HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE").value).toBe("0");
+      expect(api.get("HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL").value).toBe("0");
+    }
+  });
+
+  it("runs the worker as the environment says: always in prod, not by default in dev (the API processes, while it runs)", () => {
+    expect(workers()).toHaveLength(ENVIRONMENT_DEFAULTS[environment()].hasura.worker.enabled ? 1 : 0);
+    if (environment() === "prod") expect(workers()).toHaveLength(1);
+    // Without a worker no always-on Hasura instance is left: the API scales to zero in dev.
+    if (workers().length === 0) expect(templateOf(hasura()).scaling.minInstanceCount).toBe(0);
   });
 
   it("runs exactly one worker instance, CPU always allocated, private, sized by config, with the API's identity and VPC egress", () => {
+    if (workers().length === 0) return;
     const defaults = ENVIRONMENT_DEFAULTS[environment()].hasura.worker;
     const template = templateOf(worker());
     expect(template.scaling).toEqual({ minInstanceCount: 1, maxInstanceCount: 1 });
@@ -194,9 +206,11 @@ describe.each(plannedStacks())("stack %s", (stack) => {
   it("hands Hasura and every service the Cloud SQL server CA, so their TLS verifies the server", () => {
     const caSecret = resourcesOfType(plan(), "gcp:secretmanager/secret:Secret").find((s) => String(s.inputs.secretId).endsWith("-db-server-ca"))!;
     expect(caSecret).toBeDefined();
-    const template = templateOf(worker());
-    expect(templateOf(hasura()).volumes).toEqual(template.volumes);
-    expect(templateOf(hasura()).containers[0].volumeMounts).toEqual(template.containers[0].volumeMounts);
+    const template = templateOf(hasura());
+    for (const service of workers()) {
+      expect(templateOf(service).volumes).toEqual(template.volumes);
+      expect(templateOf(service).containers[0].volumeMounts).toEqual(template.containers[0].volumeMounts);
+    }
     const volume = (template.volumes as Array<{ name: string; secret: { secret: string; items: Array<{ path: string; version: string }> } }>).find((v) => v.name === "db-server-ca")!;
     expect(volume.secret.secret).toBe(caSecret.inputs.secretId);
     expect(volume.secret.items).toEqual([{ path: "server-ca.pem", version: "1" }]);
@@ -237,6 +251,19 @@ describe.each(plannedStacks())("stack %s", (stack) => {
     for (const repo of resourcesOfType(plan(), "gcp:artifactregistry/repository:Repository").filter((r) => r.inputs.mode !== "REMOTE_REPOSITORY")) {
       expect((repo.inputs.cleanupPolicies as unknown[]).length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("a dev stack with the Hasura worker turned on (fixture everything)", () => {
+  it("runs the worker as prod does, one instance with CPU always allocated, and switches processing off on the API", () => {
+    const plan = fixturePlanOf("everything");
+    const hasuraServices = resourcesOfType(plan, RUN).filter((s) => /-hasura(-worker)?$/.test(s.name));
+    const worker = hasuraServices.find((s) => s.name.endsWith("-hasura-worker"))!;
+    const api = hasuraServices.find((s) => s.name.endsWith("-hasura"))!;
+    expect(templateOf(worker).scaling).toEqual({ minInstanceCount: 1, maxInstanceCount: 1 });
+    expect(templateOf(worker).containers[0].resources.cpuIdle).toBe(false);
+    for (const [name, value] of Object.entries(HASURA_WORKER_PROCESSING)) expect(envOf(worker).get(name)?.value, name).toBe(value);
+    for (const [name, value] of Object.entries(HASURA_API_PROCESSING_OFF)) expect(envOf(api).get(name)?.value, name).toBe(value);
   });
 });
 

@@ -14,8 +14,16 @@ const problemsOf = (raw: RawConfig) => configProblems(() => parse(raw));
 describe("pulsura:monitoring", () => {
   it("takes the environment's thresholds, alertEmail as the first recipient, and no budget by default", () => {
     const prod = parse(base).monitoring;
-    expect(prod).toEqual({ emails: ["ops@example.com"], thresholds: MONITORING_DEFAULTS.prod });
+    expect(prod).toEqual({ emails: ["ops@example.com"], uptimeCheck: true, thresholds: MONITORING_DEFAULTS.prod });
     expect(parse({ ...base, "pulsura:environment": "dev" }).monitoring.thresholds).toEqual(MONITORING_DEFAULTS.dev);
+  });
+
+  it("runs the uptime check in prod always, and in dev only when the stack asks (its requests keep the API up)", () => {
+    expect(parse({ ...base, "pulsura:environment": "dev" }).monitoring.uptimeCheck).toBe(false);
+    expect(parse({ ...base, "pulsura:environment": "dev", "pulsura:monitoring": '{"uptimeCheck":true}' }).monitoring.uptimeCheck).toBe(true);
+    expect(problemsOf({ ...base, "pulsura:monitoring": '{"uptimeCheck":false}' })).toEqual([
+      "pulsura:monitoring.uptimeCheck: got false, expected true in prod: the uptime check is the alert that the public API is down",
+    ]);
   });
 
   it("overrides single thresholds, adds recipients once, and defaults the budget's thresholds to 50, 90, 100 %", () => {

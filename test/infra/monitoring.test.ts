@@ -2,8 +2,8 @@
  * Monitoring as each stack declares it (the offline plan of every stack file, and the fixture with a budget).
  */
 import { describe, expect, it } from "vitest";
-import { ALERT_KEYS, HASURA_PUBLIC_HEALTH_PATH } from "../../infra/components/monitoring";
-import { MONITORING_DEFAULTS } from "../../infra/config/monitoring";
+import { ALERT_KEYS, alertKeysOf, HASURA_PUBLIC_HEALTH_PATH } from "../../infra/components/monitoring";
+import { MONITORING_DEFAULTS, UPTIME_CHECK_DEFAULTS } from "../../infra/config/monitoring";
 import { fixturePlanOf, onlyResourceOfType, planOf, plannedStacks, resourcesOfType } from "./support/plans";
 
 const T = {
@@ -23,7 +23,10 @@ describe.each(plannedStacks())("stack %s", (stack) => {
   const plan = () => planOf(stack);
   const environment = () => plan().environment as "dev" | "prod";
 
-  it("checks Hasura's public health path on its deterministic run.app host over verified TLS", () => {
+  it("checks Hasura's public health path on its deterministic run.app host over verified TLS, in dev only when asked", () => {
+    // Off by default in dev: its requests would keep the scale-to-zero API up all month (issue 21).
+    expect(resourcesOfType(plan(), T.uptime)).toHaveLength(UPTIME_CHECK_DEFAULTS[environment()] ? 1 : 0);
+    if (!UPTIME_CHECK_DEFAULTS[environment()]) return;
     const check = onlyResourceOfType(plan(), T.uptime).inputs as Loose;
     expect(check.httpCheck).toMatchObject({ path: HASURA_PUBLIC_HEALTH_PATH, port: 443, useSsl: true, validateSsl: true });
     expect(check.monitoredResource.labels.host).toMatch(/^[a-z0-9-]+-hasura-\d+\.[a-z0-9-]+\.run\.app$/);
@@ -32,7 +35,8 @@ describe.each(plannedStacks())("stack %s", (stack) => {
 
   it("declares every alert, each notifying the alert e-mail", () => {
     const alerts = resourcesOfType(plan(), T.alert);
-    expect(alerts.map((a) => a.name.replace(/^.*-alert-/, "")).sort()).toEqual([...ALERT_KEYS].sort());
+    expect(alerts.map((a) => a.name.replace(/^.*-alert-/, "")).sort()).toEqual(alertKeysOf({ uptimeCheck: UPTIME_CHECK_DEFAULTS[environment()] }).sort());
+    if (UPTIME_CHECK_DEFAULTS[environment()]) expect(alertKeysOf({ uptimeCheck: true })).toEqual([...ALERT_KEYS]);
     const channels = resourcesOfType(plan(), T.channel);
     // Both committed stacks set pulsura:alertEmail: one e-mail channel each.
     expect(channels).toHaveLength(1);
@@ -59,7 +63,8 @@ describe.each(plannedStacks())("stack %s", (stack) => {
   });
 
   it("has a dashboard and, without a billing account, no budget and no Billing Budget API", () => {
-    expect(JSON.parse(onlyResourceOfType(plan(), T.dashboard).inputs.dashboardJson as string).mosaicLayout.tiles.length).toBeGreaterThanOrEqual(10);
+    // Ten charts, the uptime check's only where it runs.
+    expect(JSON.parse(onlyResourceOfType(plan(), T.dashboard).inputs.dashboardJson as string).mosaicLayout.tiles.length).toBeGreaterThanOrEqual(UPTIME_CHECK_DEFAULTS[environment()] ? 10 : 9);
     expect(resourcesOfType(plan(), T.budget)).toEqual([]);
     expect(resourcesOfType(plan(), T.api).map((a) => a.inputs.service)).not.toContain("billingbudgets.googleapis.com");
   });

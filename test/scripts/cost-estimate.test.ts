@@ -12,7 +12,7 @@ import { loadPriceTable, MissingPriceError } from "../../scripts/lib/cost/prices
 import { estimatePlan } from "../../scripts/lib/cost/report";
 import type { PlanDocument } from "../../scripts/lib/plan-diff";
 import { loadStackConfig, repoRoot } from "../../scripts/lib/stack-files";
-import { planOf } from "../infra/support/plans";
+import { fixturePlanOf, planOf } from "../infra/support/plans";
 
 const prices = loadPriceTable();
 const HOURS = 730;
@@ -22,6 +22,13 @@ function estimateOf(stack: string, options: { assume?: Record<string, number>; i
   const plan = planOf(stack) as unknown as PlanDocument;
   const { config } = loadStackConfig(join(repoRoot, `Pulumi.${stack}.yaml`), "pulsura");
   return estimatePlan(plan, config, { prices, ...options });
+}
+
+/** The estimate of a planned fixture stack (test/infra/fixtures/Pulumi.<name>.yaml). */
+function fixtureEstimateOf(name: "everything" | "edge"): CostEstimate {
+  const plan = fixturePlanOf(name) as unknown as PlanDocument;
+  const { config } = loadStackConfig(join(repoRoot, "test", "infra", "fixtures", `Pulumi.${name}.yaml`), "pulsura");
+  return estimatePlan(plan, config, { prices });
 }
 
 const component = (estimate: CostEstimate, type: string) => {
@@ -40,10 +47,41 @@ describe("the cost estimate of the dev stack", () => {
     expect(database.alwaysOn).toBeCloseTo(HOURS * p("cloud-sql", "sharedCore.db-g1-small") + 10 * p("cloud-sql", "storage.PD_SSD"), 2);
   });
 
-  it("charges the Hasura worker's one always-allocated instance (1 vCPU, 512 MiB) for the whole month, less the free tier", () => {
-    const worker = component(dev, "pulsura:hasura:Hasura").lines.filter((l) => l.resource.endsWith(" pulsura-hasura-worker") && l.category === "always-on");
-    const expected = (SECONDS - free("cloud-run", "instance.vcpuSecond")) * p("cloud-run", "instance.vcpuSecond") + (SECONDS * 0.5 - free("cloud-run", "instance.gibSecond")) * p("cloud-run", "instance.gibSecond");
-    expect(worker.reduce((sum, l) => sum + l.usd, 0)).toBeCloseTo(expected, 2);
+  it("is idle at the database, the secret versions past the free six, the images and function source kept: no Hasura worker, no NAT", () => {
+    const plan = planOf("dev");
+    // Nothing of Cloud Run or Cloud NAT is always on: the API scales to zero and no worker runs (issue 21).
+    expect(plan.resources.filter((r) => r.type === "gcp:cloudrunv2/service:Service" && r.name.endsWith("-hasura-worker"))).toEqual([]);
+    expect(plan.resources.filter((r) => r.type === "gcp:compute/routerNat:RouterNat")).toEqual([]);
+    const alwaysOnPrices = new Set(dev.components.flatMap((c) => c.lines.filter((l) => l.category === "always-on" && l.usd > 0).map((l) => l.price.split(":")[0])));
+    expect([...alwaysOnPrices].sort()).toEqual(["artifact-registry", "cloud-sql", "cloud-storage", "secret-manager"]);
+    const versions = plan.resources.filter((r) => r.type === "gcp:secretmanager/secretVersion:SecretVersion").length;
+    const quantityOf = (price: string, category = "always-on") => dev.components.flatMap((c) => c.lines).filter((l) => l.price === price && l.category === category).reduce((sum, l) => sum + l.quantity, 0);
+    const imagesGb = quantityOf("artifact-registry:storageGbMonth");
+    // The functions' source archive in its bucket (europe-west1 has no Cloud Storage free tier).
+    const sourceGb = quantityOf("cloud-storage:standardGbMonth");
+    const expected =
+      HOURS * p("cloud-sql", "sharedCore.db-g1-small") +
+      10 * p("cloud-sql", "storage.PD_SSD") +
+      Math.max(0, versions - free("secret-manager", "activeVersionMonth")) * p("secret-manager", "activeVersionMonth") +
+      Math.max(0, imagesGb - free("artifact-registry", "storageGbMonth")) * p("artifact-registry", "storageGbMonth") +
+      sourceGb * p("cloud-storage", "standardGbMonth");
+    expect(dev.idle).toBeCloseTo(expected, 2);
+  });
+
+  it("charges a dev stack that turns the worker and the uptime check on (fixture everything) both instances all month", () => {
+    const everything = fixtureEstimateOf("everything");
+    const always = component(everything, "pulsura:hasura:Hasura").lines.filter((l) => l.resource.startsWith("gcp:cloudrunv2/service:Service") && l.category === "always-on");
+    // The worker (1 vCPU, 512 MiB), and the API (1 vCPU, 1 GiB), which scales to zero but which the uptime check calls
+    // through the edge from 6 locations every 300 s: billed by instance, it never gets to zero. The free tier once.
+    expect(always.some((l) => l.resource.endsWith("-hasura-worker"))).toBe(true);
+    expect(always.some((l) => l.resource.endsWith("-hasura") && l.description.includes("kept up by uptime check"))).toBe(true);
+    const expected =
+      (SECONDS * (1 + 1) - free("cloud-run", "instance.vcpuSecond")) * p("cloud-run", "instance.vcpuSecond") +
+      (SECONDS * (1 + 0.5) - free("cloud-run", "instance.gibSecond")) * p("cloud-run", "instance.gibSecond");
+    expect(always.reduce((sum, l) => sum + l.usd, 0)).toBeCloseTo(expected, 2);
+    expect(everything.idle).toBeGreaterThan(dev.idle + expected);
+    // Behind the edge the API is still the public one: its egress is the API's, not a service's.
+    expect(component(everything, "pulsura:hasura:Hasura").lines.some((l) => l.price === "networking:internetEgressGib")).toBe(true);
   });
 
   it("adds up: components to totals, always-on and usage to the total, and the idle figure is the always-on total", () => {
@@ -80,9 +118,9 @@ describe("the cost estimate of the dev stack", () => {
   it("costs more without the billing account's free tiers (one more stack on an account that uses them)", () => {
     const shared = estimateOf("dev", { billingAccountFreeTier: false });
     expect(shared.totals.alwaysOn).toBeGreaterThan(dev.totals.alwaysOn);
-    // The free vCPU-seconds are worth 240,000 × the Tier 1 price to the always-on worker.
-    const workerCpu = (e: CostEstimate) => component(e, "pulsura:hasura:Hasura").lines.find((l) => l.resource.endsWith(" pulsura-hasura-worker") && l.price === "cloud-run:instance.vcpuSecond")!.usd;
-    expect(workerCpu(shared) - workerCpu(dev)).toBeCloseTo(free("cloud-run", "instance.vcpuSecond") * p("cloud-run", "instance.vcpuSecond"), 2);
+    // The six free secret versions are worth 6 × their price to the always-on part.
+    const secrets = (e: CostEstimate) => component(e, "pulsura:security:Secrets").alwaysOn;
+    expect(secrets(shared) - secrets(dev)).toBeCloseTo(free("secret-manager", "activeVersionMonth") * p("secret-manager", "activeVersionMonth"), 2);
   });
 
   it("states every assumption with its source, the default of the stack's environment unless set", () => {
@@ -111,6 +149,19 @@ describe("the cost estimate of the prod stack", () => {
     const database = component(prod, "pulsura:data:Database");
     const instance = 2 * HOURS * (2 * p("cloud-sql", "vcpu") + 7.5 * p("cloud-sql", "memory"));
     expect(database.alwaysOn).toBeCloseTo(instance + 2 * 20 * p("cloud-sql", "storage.PD_SSD"), 2);
+  });
+
+  it("charges the Hasura API's min instance (2 vCPU, 2 GiB) and the worker's (1 vCPU, 1 GiB) all month, the free tier once", () => {
+    const always = component(prod, "pulsura:hasura:Hasura").lines.filter((l) => l.resource.startsWith("gcp:cloudrunv2/service:Service") && l.category === "always-on");
+    expect(always.some((l) => l.resource.endsWith(" pulsura-hasura-worker"))).toBe(true);
+    const expected =
+      (SECONDS * (2 + 1) - free("cloud-run", "instance.vcpuSecond")) * p("cloud-run", "instance.vcpuSecond") +
+      (SECONDS * (2 + 1) - free("cloud-run", "instance.gibSecond")) * p("cloud-run", "instance.gibSecond");
+    expect(always.reduce((sum, l) => sum + l.usd, 0)).toBeCloseTo(expected, 2);
+    // Without the billing account's free tier (one more stack on it), the free vCPU-seconds are worth their price.
+    const shared = estimateOf("prod", { billingAccountFreeTier: false });
+    const cpu = (e: CostEstimate) => component(e, "pulsura:hasura:Hasura").lines.filter((l) => l.price === "cloud-run:instance.vcpuSecond" && l.category === "always-on").reduce((sum, l) => sum + l.usd, 0);
+    expect(cpu(shared) - cpu(prod)).toBeCloseTo(free("cloud-run", "instance.vcpuSecond") * p("cloud-run", "instance.vcpuSecond"), 2);
   });
 
   it("charges the min instances of the core service at Cloud Run's idle rate (request-based) for the whole month", () => {
@@ -174,5 +225,19 @@ describe("idle cost of the dev defaults", () => {
   it("keeps functions at zero minimum instances in dev: no always-on cost for them", () => {
     const functions = estimateOf("dev").components.find((c) => c.component.startsWith("pulsura:auth:AuthFunctions "))!;
     expect(functions.alwaysOn).toBe(0);
+  });
+
+  it("runs no Hasura worker and no Cloud NAT in dev by default, and keeps both in prod", () => {
+    expect(ENVIRONMENT_DEFAULTS.dev.hasura.worker.enabled).toBe(false);
+    expect(ENVIRONMENT_DEFAULTS.dev.network.nat).toBe(false);
+    expect(ENVIRONMENT_DEFAULTS.prod.hasura.worker.enabled).toBe(true);
+    expect(ENVIRONMENT_DEFAULTS.prod.network.nat).toBe(true);
+    const hasura = component(estimateOf("dev"), "pulsura:hasura:Hasura");
+    expect(hasura.lines.filter((l) => l.category === "always-on" && l.price.startsWith("cloud-run:"))).toEqual([]);
+    expect(estimateOf("dev").components.find((c) => c.component.startsWith("pulsura:network:Network "))?.alwaysOn ?? 0).toBe(0);
+    // What the dev figure leaves out is delivery, not money: the estimate says so beside it, and only there.
+    const note = "No Hasura worker: the API's instances deliver events, crons and async actions, only while one runs (pulsura:hasura.worker.enabled).";
+    expect(estimateOf("dev").notes).toContain(note);
+    expect(estimateOf("prod").notes).not.toContain(note);
   });
 });

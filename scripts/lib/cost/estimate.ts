@@ -136,6 +136,31 @@ const record = (value: unknown): Record<string, unknown> => (value !== null && t
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 const num = (value: unknown, fallback: number): number => (typeof value === "number" && Number.isFinite(value) ? value : fallback);
 
+/** How often an uptime check runs (`period`, e.g. "300s") and from how many checker locations. */
+function uptimeCheckCadence(check: PlanResource): { period: number; regions: number } {
+  const period = Number(String(check.inputs.period ?? "60s").replace(/s$/, ""));
+  const regions = list(check.inputs.selectedRegions).length || MODEL.uptimeCheckRegions;
+  return { period, regions };
+}
+
+/** Average seconds between two requests of an uptime check: its period shared by its locations. */
+function uptimeCheckGapSeconds(check: PlanResource): number {
+  const { period, regions } = uptimeCheckCadence(check);
+  return period / regions;
+}
+
+/**
+ * Whether an uptime check calls a Cloud Run service: its host is the service's run.app URL
+ * (`<service>-<project number>.<region>.run.app`), or a custom host in front of a service that takes traffic only from
+ * the stack's load balancer (the edge's API domain).
+ */
+function checksService(check: PlanResource, service: PlanResource): boolean {
+  const host = String(record(record(check.inputs.monitoredResource).labels).host ?? "");
+  const serviceName = String(service.inputs.name ?? service.name);
+  if (host.endsWith(".run.app")) return host.startsWith(`${serviceName}-`);
+  return host !== "" && service.inputs.ingress === "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER";
+}
+
 /** vCPUs of a Cloud Run CPU limit: "1", "2", "1000m". */
 export function vcpus(cpu: unknown): number {
   const text = String(cpu ?? "1");
@@ -233,6 +258,7 @@ export function estimateCost(options: EstimateOptions): CostEstimate {
   let vpcAlwaysOnInstances = 0;
   let vpcTrafficInstanceSeconds = 0;
   const services = ofType("gcp:cloudrunv2/service:Service");
+  const uptimeChecks = ofType("gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig");
   for (const service of services) {
     const template = record(service.inputs.template);
     const container = record(list(template.containers)[0]);
@@ -255,13 +281,28 @@ export function estimateCost(options: EstimateOptions): CostEstimate {
       add(service, "always-on", "cloud-run", cpuKey, cpu * seconds, `Cloud Run ${service.name}: ${min} min instance(s) × ${shape}, ${billing}: vCPU-seconds${state}`);
       add(service, "always-on", "cloud-run", memoryKey, memory * seconds, `Cloud Run ${service.name}: ${min} min instance(s) × ${shape}, ${billing}: GiB-seconds${state}`);
     }
+    // The stack's own uptime check is traffic too: it calls the service from every checker location each period, so a
+    // scale-to-zero service billed by instance (charged from an instance's start to its shutdown,
+    // https://cloud.google.com/run/docs/configuring/billing-settings) keeps an instance up all month with no user.
+    const wakingCheck = min === 0 && instanceBased ? uptimeChecks.find((check) => checksService(check, service)) : undefined;
+    if (wakingCheck) {
+      const gap = uptimeCheckGapSeconds(wakingCheck);
+      const why = `1 instance kept up by uptime check ${wakingCheck.name} (a request every ${fmt(gap)} s on average) × ${shape}, ${billing}`;
+      add(service, "always-on", "cloud-run", "instance.vcpuSecond", cpu * SECONDS_PER_MONTH, `Cloud Run ${service.name}: ${why}: vCPU-seconds`);
+      add(service, "always-on", "cloud-run", "instance.gibSecond", memory * SECONDS_PER_MONTH, `Cloud Run ${service.name}: ${why}: GiB-seconds`);
+      if (throughVpc) vpcAlwaysOnInstances += 1;
+    }
     // A service that never scales past its minimum (the Hasura worker) takes no traffic of its own.
-    const isPublic = service.inputs.ingress === "INGRESS_TRAFFIC_ALL";
+    // The public API: open to the internet, or behind the stack's load balancer (the edge), where its ingress narrows.
+    const isPublic = service.inputs.ingress === "INGRESS_TRAFFIC_ALL" || service.inputs.ingress === "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER";
     const requests = max <= min ? 0 : isPublic ? usage.apiRequests : usage.apiRequests * usage.serviceCallsPerRequest;
     const busySeconds = requests * usage.requestSeconds;
     if (throughVpc) vpcTrafficInstanceSeconds += busySeconds;
     const who = isPublic ? "API requests" : "calls from Hasura";
-    if (instanceBased) {
+    // An instance the uptime check keeps up serves the traffic too (up to its concurrency): no more instance time.
+    if (wakingCheck) {
+      // Nothing to add: the instance is billed all month above.
+    } else if (instanceBased) {
       add(service, "usage", "cloud-run", "instance.vcpuSecond", cpu * busySeconds, `Cloud Run ${service.name}: ${fmt(requests)} ${who} × ${usage.requestSeconds} s × ${cpu} vCPU`);
       add(service, "usage", "cloud-run", "instance.gibSecond", memory * busySeconds, `Cloud Run ${service.name}: ${fmt(requests)} ${who} × ${usage.requestSeconds} s × ${memory} GiB`);
     } else {
@@ -270,6 +311,12 @@ export function estimateCost(options: EstimateOptions): CostEstimate {
       add(service, "usage", "cloud-run", "request.requests", requests / 1e6, `Cloud Run ${service.name}: ${fmt(requests)} ${who}`);
     }
     if (isPublic) add(service, "usage", "networking", "internetEgressGib", usage.egressGb, `Internet egress of ${service.name}: ${usage.egressGb} GB (Premium Tier)`);
+  }
+  // What the idle figure of a stack without the Hasura worker leaves out is not money but delivery: say so beside it.
+  const isHasura = (service: PlanResource) => list(record(service.inputs.template).containers).some((c) => /\/hasura\/graphql-engine[:@]/.test(String(record(c).image)));
+  const hasuraServices = services.filter(isHasura);
+  if (hasuraServices.length > 0 && !hasuraServices.some((s) => /-hasura-worker$/.test(String(s.inputs.name ?? s.name)))) {
+    notes.push("No Hasura worker: the API's instances deliver events, crons and async actions, only while one runs (pulsura:hasura.worker.enabled).");
   }
   for (const fn of ofType("gcp:cloudfunctionsv2/function:Function")) {
     const config = record(fn.inputs.serviceConfig);
@@ -380,9 +427,8 @@ export function estimateCost(options: EstimateOptions): CostEstimate {
   }
 
   // --- Monitoring and Logging ---------------------------------------------------------------------------------------
-  for (const check of ofType("gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig")) {
-    const period = Number(String(check.inputs.period ?? "60s").replace(/s$/, ""));
-    const regions = list(check.inputs.selectedRegions).length || MODEL.uptimeCheckRegions;
+  for (const check of uptimeChecks) {
+    const { period, regions } = uptimeCheckCadence(check);
     const executions = (SECONDS_PER_MONTH / period) * regions;
     add(check, "always-on", "observability", "monitoring.uptimeExecutions", executions / 1000, `Uptime check ${check.name}: every ${period} s from ${regions} locations, ${fmt(executions)} executions`);
   }

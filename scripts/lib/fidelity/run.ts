@@ -151,6 +151,26 @@ export const runRules: FidelityRule[] = [
       return problems;
     },
   },
+  // "Minimum memory: The minimum memory setting varies depending on whether you use first generation or second
+  // generation execution environment: 128 MiB for first generation, 512 MiB for second generation" (memory limits).
+  // Every pulsura service runs in the second generation (infra/components/cloud-run.ts): a smaller memory setting, say
+  // to shrink an always-on instance's bill, would pass the CPU table and fail at `pulumi up`.
+  {
+    id: "run/gen2-minimum-memory",
+    types: [SERVICE],
+    field: "template.containers[].resources.limits.memory",
+    constraint: "at least 512 MiB per container in the second generation execution environment (EXECUTION_ENVIRONMENT_GEN2)",
+    source: "https://cloud.google.com/run/docs/configuring/services/memory-limits",
+    check(resource) {
+      if (stringAt(resource.inputs, "template.executionEnvironment") !== "EXECUTION_ENVIRONMENT_GEN2") return [];
+      const containers = (valueAt(resource.inputs, "template.containers") as Array<{ name?: string; resources?: { limits?: Record<string, string> } }> | undefined) ?? [];
+      return containers.flatMap((container, index) => {
+        const memoryText = container.resources?.limits?.memory;
+        const memory = memoryText === undefined ? undefined : gibibytes(memoryText);
+        return memory !== undefined && memory < 0.5 ? [`container ${show(container.name ?? String(index))}: memory ${show(memoryText)} below 512 MiB in the second generation`] : [];
+      });
+    },
+  },
   // RevisionScaling: minInstanceCount "Minimum number of serving instances", maxInstanceCount "Maximum number of
   // serving instances"; the maximum cannot be below the minimum (https://cloud.google.com/run/docs/configuring/max-instances
   // and /min-instances set them together; a revision whose minimum exceeds its maximum is refused).

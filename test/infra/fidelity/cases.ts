@@ -369,6 +369,15 @@ export const ruleCases: Record<string, RuleCase> = {
     ],
     message: /request-based billing|memory "8Gi" with cpu "1"|memory "1Gi" with cpu "4"|cpu "3"/,
   },
+  "run/gen2-minimum-memory": {
+    pass: [
+      run("s", { template: { executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2", containers: [{ image: "i", resources: { limits: { cpu: "1", memory: "512Mi" } } }] } }),
+      // The first generation allows 128 MiB.
+      run("t", { template: { executionEnvironment: "EXECUTION_ENVIRONMENT_GEN1", containers: [{ image: "i", resources: { limits: { cpu: "1", memory: "256Mi" } } }] } }),
+    ],
+    fail: [run("s", { template: { executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2", containers: [{ image: "i", resources: { limits: { cpu: "1", memory: "256Mi" } } }] } })],
+    message: /memory "256Mi" below 512 MiB in the second generation/,
+  },
   "run/scaling": {
     pass: [run("s", { template: { scaling: { minInstanceCount: 1, maxInstanceCount: 1 } } }), run("t", { template: { scaling: { minInstanceCount: 0, maxInstanceCount: 2 } } })],
     fail: [run("s", { template: { scaling: { minInstanceCount: 2, maxInstanceCount: 1 } } })],

@@ -26,6 +26,15 @@ const apiProcessingOff = [
   { name: "HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL", value: "0" },
 ];
 
+/** A dev stack's API without a worker (pulsura:hasura.worker.enabled false): processing on, with the worker's values. */
+const apiProcessingOn = (_props: Record<string, any>, container: Record<string, any>) => {
+  container.envs = [
+    ...hasuraEnvs(),
+    { name: "HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE", value: "100" },
+    { name: "HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL", value: "1000" },
+  ];
+};
+
 /** The Hasura API as pulsura declares it, then changed by `change`. */
 function hasura(change: (props: Record<string, any>, container: Record<string, any>) => void = () => {}) {
   const container: Record<string, any> = {
@@ -139,6 +148,11 @@ export const cloudRunCases: PolicyCases = {
   ),
   "hasura-cors-explicit": hasuraCase((_p, c) => (c.envs.find((e: { name: string }) => e.name === "HASURA_GRAPHQL_CORS_DOMAIN").value = "*"), /must list origins/),
   "hasura-cpu-always-allocated": hasuraCase((_p, c) => (c.resources.cpuIdle = true), /cpuIdle must be false/),
+  "hasura-worker-present": {
+    pass: withParents(hasura(), worker()),
+    fail: withParents(hasura(apiProcessingOn)),
+    message: /runs no Hasura worker; events, crons and async actions are delivered only while an API instance runs/,
+  },
   "hasura-worker-single-instance": {
     pass: withParents(hasura(), worker()),
     fail: withParents(hasura(), worker((p, c) => ((p.template.scaling = { minInstanceCount: 0, maxInstanceCount: 2 }), (c.resources.cpuIdle = true)))),
@@ -157,4 +171,11 @@ export const cloudRunCases: PolicyCases = {
     (_p, c) => (c.envs = c.envs.filter((e: { name: string }) => e.name !== "HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE")),
     /HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE must be "0"/,
   ),
+  "hasura-api-processes-without-worker": {
+    // The worker-less API processes; beside a worker the rule has nothing to say (hasura-api-no-event-processing does).
+    pass: withParents(hasura(apiProcessingOn)),
+    // No worker, and the API's processing still off: nothing would deliver events or async actions.
+    fail: withParents(hasura()),
+    message: /HASURA_GRAPHQL_EVENTS_FETCH_BATCH_SIZE is "0", HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL is "0"; without a worker it must be above "0"/,
+  },
 };
