@@ -225,7 +225,7 @@ function generateEntry(name: string, serviceDir: string, handlers: HandlerFile[]
     ...imports,
     "main({",
     `  name: ${JSON.stringify(name)},`,
-    `  routes: { actions: { ${table("actions")} }, events: { ${table("events")} }, crons: { ${table("crons")} }, push: { ${table("push")} } } as never,`,
+    `  routes: { actions: { ${table("actions")} }, events: { ${table("events")} }, crons: { ${table("crons")} }, push: { ${table("push")} }, jobs: { ${table("jobs")} }, internal: { ${table("internal")} } } as never,`,
     `  metadata: ${metadataJson},`,
     "});",
     "",

@@ -23,7 +23,7 @@ export interface LoadedService {
  * @param options.hasuraDir @default the nearest `hasura/` at or above serviceDir
  */
 export async function loadService(serviceDir: string, options: { hasuraDir?: string } = {}): Promise<LoadedService> {
-  const routes: ServiceRoutes = { actions: {}, events: {}, crons: {}, push: {} };
+  const routes: ServiceRoutes = { actions: {}, events: {}, crons: {}, push: {}, jobs: {}, internal: {} };
   for (const handler of findHandlerFiles(serviceDir)) {
     const module: unknown = await import(pathToFileURL(handler.file).href);
     const definition = asDefinition(handler.kind, module, path.relative(process.cwd(), handler.file));

@@ -63,6 +63,8 @@ export async function runService(options: RunServiceOptions): Promise<RunningSer
         events: Object.keys(routes.events),
         crons: Object.keys(routes.crons),
         push: Object.keys(routes.push ?? {}),
+        jobs: Object.keys(routes.jobs ?? {}),
+        internal: Object.keys(routes.internal ?? {}),
       },
     },
     "listening",
