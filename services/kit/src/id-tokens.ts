@@ -26,17 +26,23 @@ export interface IdTokenVerifier {
  * the `email` claim, which must be verified (`email_verified`) and one of the expected accounts
  * (https://cloud.google.com/run/docs/authenticating/service-to-service, https://cloud.google.com/tasks/docs/creating-http-target-tasks).
  * @param options.certificatesUrl where the signing certificates are (PEM by key id). @default Google's
- *   (https://www.googleapis.com/oauth2/v1/certs); tests and `npm run dev` serve their own key's there
+ *   (https://www.googleapis.com/oauth2/v1/certs); tests serve their own key's there
+ * @param options.certificates the certificates themselves instead (npm run dev's per-run key)
  */
-export function createIdTokenVerifier(options: { certificatesUrl?: string } = {}): IdTokenVerifier {
+export function createIdTokenVerifier(options: { certificatesUrl?: string; certificates?: Record<string, string> } = {}): IdTokenVerifier {
   const client = new OAuth2Client(options.certificatesUrl ? { endpoints: { oauth2FederatedSignonPemCertsUrl: options.certificatesUrl } } : {});
+  // npm run dev's per-run key: the library's own check (verifyIdToken does the same once it has fetched Google's).
+  const verifyIdToken = options.certificates
+    ? async ({ idToken, audience }: { idToken: string; audience: string }) =>
+        client.verifySignedJwtWithCertsAsync(idToken, options.certificates!, audience, ["accounts.google.com", "https://accounts.google.com"])
+    : (request: { idToken: string; audience: string }) => client.verifyIdToken(request);
   return {
     async verify(authorization, expected) {
       const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization ?? "");
       if (!match) throw new IdTokenError("this route needs Authorization: Bearer <Google-signed ID token>", 401);
       let payload;
       try {
-        payload = (await client.verifyIdToken({ idToken: match[1]!, audience: expected.audience })).getPayload();
+        payload = (await verifyIdToken({ idToken: match[1]!, audience: expected.audience })).getPayload();
       } catch (error) {
         throw new IdTokenError(`the ID token is not valid: ${(error as Error).message}`, 401);
       }

@@ -50,6 +50,7 @@ export { checkServiceEnvironments, ConfigError, loadConfig, parseEnvironment, se
 export { createPushTokenVerifier, type PushTokenVerifier } from "./push";
 export { createIdTokenVerifier, IdTokenError, type IdTokenVerifier } from "./id-tokens";
 export { createCloudTasksQueue, dedupeTaskId, type CloudTasksQueueOptions, type TasksClient } from "./jobs";
+export { createLocalJobQueue, devTokenSigner, type DevTokenSigner, type LocalJobQueueOptions } from "./local-jobs";
 export { createServiceCaller, googleIdTokens, type IdTokenSource, type ServiceCallerOptions } from "./service-calls";
 export { databasePoolConfig } from "./database";
 export { correlationFields, createLogger, traceFields, type Logger, type LoggerOptions } from "./logger";
