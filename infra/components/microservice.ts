@@ -81,7 +81,9 @@ export class Microservice extends PulsuraComponent {
   /**
    * The service's Cloud Tasks queue (https://cloud.google.com/tasks/docs/reference/rest/v2/projects.locations.queues):
    * every retry and rate setting explicit, and roles/cloudtasks.enqueuer for the service's own account on this queue
-   * only. The HTTP target, the OIDC token and the URL are the tasks' own (services/kit/src/jobs.ts).
+   * only. The HTTP target, the OIDC token and the URL are the tasks' own (services/kit/src/jobs.ts). Cloud Tasks of the
+   * same project counts as internal traffic, so the internal-only service admits its deliveries at the run.app URL
+   * (https://cloud.google.com/run/docs/securing/ingress).
    */
   private createQueue(name: string, args: MicroserviceArgs, jobs: NonNullable<MicroserviceArgs["jobs"]>): gcp.cloudtasks.Queue {
     const { settings } = jobs;

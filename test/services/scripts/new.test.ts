@@ -235,7 +235,9 @@ describe("npm run new", () => {
   });
 
   it("generates tests that pass against the generated handlers", () => {
-    const result = spawnSync(process.execPath, [vitestCli, "run", "--root", copy, "test/services/core", "test/services/billing"], {
+    // Each generated test file starts its own Postgres: the copy has no vitest config, so give hooks the time the
+    // repository's config gives them (vitest.config.mts) rather than vitest's 10 s.
+    const result = spawnSync(process.execPath, [vitestCli, "run", "--root", copy, "--hookTimeout", "120000", "test/services/core", "test/services/billing"], {
       encoding: "utf8",
       cwd: copy,
       env: { ...process.env, CI: "true" },
@@ -243,5 +245,5 @@ describe("npm run new", () => {
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
     // sendInvite (2), invite_sent (1), nightly_digest (1), send-digest (1), usage-report (1), billing drift (1), charge (2)
     expect(result.stdout).toMatch(/Tests\s+.*9 passed/);
-  }, 180_000);
+  }, 360_000);
 });
