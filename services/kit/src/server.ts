@@ -257,7 +257,10 @@ export function createService(options: CreateServiceOptions): Service {
 
 /** Google's Cloud Tasks client, loaded on the first enqueue (most requests never enqueue). */
 async function defaultTasksClient(): Promise<TasksClient> {
-  const { CloudTasksClient } = await import("@google-cloud/tasks");
+  // require, not import(): a bundle takes the package's CommonJS build, whose JSON the kit's build inlines (build.ts
+  // cloudTasksJson); its ESM build reads import.meta.url, which a CommonJS bundle does not have.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { CloudTasksClient } = require("@google-cloud/tasks") as typeof import("@google-cloud/tasks");
   // The REST transport (HTTP/1.1 JSON), which the tests' fake speaks too, rather than gRPC: the same code path runs
   // in tests and on Cloud Run.
   return new CloudTasksClient({ fallback: true });
