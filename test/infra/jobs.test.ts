@@ -15,7 +15,6 @@ const T = {
   projectMember: "gcp:projects/iAMMember:IAMMember",
 } as const;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- inventory inputs are untyped
 type Loose = any;
 
 describe.each(plannedStacks())("stack %s", (stack) => {
