@@ -778,7 +778,8 @@ function removeAt(root: unknown, path: Path): void {
 const isPrefix = (prefix: Path, path: Path) => prefix.length <= path.length && prefix.every((part, i) => part === path[i]);
 
 function mergeService(environment: Environment, defaults: (typeof ENVIRONMENT_DEFAULTS)[Environment]["service"], service: z.infer<typeof serviceInput>): ServiceConfig {
-  return { ...defaults, ...service, jobs: resolveJobQueue(environment, service.jobs) } as ServiceConfig;
+  const merged = { ...defaults, ...service };
+  return { ...merged, jobs: resolveJobQueue(environment, service.jobs, merged) } as ServiceConfig;
 }
 
 /** One connection pool the stack opens, per instance of what opens it. */

@@ -69,8 +69,15 @@ export const JOB_QUEUE_DEFAULTS: Record<"dev" | "prod", JobQueueConfig> = {
   prod: { maxAttempts: 10, maxRetryDurationSeconds: 86400, minBackoffSeconds: 10, maxBackoffSeconds: 600, maxDoublings: 5, maxDispatchesPerSecond: 50, maxConcurrentDispatches: 25 },
 };
 
-export function resolveJobQueue(environment: "dev" | "prod", input: JobQueueInput = {}): JobQueueConfig {
-  return { ...JOB_QUEUE_DEFAULTS[environment], ...input };
+/**
+ * A service's queue: its input over the environment's defaults. Unless the stack sets it, the concurrency is also capped
+ * at the service's connections (`maxInstances × poolSize`), so scaling a service down never makes its default queue
+ * invalid; a value the stack sets is checked instead ({@link jobQueueProblems}).
+ */
+export function resolveJobQueue(environment: "dev" | "prod", input: JobQueueInput = {}, service?: { maxInstances: number; poolSize: number }): JobQueueConfig {
+  const defaults = JOB_QUEUE_DEFAULTS[environment];
+  const connections = service ? service.maxInstances * service.poolSize : defaults.maxConcurrentDispatches;
+  return { ...defaults, maxConcurrentDispatches: Math.max(1, Math.min(defaults.maxConcurrentDispatches, connections)), ...input };
 }
 
 /** Rules across fields: backoff bounds in order, and no more jobs at once than the service's connections. */

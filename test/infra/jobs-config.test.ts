@@ -38,10 +38,12 @@ describe("pulsura:services[i].jobs", () => {
     expect(problemsOf(withCore({ jobs: { minBackoffSeconds: 600, maxBackoffSeconds: 60 } }))).toEqual([
       expect.stringMatching(/^pulsura:services\[0\]\.jobs\.minBackoffSeconds: got 600, expected at most maxBackoffSeconds \(60\)/),
     ]);
-    // core has jobs (services/core/src/jobs/), so scaling it down below its queue's concurrency is refused.
+    // core has jobs (services/core/src/jobs/): a concurrency the stack sets beyond its connections is refused ...
     expect(serviceHasJobs("core")).toBe(true);
-    expect(problemsOf(withCore({ maxInstances: 2, poolSize: 5 }))).toEqual([
+    expect(problemsOf(withCore({ maxInstances: 2, poolSize: 5, jobs: { maxConcurrentDispatches: 25 } }))).toEqual([
       expect.stringMatching(/^pulsura:services\[0\]\.jobs\.maxConcurrentDispatches: got 25, expected at most maxInstances × poolSize \(2 × 5 = 10\)/),
     ]);
+    // ... while the default follows a service scaled down.
+    expect(parseWithSecrets(withCore({ maxInstances: 2, poolSize: 5 })).services[0]!.jobs.maxConcurrentDispatches).toBe(10);
   });
 });
