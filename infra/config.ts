@@ -22,6 +22,7 @@ import { resolveStorage, storageInput, storageProblems, type StorageConfig } fro
 import { apiDomainName, edgeInput, edgeProblems, resolveEdge, type EdgeConfig } from "./config/edge";
 // The usage a cost estimate assumes: read by scripts/lib/cost/ only, validated here with the rest (infra/config/cost.ts).
 import { costInput } from "./config/cost";
+import { jobQueueInput, jobQueueProblems, resolveJobQueue, serviceHasJobs, type JobQueueConfig } from "./config/jobs";
 
 /** Config namespace of this project (`pulsura:<key>`). */
 export const CONFIG_NAMESPACE = "pulsura";
@@ -264,8 +265,10 @@ const serviceInput = z
     concurrency: z.number().int().min(1).max(1000),
     /** `pg` pool size per instance. */
     poolSize: z.number().int().min(1).max(50),
+    /** The Cloud Tasks queue of a service with jobs (src/jobs/): retries and dispatch limits (infra/config/jobs.ts). */
+    jobs: jobQueueInput,
   })
-  .partial({ minInstances: true, maxInstances: true, cpu: true, memory: true, concurrency: true, poolSize: true })
+  .partial({ minInstances: true, maxInstances: true, cpu: true, memory: true, concurrency: true, poolSize: true, jobs: true })
   .strict();
 
 const functionsInput = z
@@ -367,6 +370,8 @@ export interface ServiceConfig {
   memory: string;
   concurrency: number;
   poolSize: number;
+  /** Its Cloud Tasks queue's settings (used when the service has src/jobs/). */
+  jobs: JobQueueConfig;
 }
 
 export interface HasuraWorkerConfig {
@@ -791,8 +796,9 @@ function removeAt(root: unknown, path: Path): void {
 
 const isPrefix = (prefix: Path, path: Path) => prefix.length <= path.length && prefix.every((part, i) => part === path[i]);
 
-function mergeService(defaults: (typeof ENVIRONMENT_DEFAULTS)[Environment]["service"], service: z.infer<typeof serviceInput>): ServiceConfig {
-  return { ...defaults, ...service } as ServiceConfig;
+function mergeService(environment: Environment, defaults: (typeof ENVIRONMENT_DEFAULTS)[Environment]["service"], service: z.infer<typeof serviceInput>): ServiceConfig {
+  const merged = { ...defaults, ...service };
+  return { ...merged, jobs: resolveJobQueue(environment, service.jobs, merged) } as ServiceConfig;
 }
 
 /** One connection pool the stack opens, per instance of what opens it. */
@@ -813,7 +819,7 @@ export interface ConnectionPool {
  * `pg` pool in each of its instances. The Firebase
  * functions reach the data through Hasura's GraphQL API only, so they open none.
  */
-export function connectionPools(config: Pick<StackConfig, "hasura" | "services">): ConnectionPool[] {
+export function connectionPools(config: Pick<StackConfig, "hasura"> & { services: ReadonlyArray<Pick<ServiceConfig, "name" | "maxInstances" | "poolSize">> }): ConnectionPool[] {
   return [
     { key: "pulsura:hasura.poolSize", opener: 'Hasura source "default"', instances: config.hasura.maxInstances, size: config.hasura.poolSize },
     { key: "pulsura:hasura.metadataPoolSize", opener: "Hasura metadata database", instances: config.hasura.maxInstances, size: config.hasura.metadataPoolSize },
@@ -910,7 +916,7 @@ export function parseStackConfig(
   if (connectionLimit === undefined && known(at("database", "tier"))) {
     problems.push({ key: "pulsura:database.tier", got: describeValue(database.tier), expected: "a tier with known memory, or set database.maxConnections" });
   }
-  const services = (input.services ?? defaults.services).map((s) => mergeService(defaults.service, s));
+  const services = (input.services ?? defaults.services).map((s) => mergeService(environment ?? "dev", defaults.service, s));
   const serviceNames = services.map((_, i) => at("services", i, "name"));
   const duplicate = services.map((s) => s.name).find((name, i, all) => all.indexOf(name) !== i);
   if (duplicate && intact(...serviceNames)) problems.push({ key: "pulsura:services", got: `two services named "${duplicate}"`, expected: "unique service names" });
@@ -953,6 +959,12 @@ export function parseStackConfig(
     }
   }
   if (intact(at("storage"))) problems.push(...storageProblems(environment, input.storage));
+  services.forEach((s, i) => {
+    const hasJobs = input.services?.[i]?.jobs !== undefined || serviceHasJobs(s.name);
+    if (hasJobs && intact(at("services", i, "jobs"), at("services", i, "maxInstances"), at("services", i, "poolSize"))) {
+      problems.push(...jobQueueProblems(keyOf(CONFIG_NAMESPACE, ["services", i, "jobs"]), s.jobs, s));
+    }
+  });
   if (intact(at("apiDomain"), at("edge"), at("domains"))) problems.push(...edgeProblems(environment, input.apiDomain, domains, input.edge));
   const budgetInputs = [
     at("database", "tier"),

@@ -11,8 +11,9 @@ export const BASE_SERVICE_ROLE = "pulsura_service";
 /** Roles a service needs beyond the base role, by service name; a new service adds its entry with its migration. */
 export const SERVICE_DATABASE_ROLES: Readonly<Record<string, readonly string[]>> = {
   // createOrganization inserts organizations and the owner membership; user_role_changed reads the current
-  // users.role (1735689600800_operator_role); the files actions, push and event (1735689600900_file_uploads).
-  core: ["pulsura_organization_writer", "pulsura_user_role_reader", "pulsura_file_manager"],
+  // users.role (1735689600800_operator_role); the files actions, push and event (1735689600900_file_uploads); the
+  // export-organization job (1735689601100_background_jobs).
+  core: ["pulsura_organization_writer", "pulsura_user_role_reader", "pulsura_file_manager", "pulsura_organization_exporter"],
 };
 
 /** The database user of a microservice: `svc_<name>` with dashes as underscores. */

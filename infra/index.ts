@@ -24,7 +24,9 @@ import type { StackConfig } from "./config";
 import { signingEnvironment } from "./config/storage";
 import { serviceDatabaseRoles, serviceDatabaseUser } from "./database-roles";
 import { loadStackConfig } from "./stack-config";
-import { FILES_SERVICE, runsFilesService, serviceWorkload, stackWorkloadAccounts, STORAGE_PUSH_WORKLOAD } from "./workloads";
+import { jobQueueId, serviceHasJobs } from "./config/jobs";
+import { stackServiceCallers } from "./service-calls";
+import { FILES_SERVICE, jobsInvokerWorkload, runsFilesService, serviceWorkload, stackWorkloadAccounts, STORAGE_PUSH_WORKLOAD } from "./workloads";
 import { hasuraProjectDir, isDemoSeed, readMetadata, readMigrations, readSeeds } from "./hasura/project";
 
 const config = loadStackConfig();
@@ -59,6 +61,9 @@ function requiredApis(stack: StackConfig): GoogleApi[] {
   if (runsFilesService(stack)) apis.push("iamcredentials.googleapis.com", "pubsub.googleapis.com");
   // Monitoring: budgets are created through the Billing Budget API, only when the stack names a billing account.
   if (stack.monitoring.budget) apis.push("billingbudgets.googleapis.com");
+  // Jobs: a Cloud Tasks queue per service with src/jobs/; its tasks' OIDC tokens are minted by Cloud Tasks' own
+  // service agent, which the API's enablement creates.
+  if (stack.services.some((service) => serviceHasJobs(service.name))) apis.push("cloudtasks.googleapis.com");
   return apis;
 }
 
@@ -196,6 +201,13 @@ function filesEnv(): Record<string, pulumi.Input<string>> {
 }
 const deletionProtection = config.database.deletionProtection;
 
+/** Who calls whom (the targets' src/internal/ routes name their callers), and where each service is. */
+const serviceCallers = stackServiceCallers(config.services.map((s) => s.name));
+const serviceUrl = (service: string) => deterministicRunUrl(runServiceName(service), projectNumber, region);
+const callsOf = (caller: string) =>
+  Object.fromEntries(Object.entries(serviceCallers).filter(([, callers]) => callers.includes(caller)).map(([target]) => [target, serviceUrl(target)]));
+const hasJobs = (service: string) => serviceHasJobs(service);
+
 const microservices = config.services.map(
   (service) =>
     new Microservice(
@@ -224,10 +236,24 @@ const microservices = config.services.map(
         subnet: network.subnet.id,
         deletionProtection,
         extraEnv: service.name === FILES_SERVICE ? filesEnv() : {},
+        serviceUrl: serviceUrl(service.name),
+        ...(hasJobs(service.name)
+          ? { jobs: { queueId: jobQueueId(name, service.name), settings: service.jobs, invokerEmail: email(jobsInvokerWorkload(service.name)) } }
+          : {}),
+        callers: Object.fromEntries((serviceCallers[service.name] ?? []).map((caller) => [caller, email(serviceWorkload(caller))])),
+        calls: callsOf(service.name),
+        serviceAccounts: everyService,
         labels,
       },
       // Its project roles (core: Firebase Auth admin) are granted before its first revision serves.
-      { dependsOn: [...cloudRunApis, secrets, ...identities.projectGrants(serviceWorkload(service.name))] },
+      {
+        dependsOn: [
+          ...cloudRunApis,
+          ...(hasJobs(service.name) ? project.apis("cloudtasks.googleapis.com") : []),
+          secrets,
+          ...identities.projectGrants(serviceWorkload(service.name)),
+        ],
+      },
     ),
 );
 

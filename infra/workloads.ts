@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import type { StackConfig } from "./config";
+import { serviceHasJobs } from "./config/jobs";
 
 /** Service account ids: 6-30 characters, `^[a-z]([-a-z0-9]*[a-z0-9])?$` (provider's ValidateRFC1035Name(6, 30)). */
 const ACCOUNT_ID_MAX = 30;
@@ -46,6 +47,13 @@ export interface Workload {
    * nowhere else. @default false
    */
   signsAsItself?: boolean;
+  /**
+   * Workload ids whose accounts this one may act as (roles/iam.serviceAccountUser on each of those accounts only): a
+   * service creates Cloud Tasks whose OIDC token is its jobs invoker's, and CreateTask requires iam.serviceAccounts.actAs
+   * on that account (https://cloud.google.com/tasks/docs/reference/rest/v2/OidcToken). Service-account IAM, so the
+   * bootstrap grants it. @default none
+   */
+  actsAs?: string[];
 }
 
 /** Project roles a microservice needs beyond reading its secrets, by service name. */
@@ -74,6 +82,12 @@ export const STORAGE_PUSH_WORKLOAD = "storage-push";
 /** Workload id of a microservice (its database user is serviceDatabaseUser, infra/database-roles.ts). */
 export const serviceWorkload = (service: string) => `svc-${service}`;
 
+/**
+ * Workload id of the identity Cloud Tasks calls a service's job routes as (the tasks' OIDC token): run.invoker on that
+ * service only, and the service's own account may act as it (to name it in CreateTask), no other.
+ */
+export const jobsInvokerWorkload = (service: string) => `svc-${service}-tasks`;
+
 /** Every workload of a stack, keyed by a short id (`hasura`, `functions`, `functions-build`, `svc-<service>`, `storage-push`). */
 export function stackWorkloads(config: Pick<StackConfig, "services">): Record<string, Workload> {
   const workloads: Record<string, Workload> = {
@@ -95,7 +109,12 @@ export function stackWorkloads(config: Pick<StackConfig, "services">): Record<st
       displayName: `Microservice ${service.name}`,
       projectRoles: [...(SERVICE_PROJECT_ROLES[service.name] ?? [])],
       ...(service.name === FILES_SERVICE ? { signsAsItself: true } : {}),
+      ...(serviceHasJobs(service.name) ? { actsAs: [jobsInvokerWorkload(service.name)] } : {}),
     };
+    if (serviceHasJobs(service.name)) {
+      // No project role: run.invoker on its service only (infra/components/microservice.ts).
+      workloads[jobsInvokerWorkload(service.name)] = { displayName: `Cloud Tasks invoker of ${service.name}'s jobs`, projectRoles: [] };
+    }
   }
   if (runsFilesService(config)) {
     // No project role: run.invoker on the files service only (infra/components/storage.ts).

@@ -4,6 +4,8 @@
  *   npm run new -- action <name> --service <service> [--query]
  *   npm run new -- event <name> --service <service> --table <schema.table> [--operations insert,update,delete]
  *   npm run new -- cron <name> --service <service> [--schedule "<cron expression>"]
+ *   npm run new -- job <name> --service <service>
+ *   npm run new -- internal <name> --service <service> [--callers core,billing]
  *   npm run new -- service <name>
  *
  * Each creates the handler (a typed skeleton), its Hasura metadata entry and a test, and never overwrites:
@@ -27,7 +29,7 @@ import * as templates from "./new/templates";
 /** Something in the tree forbids the scaffold; it is reported before anything is written. */
 class RefusedError extends Error {}
 
-const kinds = ["action", "event", "cron", "service"] as const;
+const kinds = ["action", "event", "cron", "job", "internal", "service"] as const;
 type ScaffoldKind = (typeof kinds)[number];
 
 export const cliSpec = {
@@ -37,6 +39,8 @@ export const cliSpec = {
     "action <name> --service <service> [--query]",
     "event <name> --service <service> --table <schema.table> [--operations insert,update,delete]",
     'cron <name> --service <service> [--schedule "<cron expression>"]',
+    "job <name> --service <service>",
+    "internal <name> --service <service> [--callers <services>]",
     "service <name>",
   ],
   options: {
@@ -45,6 +49,7 @@ export const cliSpec = {
     operations: { type: "string", value: "<list>", description: "event: insert, update and/or delete, comma-separated (default: all three)" },
     schedule: { type: "string", value: "<cron>", description: 'cron: five-field cron expression (default: "0 * * * *")' },
     query: { type: "boolean", description: "action: a Query field instead of a Mutation" },
+    callers: { type: "string", value: "<services>", description: "internal: the services that may call it, comma-separated (default: core)" },
     root: { type: "string", value: "<dir>", description: "repository to write into (default: this repository)" },
   },
   subcommands: kinds,
@@ -59,6 +64,9 @@ const namePatterns = {
   // Hasura names Postgres triggers after event triggers: keep room in the 63-character identifier.
   event: { pattern: /^[a-z][a-z0-9_]{0,41}$/, example: "snake_case like invoice_paid, at most 42 characters" },
   cron: { pattern: /^[a-z][a-z0-9_]{0,62}$/, example: "snake_case like send_reminders" },
+  // The route (POST /jobs/<name>) and part of the Cloud Tasks task id, beside a 32-character hash (at most 500).
+  job: { pattern: /^[a-z][a-z0-9-]{0,62}$/, example: "kebab-case like send-digest" },
+  internal: { pattern: /^[a-z][a-z0-9-]{0,62}$/, example: "kebab-case like charge-invoice" },
   // Becomes a Cloud Run service name and PULSURA_SERVICE_<NAME>_URL.
   service: { pattern: /^[a-z](?:[a-z0-9-]{0,28}[a-z0-9])?$/, example: "kebab-case like billing, at most 30 characters" },
 } as const satisfies Record<ScaffoldKind, unknown>;
@@ -198,6 +206,16 @@ function nextSteps(kind: ScaffoldKind, name: string, service: string | undefined
 
 ${templates.serviceDatabaseNotes(name)}`;
   }
+  if (kind === "job" || kind === "internal") {
+    const deploy =
+      kind === "job"
+        ? `the first job of a service gives it a Cloud Tasks queue and a jobs invoker account (svc-${service}-tasks): an administrator re-runs the bootstrap (infra/bootstrap) before the deploy, so the account exists and ${service}'s account may act as it`
+        : "its callers' accounts get run.invoker on the service and the URL of the service (PULSURA_SERVICE_<NAME>_URL) at the next deploy";
+    return `Next steps: write ${name}'s logic and its test (test/services/${service}/${name}.test.ts), then
+  1. ${inventory.replace("every stack's inventory fingerprints the Hasura metadata", "the stacks that run the service change")}.
+  2. ${deploy}.
+`;
+  }
   const steps = [`Next steps: write ${name}'s logic and its test (test/services/${service}/${name}.test.ts), then`, `  1. ${inventory}.`];
   const text = `${steps.join("\n")}\n`;
   return kind === "action" ? `${text}\n${templates.actionAllowListNotes(name)}` : text;
@@ -209,7 +227,7 @@ function plan(root: string, kind: ScaffoldKind, name: string | undefined, values
   if (!rule.pattern.test(name)) throw new UsageError(`"${name}" is not a valid ${kind} name: use ${rule.example}`);
 
   if (kind === "service") {
-    for (const option of ["service", "table", "operations", "schedule", "query"] as const) {
+    for (const option of ["service", "table", "operations", "schedule", "query", "callers"] as const) {
       if (values[option] !== undefined) throw new UsageError(`--${option} does not apply to a service`);
     }
     return planService(root, name);
@@ -223,6 +241,15 @@ function plan(root: string, kind: ScaffoldKind, name: string | undefined, values
     throw new RefusedError(`there is no service ${service} (services/${service}/package.json); create it with: npm run new -- service ${service}`);
   }
 
+  if (values.callers !== undefined && kind !== "internal") throw new UsageError("--callers is for internal routes");
+  if (kind === "job" || kind === "internal") {
+    if (values.table || values.operations || values.schedule || values.query) throw new UsageError(`--table, --operations, --schedule and --query do not apply to ${kind === "job" ? "a job" : "an internal route"}`);
+    const callers = (values.callers ?? "core").split(",").map((caller) => caller.trim());
+    for (const caller of callers) {
+      if (!namePatterns.service.pattern.test(caller)) throw new UsageError(`--callers takes service names (got "${caller}")`);
+    }
+    return planRoute(root, serviceDir, service, kind, name, callers);
+  }
   if (kind === "action") {
     if (values.table || values.operations || values.schedule) throw new UsageError("--table, --operations and --schedule are for events and crons");
     return planAction(root, serviceDir, service, name, values.query === true, new HasuraProject(path.join(root, "hasura")));
@@ -353,6 +380,22 @@ function planCron(root: string, serviceDir: string, service: string, name: strin
     { file: test, content: templates.cronTest(service, name), create: true },
     { file: hasura.file("cron_triggers.yaml"), content: yamlText(crons), create: false },
   ];
+}
+
+/** A job or an internal route: the handler and its test, and no Hasura metadata (Hasura never calls them). */
+function planRoute(root: string, serviceDir: string, service: string, kind: "job" | "internal", name: string, callers: readonly string[]): Change[] {
+  const handler = path.join(serviceDir, "src", kind === "job" ? "jobs" : "internal", `${name}.ts`);
+  const test = path.join(root, "test", "services", service, `${name}.test.ts`);
+  refuseExisting(handler, test);
+  return kind === "job"
+    ? [
+        { file: handler, content: templates.jobHandler(name), create: true },
+        { file: test, content: templates.jobTest(service, name), create: true },
+      ]
+    : [
+        { file: handler, content: templates.internalHandler(name, callers), create: true },
+        { file: test, content: templates.internalTest(service, name, callers), create: true },
+      ];
 }
 
 function planService(root: string, name: string): Change[] {

@@ -105,6 +105,12 @@ export const DEPLOYER_PROJECT_ROLES: readonly DeployerRole[] = [
     neededFor: ["gcp:cloudrunv2/"],
   },
   {
+    role: "roles/cloudtasks.queueAdmin",
+    reason:
+      "the Cloud Tasks queue of each service with jobs and its enqueuer grant (cloudtasks.queues.create/update/delete, cloudtasks.queues.setIamPolicy); no task rights: it neither creates nor reads tasks",
+    neededFor: ["gcp:cloudtasks/"],
+  },
+  {
     role: "roles/cloudfunctions.admin",
     reason: "the user-sync functions (1st and 2nd gen) and their IAM",
     neededFor: ["gcp:cloudfunctions/", "gcp:cloudfunctionsv2/"],
@@ -186,6 +192,7 @@ export const PREVIEWER_PROJECT_ROLES: readonly DeployerRole[] = [
       "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
       "gcp:cloudfunctions/functionIamMember:FunctionIamMember",
       "gcp:pubsub/topicIAMMember:TopicIAMMember",
+      "gcp:cloudtasks/queueIamMember:QueueIamMember",
     ],
   },
   {
@@ -252,6 +259,11 @@ export const PREVIEW_UNREADABLE: ReadonlyArray<{ prefix: string; reason: string 
   {
     prefix: "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup",
     reason: "roles/compute.networkViewer lacks compute.regionNetworkEndpointGroups.get; the read-only roles with it (roles/compute.viewer, notebooks viewers) also read every VM's metadata",
+  },
+  {
+    prefix: "gcp:cloudtasks/queue:Queue",
+    reason:
+      "roles/cloudtasks.viewer, the read-only role with cloudtasks.queues.get, also holds cloudtasks.tasks.fullView, which reads the queued tasks' bodies (the jobs' payloads, naming users and organizations)",
   },
   { prefix: "gcp:billing/", reason: "a budget lives on the billing account, where the bootstrap grants nothing (roles/billing.viewer there would read the account's costs)" },
 ];

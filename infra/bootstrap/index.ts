@@ -213,6 +213,7 @@ for (const project of config.deployProjects) {
 const workloadAccounts: Record<string, Record<string, pulumi.Output<string>>> = {};
 for (const { stack, project, accounts } of deployStacks) {
   workloadAccounts[stack] = {};
+  const created: Record<string, gcp.serviceaccount.Account> = {};
   for (const workload of accounts) {
     const account = new gcp.serviceaccount.Account(
       `${stack}-${workload.id}`,
@@ -239,6 +240,18 @@ for (const { stack, project, accounts } of deployStacks) {
       });
     }
     workloadAccounts[stack][workload.id] = account.email;
+    created[workload.id] = account;
+  }
+  // After every account of the stack exists: a workload that acts as another (a service naming its jobs invoker in the
+  // tasks it creates) gets serviceAccountUser on that account only.
+  for (const workload of accounts) {
+    for (const target of workload.actsAs ?? []) {
+      new gcp.serviceaccount.IAMMember(`${stack}-${workload.id}-acts-as-${target}`, {
+        serviceAccountId: created[target]!.name,
+        role: "roles/iam.serviceAccountUser",
+        member: created[workload.id]!.member,
+      });
+    }
   }
 }
 

@@ -2,6 +2,8 @@ import * as docker from "@pulumi/docker";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { posix } from "node:path";
+import type { JobQueueConfig } from "../config/jobs";
+import { serviceUrlEnvName } from "../../services/kit/src/drift/metadata";
 import { healthProbes, plainEnv, runTemplateBase, secretEnv } from "./cloud-run";
 import { PulsuraComponent } from "./component";
 import type { StoredSecret } from "./secrets";
@@ -38,6 +40,20 @@ export interface MicroserviceArgs {
   deletionProtection: boolean;
   /** Plain (not secret) env vars beyond the kit's, such as the files bucket's settings for core. @default {} */
   extraEnv?: Record<string, pulumi.Input<string>>;
+  /** The service's deterministic URL: the audience of the tokens its job and internal routes accept. */
+  serviceUrl: pulumi.Input<string>;
+  /**
+   * Background jobs (the service has src/jobs/): its Cloud Tasks queue `queueId` with these settings, which only the
+   * service's own account may enqueue to, and `invokerEmail`, the account Cloud Tasks calls it as (run.invoker on
+   * this service only). @default none: no queue
+   */
+  jobs?: { queueId: string; settings: JobQueueConfig; invokerEmail: pulumi.Input<string> };
+  /** The services allowed to call its internal routes (src/internal/), by name: their accounts get run.invoker. @default {} */
+  callers?: Record<string, pulumi.Input<string>>;
+  /** The services whose internal routes it calls, by name: their URLs, as PULSURA_SERVICE_<NAME>_URL. @default {} */
+  calls?: Record<string, pulumi.Input<string>>;
+  /** Every service's account of the stack by name (PULSURA_SERVICE_ACCOUNTS), for its internal routes' callers. @default {} */
+  serviceAccounts?: Record<string, pulumi.Input<string>>;
   labels: Record<string, string>;
 }
 
@@ -50,12 +66,67 @@ export class Microservice extends PulsuraComponent {
   readonly service: gcp.cloudrunv2.Service;
   /** Image reference by digest (`…@sha256:…`). */
   readonly image: pulumi.Output<string>;
+  /** The jobs queue, when the service has jobs. */
+  readonly queue: gcp.cloudtasks.Queue | undefined;
 
   constructor(name: string, args: MicroserviceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulsura:services:Microservice", name, opts);
     this.image = this.buildImage(name, args);
+    this.queue = args.jobs ? this.createQueue(name, args, args.jobs) : undefined;
     this.service = this.createService(name, args);
-    this.registerOutputs({ image: this.image, serviceName: this.service.name });
+    this.grantInvokers(name, args);
+    this.registerOutputs({ image: this.image, serviceName: this.service.name, queue: this.queue?.name });
+  }
+
+  /**
+   * The service's Cloud Tasks queue (https://cloud.google.com/tasks/docs/reference/rest/v2/projects.locations.queues):
+   * every retry and rate setting explicit, and roles/cloudtasks.enqueuer for the service's own account on this queue
+   * only. The HTTP target, the OIDC token and the URL are the tasks' own (services/kit/src/jobs.ts). Cloud Tasks of the
+   * same project counts as internal traffic, so the internal-only service admits its deliveries at the run.app URL
+   * (https://cloud.google.com/run/docs/securing/ingress).
+   */
+  private createQueue(name: string, args: MicroserviceArgs, jobs: NonNullable<MicroserviceArgs["jobs"]>): gcp.cloudtasks.Queue {
+    const { settings } = jobs;
+    const queue = new gcp.cloudtasks.Queue(
+      `${name}-jobs`,
+      {
+        project: args.projectId,
+        location: args.region,
+        name: jobs.queueId,
+        rateLimits: { maxDispatchesPerSecond: settings.maxDispatchesPerSecond, maxConcurrentDispatches: settings.maxConcurrentDispatches },
+        retryConfig: {
+          maxAttempts: settings.maxAttempts,
+          maxRetryDuration: `${settings.maxRetryDurationSeconds}s`,
+          minBackoff: `${settings.minBackoffSeconds}s`,
+          maxBackoff: `${settings.maxBackoffSeconds}s`,
+          maxDoublings: settings.maxDoublings,
+        },
+      },
+      this.childOptions(),
+    );
+    new gcp.cloudtasks.QueueIamMember(
+      `${name}-jobs-enqueuer`,
+      { project: args.projectId, location: args.region, name: queue.name, role: "roles/cloudtasks.enqueuer", member: pulumi.interpolate`serviceAccount:${args.serviceAccountEmail}` },
+      this.childOptions(),
+    );
+    return queue;
+  }
+
+  /**
+   * run.invoker for the jobs invoker and for each allowed caller. Cloud Run's own invoker check is off on these
+   * services (Hasura's webhooks carry no Google token), so the kit's token check on each job and internal route is what
+   * admits them; the bindings state the same callers in IAM, and hold if the check is ever turned on.
+   */
+  private grantInvokers(name: string, args: MicroserviceArgs): void {
+    const invokers: Record<string, pulumi.Input<string>> = { ...args.callers };
+    if (args.jobs) invokers.tasks = args.jobs.invokerEmail;
+    for (const [who, email] of Object.entries(invokers)) {
+      new gcp.cloudrunv2.ServiceIamMember(
+        `${name}-invoker-${who}`,
+        { project: args.projectId, location: args.region, name: this.service.name, role: "roles/run.invoker", member: pulumi.interpolate`serviceAccount:${email}` },
+        this.childOptions(),
+      );
+    }
   }
 
   private buildImage(name: string, args: MicroserviceArgs): pulumi.Output<string> {
@@ -129,6 +200,12 @@ export class Microservice extends PulsuraComponent {
                   GOOGLE_CLOUD_PROJECT: args.projectId,
                   DATABASE_POOL_MAX: String(args.poolSize),
                   LOG_LEVEL: "info",
+                  PULSURA_SERVICE_URL: args.serviceUrl,
+                  ...(this.queue && args.jobs
+                    ? { PULSURA_JOBS_QUEUE: `projects/${args.projectId}/locations/${args.region}/queues/${args.jobs.queueId}`, PULSURA_JOBS_INVOKER: args.jobs.invokerEmail }
+                    : {}),
+                  ...(Object.keys(args.serviceAccounts ?? {}).length > 0 ? { PULSURA_SERVICE_ACCOUNTS: pulumi.jsonStringify(pulumi.output(args.serviceAccounts ?? {})) } : {}),
+                  ...Object.fromEntries(Object.entries(args.calls ?? {}).map(([service, url]) => [serviceUrlEnvName(service), url])),
                   ...args.extraEnv,
                 }),
               ],

@@ -8,6 +8,7 @@ import { databasePolicies } from "./database";
 import { edgePolicies } from "./edge";
 import { functionsPolicies } from "./functions";
 import { iamPolicies } from "./iam";
+import { jobsPolicies } from "./jobs";
 import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
 import { projectPolicies } from "./project";
@@ -19,4 +20,4 @@ import { storagePolicies } from "./storage";
  */
 export type PulsuraPolicy = (ResourceValidationPolicy | StackValidationPolicy) & { enforcementLevel: "mandatory" | "advisory" };
 
-export const policies: readonly PulsuraPolicy[] = [...projectPolicies, ...networkPolicies, ...databasePolicies, ...iamPolicies, ...cloudRunPolicies, ...functionsPolicies, ...monitoringPolicies, ...storagePolicies, ...edgePolicies];
+export const policies: readonly PulsuraPolicy[] = [...projectPolicies, ...networkPolicies, ...databasePolicies, ...iamPolicies, ...cloudRunPolicies, ...functionsPolicies, ...monitoringPolicies, ...storagePolicies, ...edgePolicies, ...jobsPolicies];

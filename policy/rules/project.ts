@@ -9,6 +9,7 @@ export const API_OF_MODULE: Readonly<Record<string, string>> = {
   cloudfunctions: "cloudfunctions.googleapis.com",
   cloudfunctionsv2: "cloudfunctions.googleapis.com",
   cloudrunv2: "run.googleapis.com",
+  cloudtasks: "cloudtasks.googleapis.com",
   compute: "compute.googleapis.com",
   firebase: "firebase.googleapis.com",
   identityplatform: "identitytoolkit.googleapis.com",

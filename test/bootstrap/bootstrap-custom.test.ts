@@ -86,10 +86,10 @@ describe("a bootstrap with every optional key set", () => {
   it("creates the accounts of the stacks in stackFilesDirectory, with their services, and lets the deployer act as them", () => {
     const accounts = ofType(plan, "gcp:serviceaccount/account:Account").map((a) => `${a.inputs.project}/${a.inputs.accountId}`);
     expect(accounts.sort()).toEqual(
-      ["acme-platform-admin/acme-deployer", "acme-platform-admin/acme-previewer", ...["hasura", "functions", "functions-build", "svc-core", "svc-billing", "storage-push"].map((w) => `acme-backend-prod/acme-${w}`)].sort(),
+      ["acme-platform-admin/acme-deployer", "acme-platform-admin/acme-previewer", ...["hasura", "functions", "functions-build", "svc-core", "svc-core-tasks", "svc-billing", "storage-push"].map((w) => `acme-backend-prod/acme-${w}`)].sort(),
     );
-    const actAs = ofType(plan, "gcp:serviceaccount/iAMMember:IAMMember").filter((b) => b.inputs.role === "roles/iam.serviceAccountUser");
-    expect(actAs).toHaveLength(6);
+    const actAs = ofType(plan, "gcp:serviceaccount/iAMMember:IAMMember").filter((b) => b.inputs.role === "roles/iam.serviceAccountUser" && String(b.inputs.member).includes("deployer"));
+    expect(actAs).toHaveLength(7);
     for (const b of actAs) expect(b.inputs.member).toBe("serviceAccount:acme-deployer@acme-platform-admin.iam.gserviceaccount.com");
     expect(plan.outputs.previewerServiceAccount).toBe("acme-previewer@acme-platform-admin.iam.gserviceaccount.com");
   });

@@ -214,9 +214,25 @@ describe("the stacks' workload accounts", () => {
   });
 
   it("are the only accounts the deployer may act as, one grant on each account, none on a project", () => {
-    const actAs = plan.resources.filter((r) => IAM_MEMBER_TYPES.includes(r.type) && r.inputs.role === "roles/iam.serviceAccountUser");
-    expect(actAs.map((g) => g.inputs.member)).toEqual(workloadAccounts().map(() => `serviceAccount:${DEPLOYER_EMAIL}`));
+    const actAs = plan.resources.filter((r) => IAM_MEMBER_TYPES.includes(r.type) && r.inputs.role === "roles/iam.serviceAccountUser" && r.inputs.member === `serviceAccount:${DEPLOYER_EMAIL}`);
+    expect(actAs).toHaveLength(workloadAccounts().length);
     expect(actAs.map((g) => g.inputs.serviceAccountId).sort()).toEqual(workloadAccounts().map((a) => `projects/${a.inputs.project}/serviceAccounts/${a.inputs.accountId}@${a.inputs.project}.iam.gserviceaccount.com`).sort());
+  });
+
+  it("let a service act as its own jobs invoker only (to name it in the tasks it creates), and no workload act as any other account", () => {
+    const workloadActAs = plan.resources.filter((r) => IAM_MEMBER_TYPES.includes(r.type) && r.inputs.role === "roles/iam.serviceAccountUser" && r.inputs.member !== `serviceAccount:${DEPLOYER_EMAIL}`);
+    const expected = deployStacks().flatMap(({ project, accounts }) =>
+      accounts.flatMap((account) =>
+        (account.actsAs ?? []).map((target) => {
+          const invoker = accounts.find((a) => a.id === target)!;
+          return `serviceAccount:${account.email} on projects/${project}/serviceAccounts/${invoker.email}`;
+        }),
+      ),
+    );
+    // Every stack file runs core, which has jobs (services/core/src/jobs/).
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.every((grant) => /-svc-core@.* on .*-svc-core-tasks@/.test(grant))).toBe(true);
+    expect(workloadActAs.map((g) => `${g.inputs.member} on ${g.inputs.serviceAccountId}`).sort()).toEqual(expected.sort());
   });
 
   it("grant token creation only to the accounts that sign as themselves (svc-core's signed URLs), each on its own account", () => {

@@ -173,6 +173,34 @@ describe("npm run dev", () => {
     expect(Buffer.from(await got.arrayBuffer()).equals(picture)).toBe(true);
   });
 
+  it("runs core's export job from the in-process queue: the action enqueues it, the queue delivers it to the job route, the export lands in the bucket", async () => {
+    // As above, the action call Hasura would make; the job's delivery, its token check and its record are npm run dev's.
+    const core = bannerValue(output, "service core");
+    const answer = await fetch(`${core}/actions/exportOrganization`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-pulsura-event-secret": bannerValue(output, "PULSURA_EVENT_SECRET") },
+      body: JSON.stringify({
+        action: { name: "exportOrganization" },
+        input: { organizationId: "00000000-0000-4000-8000-00000000d001" },
+        session_variables: { "x-hasura-role": "user", "x-hasura-user-id": "demo-owner" },
+        request_query: "mutation { exportOrganization }",
+      }),
+    });
+    expect(answer.status).toBe(200);
+    const { fileId } = (await answer.json()) as { fileId: string };
+    await run!.waitFor(new RegExp(`organization exported .*"fileId":"${fileId}"`), { timeoutMs: 60_000 });
+    const client = new Client({ connectionString: bannerValue(output, "Postgres") });
+    await client.connect();
+    try {
+      const row = await client.query("select status, content_type from files where id = $1", [fileId]);
+      expect(row.rows).toEqual([{ status: "uploaded", content_type: "application/json" }]);
+      const recorded = await client.query("select kind, name from processed_deliveries where kind = 'job'");
+      expect(recorded.rows).toContainEqual({ kind: "job", name: "export-organization" });
+    } finally {
+      await client.end();
+    }
+  });
+
   it("sets Postgres up as Cloud SQL does: Hasura's user owns the schema and is no superuser, each service has its own user", async () => {
     const client = new Client({ connectionString: bannerValue(output, "Postgres") });
     await client.connect();

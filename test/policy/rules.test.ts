@@ -10,13 +10,14 @@ import { databaseCases } from "./cases/database";
 import { edgeCases } from "./cases/edge";
 import { functionsCases } from "./cases/functions";
 import { iamCases } from "./cases/iam";
+import { jobsCases } from "./cases/jobs";
 import { monitoringCases } from "./cases/monitoring";
 import { networkCases } from "./cases/network";
 import { projectCases } from "./cases/project";
 import { storageCases } from "./cases/storage";
 import type { PolicyCases } from "./cases/types";
 
-const allCases: PolicyCases = { ...projectCases, ...networkCases, ...databaseCases, ...iamCases, ...cloudRunCases, ...functionsCases, ...monitoringCases, ...storageCases, ...edgeCases };
+const allCases: PolicyCases = { ...projectCases, ...networkCases, ...databaseCases, ...iamCases, ...cloudRunCases, ...functionsCases, ...monitoringCases, ...storageCases, ...edgeCases, ...jobsCases };
 
 for (const [name, { pass, fail, message, enforcement = "mandatory", today }] of Object.entries(allCases)) {
   describe(name, () => {

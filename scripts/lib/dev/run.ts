@@ -10,13 +10,15 @@
  * "A signal" is any of SIGINT, SIGTERM, SIGHUP to this process, or the loss of a launcher (npm, its shell, tsx),
  * and should this process die anyway, the guardian stops what it started: see lifeline.ts.
  */
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { startAuthHook, authHookPath, type AuthHookServer } from "./auth-hook";
 import { buildFunctions, startEmulators, type FirebaseEmulators } from "./firebase";
 import { detectDocker, hasuraEnvironment, pinnedHasuraVersion, startHasura, type DockerStatus, type RunningHasura } from "./hasura";
-import { FILES_SERVICE, serviceWorkload, STORAGE_PUSH_WORKLOAD } from "../../../infra/workloads";
+import { FILES_SERVICE, jobsInvokerWorkload, serviceWorkload, STORAGE_PUSH_WORKLOAD } from "../../../infra/workloads";
+import { jobQueueId, serviceHasJobs } from "../../../infra/config/jobs";
+import { serviceUrlEnvName } from "../../../services/kit/src/drift/metadata";
 import { OBJECT_FINALIZED_PATH, PENDING_UPLOAD_PREFIX, signingEnvironment, STORAGE_DEFAULTS } from "../../../infra/config/storage";
 import { devFilesBucket, devHasuraAdminSecret, devProjectId, repoRoot, type DevOptions } from "./options";
 import { resolvePorts, type ResolvedPorts } from "./ports";
@@ -145,6 +147,7 @@ async function runUntilStopped(
   };
 
   const postgres = running.postgres;
+  const jobsAndCalls = jobsAndCallsSetup(options, ports, services.map((service) => service.name));
   const files = services.some((service) => service.name === FILES_SERVICE) ? filesServiceSetup(options, ports) : undefined;
   const tasks: Array<Promise<void>> = [
     (async () => {
@@ -162,7 +165,12 @@ async function runUntilStopped(
     })(),
     ...services.map(async (service) => {
       // Each service as its own svc_<name>, with only the roles the deploy grants it.
-      const env = { ...serviceEnv, ...(service.name === FILES_SERVICE ? files?.env : {}), DATABASE_URL: postgres.serviceUrls[service.name]! };
+      const env = {
+        ...serviceEnv,
+        ...jobsAndCalls.env(service.name),
+        ...(service.name === FILES_SERVICE ? files?.env : {}),
+        DATABASE_URL: postgres.serviceUrls[service.name]!,
+      };
       const started = await startService(
         {
           service,
@@ -318,6 +326,39 @@ function reportMigrations(postgres: DevPostgres): void {
 }
 
 /** Deletes the data directory, refusing paths that could hold anything else (the repo, a root, a home). */
+/**
+ * Jobs and service-to-service calls without Google: a per-run RSA key (0600 under the data dir) stands for Google's
+ * signing keys. Each service verifies job and internal tokens against it, signs its services.call tokens with it as its
+ * own account, and runs its jobs from an in-process queue with Cloud Tasks' semantics (services/kit/src/local-jobs.ts).
+ * Accounts and the queue are named as on Google Cloud (infra/workloads.ts, infra/config/jobs.ts), in the dev project.
+ */
+function jobsAndCallsSetup(options: DevOptions, ports: ResolvedPorts, services: readonly string[]): { env: (service: string) => Record<string, string> } {
+  const keyFile = path.join(options.dataDir, "id-token-key.pem");
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  fs.writeFileSync(keyFile, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+  const account = (workload: string) => `${devTenant}-${workload}@${devProjectId}.iam.gserviceaccount.com`;
+  const url = (service: string) => `http://127.0.0.1:${ports.byService[service]}`;
+  const accounts = Object.fromEntries(services.map((service) => [service, account(serviceWorkload(service))]));
+  return {
+    env: (service) => ({
+      PULSURA_DEV_ID_TOKEN_KEY_FILE: keyFile,
+      PULSURA_DEV_SERVICE_ACCOUNT: accounts[service]!,
+      PULSURA_SERVICE_URL: url(service),
+      PULSURA_SERVICE_ACCOUNTS: JSON.stringify(accounts),
+      ...Object.fromEntries(services.filter((other) => other !== service).map((other) => [serviceUrlEnvName(other), url(other)])),
+      ...(serviceHasJobs(service)
+        ? {
+            PULSURA_JOBS_QUEUE: `projects/${devProjectId}/locations/local/queues/${jobQueueId(devTenant, service)}`,
+            PULSURA_JOBS_INVOKER: account(jobsInvokerWorkload(service)),
+          }
+        : {}),
+    }),
+  };
+}
+
+/** The tenant part of dev account and queue names. */
+const devTenant = "dev";
+
 function resetDataDir(dataDir: string): void {
   const resolved = path.resolve(dataDir);
   const unsafe =

@@ -22,6 +22,7 @@ export const IAM_MEMBER_TARGETS: Readonly<Record<string, string>> = {
   "gcp:cloudfunctions/functionIamMember:FunctionIamMember": "cloudfunctions.function",
   "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": "cloudkms.cryptoKey",
   "gcp:pubsub/topicIAMMember:TopicIAMMember": "pubsub.topic",
+  "gcp:cloudtasks/queueIamMember:QueueIamMember": "cloudtasks.queue",
 };
 
 /** The day {@link GRANTABLE_ROLES} was read from IAM's role reference. */
@@ -104,6 +105,10 @@ export const GRANTABLE_ROLES: Readonly<Record<string, { below?: readonly string[
   "roles/monitoring.notificationChannelViewer": { source: rolesPage("monitoring") },
   "roles/monitoring.dashboardViewer": { source: rolesPage("monitoring") },
   "roles/billing.costsManager": { source: rolesPage("billing") },
+  // Jobs: a service's account enqueues to its own queue ("Lowest-level resources where you can grant this role: Queue";
+  // a Beta role, like every Cloud Tasks role); the deployer manages the queues and their IAM.
+  "roles/cloudtasks.enqueuer": { below: ["cloudtasks.queue"], source: rolesPage("cloudtasks") },
+  "roles/cloudtasks.queueAdmin": { source: rolesPage("cloudtasks") },
 };
 
 // Source: https://cloud.google.com/iam/docs/principal-identifiers (allow-policy principal formats).

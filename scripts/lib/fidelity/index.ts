@@ -5,6 +5,7 @@
  */
 import { artifactRegistryRules } from "./artifactregistry";
 import { billingRules } from "./billing";
+import { cloudTasksRules } from "./cloudtasks";
 import { computeRules } from "./compute";
 import { firebaseRules } from "./firebase";
 import { functionsRules } from "./functions";
@@ -33,6 +34,8 @@ export const fidelityRules: readonly FidelityRule[] = [
   ...secretManagerRules,
   ...storageRules,
   ...pubsubRules,
+  // Jobs: a Cloud Tasks queue per service with src/jobs/.
+  ...cloudTasksRules,
   ...functionsRules,
   ...computeRules,
   // The edge: load balancer and Cloud Armor (pulsura:apiDomain).

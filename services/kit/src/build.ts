@@ -79,6 +79,27 @@ export const fastifyLazyHttp2: Plugin = {
 };
 
 /**
+ * @google-cloud/tasks (the jobs' Cloud Tasks client, loaded on the first enqueue) reads its client config, protos and
+ * version at load time with `getJSON(path.join(__dirname, …))`, which a bundle cannot follow (the files are not beside
+ * it). Each such read becomes a `require` of the same file, so esbuild inlines the JSON. Its ESM build
+ * (`import.meta.url`) is never bundled: the kit `require`s the package (server.ts).
+ */
+export const cloudTasksJson: Plugin = {
+  name: "cloud-tasks-json",
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]@google-cloud[\\/]tasks[\\/]build[\\/]cjs[\\/]src[\\/]v2(?:beta[23])?[\\/]cloud_tasks_client\.cjs$/ }, async (args) => {
+      const source = await fs.promises.readFile(args.path, "utf8");
+      const patched = source.replace(
+        /\(0, _jsonHelper\.getJSON\)\(_path\["default"\]\.join\(dirname, ((?:'[^']*'(?:, )?)+)\)\)/g,
+        (_call, parts: string) => `require(${JSON.stringify(`./${[...parts.matchAll(/'([^']*)'/g)].map((part) => part[1]).join("/")}`)})`,
+      );
+      if (patched === source) throw new Error(`${args.path}: no getJSON(path.join(dirname, …)) to inline; @google-cloud/tasks changed how it loads its JSON`);
+      return { contents: patched, loader: "js" };
+    });
+  },
+};
+
+/**
  * Firebase Admin (app + auth) is half of a service bundle, yet only handlers that touch `context.auth` need it.
  * It is bundled separately and embedded as a string, which V8 skims instead of parsing; the first
  * `require("firebase-admin/app" | "firebase-admin/auth")` compiles it. Both entry points share one instance.
@@ -182,7 +203,7 @@ export async function buildService(options: BuildServiceOptions): Promise<BuildR
     // The map serves stack traces (see stack.ts), which need positions, not the sources themselves.
     sourcesContent: false,
     external: [...bundleExternals],
-    plugins: [zodEnglishOnly, pgNodeOnly, fastifyLazyHttp2, lazyFirebaseAdmin(serviceDir)],
+    plugins: [zodEnglishOnly, pgNodeOnly, fastifyLazyHttp2, cloudTasksJson, lazyFirebaseAdmin(serviceDir)],
     define: { "process.env.NODE_ENV": '"production"' },
     logLevel: "warning",
   });
@@ -225,7 +246,7 @@ function generateEntry(name: string, serviceDir: string, handlers: HandlerFile[]
     ...imports,
     "main({",
     `  name: ${JSON.stringify(name)},`,
-    `  routes: { actions: { ${table("actions")} }, events: { ${table("events")} }, crons: { ${table("crons")} }, push: { ${table("push")} } } as never,`,
+    `  routes: { actions: { ${table("actions")} }, events: { ${table("events")} }, crons: { ${table("crons")} }, push: { ${table("push")} }, jobs: { ${table("jobs")} }, internal: { ${table("internal")} } } as never,`,
     `  metadata: ${metadataJson},`,
     "});",
     "",

@@ -30,7 +30,31 @@ const environmentSchema = z.object({
   // and carry this service account's email. Required only by a service with push routes (createService checks).
   PULSURA_PUSH_AUDIENCE: z.url({ error: "PULSURA_PUSH_AUDIENCE must be the service's URL, the audience of Pub/Sub's push tokens" }).optional(),
   PULSURA_PUSH_SERVICE_ACCOUNT: z.email({ error: "PULSURA_PUSH_SERVICE_ACCOUNT must be the email of the service account Pub/Sub pushes as" }).optional(),
+  // The service's own URL: the audience of the ID tokens its job and internal routes accept, and where its tasks go.
+  PULSURA_SERVICE_URL: z.url({ error: "PULSURA_SERVICE_URL must be the service's own URL (https://<service>-<project number>.<region>.run.app)" }).optional(),
+  // Jobs (src/jobs/*.ts): the service's Cloud Tasks queue and the account whose OIDC token its tasks carry.
+  PULSURA_JOBS_QUEUE: z
+    .string()
+    .regex(/^projects\/[^/]+\/locations\/[^/]+\/queues\/[A-Za-z0-9-]{1,100}$/, "PULSURA_JOBS_QUEUE must be a queue name, projects/<project>/locations/<region>/queues/<id>")
+    .optional(),
+  PULSURA_JOBS_INVOKER: z.email({ error: "PULSURA_JOBS_INVOKER must be the email of the account Cloud Tasks calls the job routes as" }).optional(),
+  // Internal routes (src/internal/*.ts): every service's account by service name, as JSON; a route's callers are
+  // looked up here.
+  PULSURA_SERVICE_ACCOUNTS: z
+    .string()
+    .transform((value, context) => {
+      try {
+        return z.record(z.string(), z.email()).parse(JSON.parse(value));
+      } catch {
+        context.addIssue({ code: "custom", message: "PULSURA_SERVICE_ACCOUNTS must be a JSON object of service names to service account emails" });
+        return z.NEVER;
+      }
+    })
+    .optional(),
 });
+
+/** `PULSURA_SERVICE_<NAME>_URL`: where another service is (the variables Hasura's metadata uses too). */
+const serviceUrlVariable = /^PULSURA_SERVICE_([A-Z0-9]+(?:_[A-Z0-9]+)*)_URL$/;
 
 /** The validated service configuration. */
 export interface ServiceConfig {
@@ -52,6 +76,14 @@ export interface ServiceConfig {
   logLevel: (typeof logLevels)[number];
   /** Pub/Sub push: the token's audience and the email it must carry (`PULSURA_PUSH_*`); needed by push routes. */
   push?: { audience: string; serviceAccount: string };
+  /** This service's URL (`PULSURA_SERVICE_URL`): the audience of its job and internal routes' tokens. */
+  serviceUrl?: string;
+  /** This service's Cloud Tasks queue and the invoker account its tasks carry (`PULSURA_JOBS_*`); needed by jobs. */
+  jobs?: { queue: string; invoker: string };
+  /** Every service's account by service name (`PULSURA_SERVICE_ACCOUNTS`), for internal routes' callers. @default {} */
+  serviceAccounts?: Readonly<Record<string, string>>;
+  /** Other services' URLs by service name (`PULSURA_SERVICE_<NAME>_URL`), for `services.call`. @default {} */
+  serviceUrls?: Readonly<Record<string, string>>;
 }
 
 /** Thrown when the environment is incomplete or wrong; its message lists every problem, one per line. */
@@ -70,6 +102,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
   if (Boolean(values.PULSURA_PUSH_AUDIENCE) !== Boolean(values.PULSURA_PUSH_SERVICE_ACCOUNT)) {
     throw new ConfigError(["PULSURA_PUSH_AUDIENCE and PULSURA_PUSH_SERVICE_ACCOUNT are set together or not at all"]);
   }
+  if (Boolean(values.PULSURA_JOBS_QUEUE) !== Boolean(values.PULSURA_JOBS_INVOKER)) {
+    throw new ConfigError(["PULSURA_JOBS_QUEUE and PULSURA_JOBS_INVOKER are set together or not at all"]);
+  }
+  const serviceUrls: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const match = serviceUrlVariable.exec(name);
+    if (match && value) serviceUrls[match[1]!.toLowerCase().replace(/_/g, "-")] = value;
+  }
   return {
     port: values.PORT,
     databaseUrl: values.DATABASE_URL,
@@ -83,6 +123,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     ...(values.PULSURA_PUSH_AUDIENCE && values.PULSURA_PUSH_SERVICE_ACCOUNT
       ? { push: { audience: values.PULSURA_PUSH_AUDIENCE, serviceAccount: values.PULSURA_PUSH_SERVICE_ACCOUNT } }
       : {}),
+    ...(values.PULSURA_SERVICE_URL ? { serviceUrl: values.PULSURA_SERVICE_URL } : {}),
+    ...(values.PULSURA_JOBS_QUEUE && values.PULSURA_JOBS_INVOKER ? { jobs: { queue: values.PULSURA_JOBS_QUEUE, invoker: values.PULSURA_JOBS_INVOKER } } : {}),
+    serviceAccounts: values.PULSURA_SERVICE_ACCOUNTS ?? {},
+    serviceUrls,
   };
 }
 

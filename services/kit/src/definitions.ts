@@ -39,6 +39,57 @@ export interface BaseContext {
   readonly auth: Auth;
   /** Request logger: JSON lines with severity, message and the request's trace. */
   log: Logger;
+  /** This service's background jobs (`src/jobs/<name>.ts`): `jobs.enqueue("<name>", payload, { dedupeKey })`. */
+  readonly jobs: JobQueue;
+  /** Calls another service's internal routes with a Google-signed ID token: `services.call("<service>", "/internal/<name>", body)`. */
+  readonly services: ServiceCaller;
+}
+
+export interface EnqueueOptions {
+  /** Run no sooner than this many seconds from now (Cloud Tasks' scheduleTime). @default 0 */
+  delay?: number;
+  /**
+   * Enqueue once per key: the task's name derives from the job and this key, and Cloud Tasks refuses a second task of
+   * that name (ALREADY_EXISTS) while the first is queued and for about an hour after it ran or was deleted
+   * (https://cloud.google.com/tasks/docs/reference/rest/v2/projects.locations.queues.tasks/create). Pass the id of what
+   * caused the job (an event id, an organization id and a day) so a repeated delivery enqueues once. @default none:
+   * every call enqueues a task
+   */
+  dedupeKey?: string;
+}
+
+export interface EnqueuedJob {
+  /** The task's id in the queue (the last segment of its name). */
+  task: string;
+  /** `duplicate`: a task of the same dedupe key exists (or ran within the name's reservation); nothing was enqueued. */
+  status: "enqueued" | "duplicate";
+}
+
+/** Where a service's jobs go: Cloud Tasks on Google Cloud, an in-process queue under `npm run dev`. */
+export interface JobQueue {
+  /** Validates `payload` with the job's schema, then enqueues it; rejects for an unknown job or an invalid payload. */
+  enqueue(job: string, payload: unknown, options?: EnqueueOptions): Promise<EnqueuedJob>;
+}
+
+/** Service-to-service calls (`src/internal/<name>.ts` of the target). */
+export interface ServiceCaller {
+  /**
+   * POSTs `body` as JSON to `<target's URL><path>` with an ID token for the target's URL, and resolves with the parsed
+   * answer; rejects with a {@link ServiceCallError} for a non-2xx answer.
+   */
+  call<T = unknown>(service: string, path: string, body?: unknown): Promise<T>;
+}
+
+/** A service call answered with a non-2xx status. */
+export class ServiceCallError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(message);
+    this.name = "ServiceCallError";
+  }
 }
 
 export interface ActionContext extends BaseContext {
@@ -247,6 +298,90 @@ export function definePush<Data extends z.ZodType = z.ZodUnknown>(spec: PushSpec
   });
 }
 
+export interface JobContext extends BaseContext {
+  /** The transaction the task's run is recorded in: write through it so the effect and the record commit together. */
+  tx: PoolClient;
+  /** The task's id in the queue. */
+  task: string;
+  /** How many times Cloud Tasks attempted the task before this attempt (`X-CloudTasks-TaskRetryCount`). */
+  retryCount: number;
+}
+
+export interface JobSpec<Payload extends z.ZodType> {
+  /** Schema of the payload, checked at enqueue and again at delivery. @default any JSON value */
+  payload?: Payload;
+  /**
+   * Resolves: the task is done (2xx) and recorded, so a repeated delivery of it does not run again. Throws: 500, the
+   * transaction rolls back, and Cloud Tasks retries with the queue's backoff.
+   */
+  handler(payload: z.output<Payload>, context: JobContext): Promise<unknown> | unknown;
+}
+
+export interface JobDefinition<Payload extends z.ZodType = z.ZodType> {
+  readonly kind: "job";
+  readonly payload: Payload;
+  readonly handler: (payload: z.output<Payload>, context: JobContext) => Promise<unknown> | unknown;
+}
+
+/**
+ * Defines a background job; export it as the default of `src/jobs/<name>.ts` (`POST /jobs/<name>`), enqueue it with
+ * `context.jobs.enqueue("<name>", payload)`. The kit admits only Cloud Tasks' OIDC token of the service's own invoker
+ * account (`PULSURA_JOBS_INVOKER`) for the service's URL (`PULSURA_SERVICE_URL`); never the Hasura event secret.
+ */
+export function defineJob<Payload extends z.ZodType = z.ZodUnknown>(spec: JobSpec<Payload>): JobDefinition<Payload> {
+  return Object.freeze({
+    kind: "job",
+    payload: (spec.payload ?? z.unknown()) as Payload,
+    handler: spec.handler,
+  });
+}
+
+/** Who called an internal route: the calling service, from the verified token's email. */
+export interface InternalContext extends BaseContext {
+  /** The calling service's name (one of the definition's `callers`). */
+  callerService: string;
+}
+
+export interface InternalSpec<Input extends z.ZodType, Output> {
+  /**
+   * The services that may call this route, by name (their folders under services/). A literal list of strings: the
+   * infrastructure reads it from the file to give exactly these services' accounts the invoker role.
+   */
+  callers: readonly string[];
+  /** Schema of the JSON body. @default any JSON value */
+  input?: Input;
+  handler(input: z.output<Input>, context: InternalContext): Promise<Output> | Output;
+}
+
+export interface InternalDefinition<Input extends z.ZodType = z.ZodType, Output = unknown> {
+  readonly kind: "internal";
+  readonly callers: readonly string[];
+  readonly input: Input;
+  readonly handler: (input: z.output<Input>, context: InternalContext) => Promise<Output> | Output;
+}
+
+/**
+ * Defines a route other services call (`src/internal/<name>.ts`, `POST /internal/<name>`): the kit admits only a
+ * Google-signed ID token for this service's URL whose verified email is the account of one of `callers`; never the
+ * Hasura event secret.
+ */
+export function defineInternal<Input extends z.ZodType = z.ZodUnknown, Output = unknown>(
+  spec: InternalSpec<Input, Output>,
+): InternalDefinition<Input, Output> {
+  if (!Array.isArray(spec.callers) || spec.callers.length === 0 || !spec.callers.every((caller) => typeof caller === "string" && serviceNamePattern.test(caller))) {
+    throw new Error(`${definedIn()}: defineInternal: callers must name at least one service (its folder name, ${serviceNamePattern.source})`);
+  }
+  return Object.freeze({
+    kind: "internal",
+    callers: Object.freeze([...spec.callers]),
+    input: (spec.input ?? z.unknown()) as Input,
+    handler: spec.handler,
+  });
+}
+
+/** Service names: their folder under services/ (scripts/new.ts creates them so). */
+export const serviceNamePattern = /^[a-z][a-z0-9-]*$/;
+
 /** A service's handlers by route name: `actions.createOrganization` answers `POST /actions/createOrganization`. */
 export interface ServiceRoutes {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler has its own input and output types
@@ -258,16 +393,24 @@ export interface ServiceRoutes {
   /** Pub/Sub push handlers (`src/push/<name>.ts`, `POST /push/<name>`). @default none */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   push?: Record<string, PushDefinition<any>>;
+  /** Background jobs (`src/jobs/<name>.ts`, `POST /jobs/<name>`). @default none */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  jobs?: Record<string, JobDefinition<any>>;
+  /** Routes for other services (`src/internal/<name>.ts`, `POST /internal/<name>`). @default none */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  internal?: Record<string, InternalDefinition<any, any>>;
 }
 
-export type RouteKind = "action" | "event" | "cron" | "push";
+export type RouteKind = "action" | "event" | "cron" | "push" | "job" | "internal";
 
 /** The folder under `src/` for each kind of handler, which is also the URL prefix. */
-export const routeFolders: Record<RouteKind, "actions" | "events" | "crons" | "push"> = {
+export const routeFolders: Record<RouteKind, "actions" | "events" | "crons" | "push" | "jobs" | "internal"> = {
   action: "actions",
   event: "events",
   cron: "crons",
   push: "push",
+  job: "jobs",
+  internal: "internal",
 };
 
 /** Valid handler names: GraphQL field names for actions, Hasura trigger names for events and crons. */
@@ -276,23 +419,28 @@ export const routeNamePatterns: Record<RouteKind, RegExp> = {
   event: /^[A-Za-z][A-Za-z0-9_-]*$/,
   cron: /^[A-Za-z][A-Za-z0-9_-]*$/,
   push: /^[a-z][a-z0-9-]*$/,
+  // Part of the Cloud Tasks task id (letters, digits, hyphens, underscores), beside a hash.
+  job: /^[a-z][a-z0-9-]*$/,
+  internal: /^[a-z][a-z0-9-]*$/,
 };
 
 /**
  * Accepts a handler module's default export (or the module itself) and checks it is the expected kind of
  * definition. Tolerates the double `default` that CommonJS interop produces.
  */
-export function asDefinition(kind: RouteKind, exported: unknown, where: string): ActionDefinition | EventDefinition | CronDefinition | PushDefinition {
+export type AnyDefinition = ActionDefinition | EventDefinition | CronDefinition | PushDefinition | JobDefinition | InternalDefinition;
+
+export function asDefinition(kind: RouteKind, exported: unknown, where: string): AnyDefinition {
   let candidate = exported;
   for (let depth = 0; depth < 3 && candidate && typeof candidate === "object" && !("kind" in candidate); depth++) {
     candidate = (candidate as { default?: unknown }).default;
   }
   const found = candidate as { kind?: unknown } | undefined;
   if (!found || found.kind !== kind) {
-    const helper = { action: "defineAction", event: "defineEvent", cron: "defineCron", push: "definePush" }[kind];
+    const helper = { action: "defineAction", event: "defineEvent", cron: "defineCron", push: "definePush", job: "defineJob", internal: "defineInternal" }[kind];
     throw new Error(`${where} must export default ${helper}({...})`);
   }
-  return found as ActionDefinition | EventDefinition | CronDefinition | PushDefinition;
+  return found as AnyDefinition;
 }
 
 /** Checks every entry of a route table with {@link asDefinition} and unwraps module namespaces. */
@@ -304,5 +452,7 @@ export function normalizeRoutes(routes: ServiceRoutes): ServiceRoutes {
     events: pick("event", routes.events) as ServiceRoutes["events"],
     crons: pick("cron", routes.crons) as ServiceRoutes["crons"],
     push: pick("push", routes.push ?? {}) as NonNullable<ServiceRoutes["push"]>,
+    jobs: pick("job", routes.jobs ?? {}) as NonNullable<ServiceRoutes["jobs"]>,
+    internal: pick("internal", routes.internal ?? {}) as NonNullable<ServiceRoutes["internal"]>,
   };
 }

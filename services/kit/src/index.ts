@@ -10,7 +10,20 @@ export {
   defineAction,
   defineCron,
   defineEvent,
+  defineInternal,
+  defineJob,
   definePush,
+  ServiceCallError,
+  type EnqueuedJob,
+  type EnqueueOptions,
+  type InternalContext,
+  type InternalDefinition,
+  type InternalSpec,
+  type JobContext,
+  type JobDefinition,
+  type JobQueue,
+  type JobSpec,
+  type ServiceCaller,
   type PushContext,
   type PushDefinition,
   type PushMessage,
@@ -35,6 +48,10 @@ export { hasuraClaims, hasuraClaimsNamespace, userRoles, type HasuraCustomClaims
 export { ActionError, hasuraError, unexpectedErrorBody, type HasuraErrorBody } from "./errors";
 export { checkServiceEnvironments, ConfigError, loadConfig, parseEnvironment, serviceEnvironment, type ServiceConfig } from "./config";
 export { createPushTokenVerifier, type PushTokenVerifier } from "./push";
+export { createIdTokenVerifier, IdTokenError, type IdTokenVerifier } from "./id-tokens";
+export { createCloudTasksQueue, dedupeTaskId, type CloudTasksQueueOptions, type TasksClient } from "./jobs";
+export { createLocalJobQueue, devTokenSigner, type DevTokenSigner, type LocalJobQueueOptions } from "./local-jobs";
+export { createServiceCaller, googleIdTokens, type IdTokenSource, type ServiceCallerOptions } from "./service-calls";
 export { databasePoolConfig } from "./database";
 export { correlationFields, createLogger, traceFields, type Logger, type LoggerOptions } from "./logger";
 export { createHasuraClient, HasuraRequestError, type HasuraClient, type HasuraClientOptions } from "./hasura-client";

@@ -1,4 +1,4 @@
-import { OAuth2Client } from "google-auth-library";
+import { createIdTokenVerifier, IdTokenError } from "./id-tokens";
 
 /** Who signed a push request's token, once verified. */
 export interface PushTokenVerifier {
@@ -9,21 +9,13 @@ export interface PushTokenVerifier {
   verify(authorization: string | undefined): Promise<void>;
 }
 
-export class PushTokenError extends Error {
-  constructor(
-    message: string,
-    readonly status: 401 | 403 | 503,
-  ) {
-    super(message);
-    this.name = "PushTokenError";
-  }
-}
+/** The error push routes answer with; the same as every ID-token route's. */
+export const PushTokenError = IdTokenError;
 
 /**
  * Verifies the OIDC token Pub/Sub sends with each push (https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions):
  * `Authorization: Bearer <Google-signed JWT>`, its `aud` the push endpoint's audience, `email` the subscription's
- * service account with `email_verified`. google-auth-library checks the signature against Google's certificates
- * (fetched and cached from `oauth2FederatedSignonPemCertsUrl`), the issuer (accounts.google.com) and the expiry.
+ * service account with `email_verified` (id-tokens.ts, which the job and internal routes share).
  * @param options.certificatesUrl where the signing certificates are (PEM by key id). @default Google's
  *   (https://www.googleapis.com/oauth2/v1/certs); tests serve their own key's there
  */
@@ -31,20 +23,10 @@ export function createPushTokenVerifier(
   expected: { audience: string; serviceAccount: string },
   options: { certificatesUrl?: string } = {},
 ): PushTokenVerifier {
-  const client = new OAuth2Client(options.certificatesUrl ? { endpoints: { oauth2FederatedSignonPemCertsUrl: options.certificatesUrl } } : {});
+  const verifier = createIdTokenVerifier(options);
   return {
     async verify(authorization) {
-      const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization ?? "");
-      if (!match) throw new PushTokenError("a push needs Authorization: Bearer <Google-signed OIDC token>", 401);
-      let payload;
-      try {
-        payload = (await client.verifyIdToken({ idToken: match[1]!, audience: expected.audience })).getPayload();
-      } catch (error) {
-        throw new PushTokenError(`the push token is not valid: ${(error as Error).message}`, 401);
-      }
-      if (!payload || payload.email !== expected.serviceAccount || payload.email_verified !== true) {
-        throw new PushTokenError(`the push token is not from ${expected.serviceAccount}`, 403);
-      }
+      await verifier.verify(authorization, { audience: expected.audience, accounts: [expected.serviceAccount] });
     },
   };
 }

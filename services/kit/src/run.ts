@@ -4,7 +4,7 @@ import { assertNoDrift, DriftError } from "./drift/check";
 import type { HasuraMetadataSnapshot } from "./drift/metadata";
 import { createLogger, type Logger } from "./logger";
 import { createPushTokenVerifier } from "./push";
-import { createService, type Service } from "./server";
+import { createService, type CreateServiceOptions, type Service } from "./server";
 
 export interface RunServiceOptions {
   /** Service name: its folder under services/, and `PULSURA_SERVICE_<NAME>_URL` in the metadata. */
@@ -27,6 +27,8 @@ export interface RunServiceOptions {
    * a bundle's entry never passes it, so a deployed service trusts Google's keys only.
    */
   pushCertificatesUrl?: string;
+  /** The job and internal routes' token checks, queue and ID tokens instead of Google's: only `npm run dev` passes them (dev.ts). */
+  devTokens?: Pick<CreateServiceOptions, "idTokenVerifier" | "jobQueue" | "idTokens">;
 }
 
 export interface RunningService extends Service {
@@ -49,7 +51,7 @@ export async function runService(options: RunServiceOptions): Promise<RunningSer
 
   const pushTokenVerifier =
     options.pushCertificatesUrl && config.push ? createPushTokenVerifier(config.push, { certificatesUrl: options.pushCertificatesUrl }) : undefined;
-  const service = createService({ name: options.name, routes, config, logger, ...(pushTokenVerifier ? { pushTokenVerifier } : {}) });
+  const service = createService({ name: options.name, routes, config, logger, ...(pushTokenVerifier ? { pushTokenVerifier } : {}), ...options.devTokens });
   const address = await service.listen({ host: options.host ?? "0.0.0.0", port: config.port });
   const port = service.app.server.address();
   logger.info(
@@ -63,6 +65,8 @@ export async function runService(options: RunServiceOptions): Promise<RunningSer
         events: Object.keys(routes.events),
         crons: Object.keys(routes.crons),
         push: Object.keys(routes.push ?? {}),
+        jobs: Object.keys(routes.jobs ?? {}),
+        internal: Object.keys(routes.internal ?? {}),
       },
     },
     "listening",

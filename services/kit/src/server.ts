@@ -23,7 +23,11 @@ import {
   type CronDefinition,
   type EventContext,
   type EventDefinition,
+  type InternalDefinition,
+  type JobDefinition,
+  type JobQueue,
   type PushDefinition,
+  type ServiceCaller,
   type ServiceRoutes,
   type TriggerEvent,
 } from "./definitions";
@@ -32,7 +36,10 @@ import { lazyFirebaseAuth } from "./firebase";
 import { createHasuraClient, type HasuraClient } from "./hasura-client";
 import { correlationFields, createLogger, traceFields, type Logger } from "./logger";
 import { actionPayloadSchema, cronPayloadSchema, eventPayloadSchema } from "./payloads";
+import { createIdTokenVerifier, IdTokenError, type IdTokenVerifier } from "./id-tokens";
+import { createCloudTasksQueue, unconfiguredJobQueue, type TasksClient } from "./jobs";
 import { createPushTokenVerifier, PushTokenError, type PushTokenVerifier } from "./push";
+import { createServiceCaller, googleIdTokens, type IdTokenSource } from "./service-calls";
 import { createSecretChecker, eventSecretHeader } from "./secret";
 import { findUnstorable } from "./storable";
 import { inTransaction, runOnce } from "./transaction";
@@ -50,6 +57,17 @@ export interface CreateServiceOptions {
   bodyLimit?: number;
   /** Checks the OIDC token of push routes. @default createPushTokenVerifier(config.push) */
   pushTokenVerifier?: PushTokenVerifier;
+  /** Checks the ID tokens of job and internal routes. @default createIdTokenVerifier() (Google's keys) */
+  idTokenVerifier?: IdTokenVerifier;
+  /**
+   * Creates the Cloud Tasks client that `jobs.enqueue` uses (tests point one at a local fake). @default Google's client
+   * over its REST transport, with Application Default Credentials
+   */
+  tasksClient?: () => TasksClient | Promise<TasksClient>;
+  /** Where `jobs.enqueue` puts jobs instead of Cloud Tasks (npm run dev's in-process queue). */
+  jobQueue?: (service: Service) => JobQueue;
+  /** ID tokens for `services.call`. @default googleIdTokens() (the service's own account) */
+  idTokens?: IdTokenSource;
 }
 
 /** The Fastify instance of a service (its logger is pino). */
@@ -72,10 +90,15 @@ const cronSession: Readonly<Record<string, string>> = Object.freeze({ "x-hasura-
 /** Routes that answer without the webhook secret: Cloud Run probes cannot send it. */
 const publicRoutes = new Set(["/healthz", "/readyz"]);
 
+/** Session written to `hasura.user` for jobs: they run as the service, like crons. */
+const jobSession = cronSession;
+
 interface SharedResources {
   pool: Pool;
   config: ServiceConfig;
   auth: () => Auth;
+  jobs: JobQueue;
+  services: ServiceCaller;
 }
 
 /**
@@ -91,7 +114,25 @@ export function createService(options: CreateServiceOptions): Service {
   // Idle clients can lose their connection (database restart); pg emits that on the pool, and unhandled it would crash.
   pool.on("error", (error) => logger.warn({ err: error }, "idle database connection failed"));
 
-  const shared: SharedResources = { pool, config, auth: lazyFirebaseAuth(config.projectId) };
+  const handlers = normalizeRoutes(routes);
+  const jobDefinitions = handlers.jobs ?? {};
+  // Replaced below when the caller brings its own queue (it needs the service it delivers to).
+  let jobQueue: JobQueue =
+    config.jobs && config.serviceUrl
+      ? createCloudTasksQueue({
+          ...config.jobs,
+          serviceUrl: config.serviceUrl,
+          jobs: jobDefinitions,
+          client: options.tasksClient ?? defaultTasksClient,
+        })
+      : unconfiguredJobQueue("jobs are not configured: set PULSURA_JOBS_QUEUE, PULSURA_JOBS_INVOKER and PULSURA_SERVICE_URL");
+  const shared: SharedResources = {
+    pool,
+    config,
+    auth: lazyFirebaseAuth(config.projectId),
+    jobs: { enqueue: (...args) => jobQueue.enqueue(...args) },
+    services: createServiceCaller({ urls: config.serviceUrls ?? {}, idTokens: options.idTokens ?? googleIdTokens() }),
+  };
   const checkSecret = createSecretChecker(config.eventSecret);
 
   const app: ServiceApp = Fastify({
@@ -121,13 +162,16 @@ export function createService(options: CreateServiceOptions): Service {
   });
 
   // Before body parsing: a call without the right secret is refused before its body is read.
-  const handlers = normalizeRoutes(routes);
   const pushRoutes = Object.keys(handlers.push ?? {});
-  const pushPaths = new Set(pushRoutes.map((name) => `/push/${name}`));
+  const tokenPaths = new Set([
+    ...pushRoutes.map((name) => `/push/${name}`),
+    ...Object.keys(jobDefinitions).map((name) => `/jobs/${name}`),
+    ...Object.keys(handlers.internal ?? {}).map((name) => `/internal/${name}`),
+  ]);
   app.addHook("onRequest", (request, reply, done) => {
     if (publicRoutes.has(request.routeOptions.url ?? "")) return done();
-    // Push routes admit Pub/Sub's OIDC token only (their own hook): never the Hasura secret.
-    if (pushPaths.has(request.routeOptions.url ?? "")) return done();
+    // Push, job and internal routes admit a Google-signed ID token only (their own hook): never the Hasura secret.
+    if (tokenPaths.has(request.routeOptions.url ?? "")) return done();
     if (checkSecret(request.headers[eventSecretHeader])) return done();
     request.log.warn({ url: request.url }, "refused a call without the right X-Pulsura-Event-Secret");
     void reply.code(401).send(hasuraError("missing or wrong X-Pulsura-Event-Secret", "access-denied"));
@@ -171,6 +215,12 @@ export function createService(options: CreateServiceOptions): Service {
     }
     for (const [name, definition] of Object.entries(handlers.push ?? {})) registerPush(app, shared, verifier, name, definition);
   }
+  const idTokenVerifier = options.idTokenVerifier ?? createIdTokenVerifier();
+  for (const [name, definition] of Object.entries(jobDefinitions)) registerJob(app, shared, idTokenVerifier, name, definition);
+  for (const [name, definition] of Object.entries(handlers.internal ?? {})) registerInternal(app, shared, idTokenVerifier, name, definition);
+  if (Object.keys(jobDefinitions).length > 0 && !(config.jobs && config.serviceUrl) && !options.jobQueue) {
+    logger.warn({ jobs: Object.keys(jobDefinitions) }, "PULSURA_JOBS_QUEUE, PULSURA_JOBS_INVOKER or PULSURA_SERVICE_URL is not set: job routes refuse every request and jobs cannot be enqueued");
+  }
 
   // Fastify runs preClose hooks once it refuses new requests (503) and before it closes the listener.
   let closing = false;
@@ -190,7 +240,7 @@ export function createService(options: CreateServiceOptions): Service {
     if (!options.pool) await pool.end();
   });
 
-  return {
+  const service: Service = {
     app,
     pool,
     logger,
@@ -201,6 +251,19 @@ export function createService(options: CreateServiceOptions): Service {
       await app.close();
     },
   };
+  if (options.jobQueue) jobQueue = options.jobQueue(service);
+  return service;
+}
+
+/** Google's Cloud Tasks client, loaded on the first enqueue (most requests never enqueue). */
+async function defaultTasksClient(): Promise<TasksClient> {
+  // require, not import(): a bundle takes the package's CommonJS build, whose JSON the kit's build inlines (build.ts
+  // cloudTasksJson); its ESM build reads import.meta.url, which a CommonJS bundle does not have.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { CloudTasksClient } = require("@google-cloud/tasks") as typeof import("@google-cloud/tasks");
+  // The REST transport (HTTP/1.1 JSON), which the tests' fake speaks too, rather than gRPC: the same code path runs
+  // in tests and on Cloud Run.
+  return new CloudTasksClient({ fallback: true });
 }
 
 function registerAction(app: ServiceApp, shared: SharedResources, name: string, definition: ActionDefinition): void {
@@ -379,6 +442,95 @@ function registerPush(app: ServiceApp, shared: SharedResources, verifier: PushTo
   );
 }
 
+/** Refuses a request whose ID token is not what `expected` says (401/403), or when nothing can be checked (503). */
+function tokenCheck(verifier: IdTokenVerifier, expected: () => { audience: string; accounts: readonly string[] } | string, kind: string) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const wanted = expected();
+    try {
+      // A string is why nothing can be checked: Cloud Tasks and callers retry a 503, and no request is admitted.
+      if (typeof wanted === "string") throw new IdTokenError(wanted, 503);
+      (request as FastifyRequest & { tokenEmail?: string }).tokenEmail = await verifier.verify(request.headers.authorization, wanted);
+    } catch (error) {
+      if (!(error instanceof IdTokenError)) throw error;
+      request.log.warn({ url: request.url, reason: error.message }, `refused a ${kind} call without a valid token`);
+      return reply.code(error.status).send(hasuraError(error.message, "access-denied"));
+    }
+  };
+}
+
+/** Cloud Tasks' request headers (https://cloud.google.com/tasks/docs/creating-http-target-tasks#handler). */
+const taskHeaders = { name: "x-cloudtasks-taskname", queue: "x-cloudtasks-queuename", retryCount: "x-cloudtasks-taskretrycount" } as const;
+
+function registerJob(app: ServiceApp, shared: SharedResources, verifier: IdTokenVerifier, name: string, definition: JobDefinition): void {
+  const { config } = shared;
+  const expected = () =>
+    config.jobs && config.serviceUrl
+      ? { audience: config.serviceUrl, accounts: [config.jobs.invoker] }
+      : "jobs are not configured: set PULSURA_JOBS_QUEUE, PULSURA_JOBS_INVOKER and PULSURA_SERVICE_URL";
+  app.post(`/jobs/${name}`, { onRequest: tokenCheck(verifier, expected, "job") }, async (request, reply) => {
+    const task = headerValue(request.headers[taskHeaders.name]);
+    const queue = headerValue(request.headers[taskHeaders.queue]) ?? "";
+    const retryCount = Number(headerValue(request.headers[taskHeaders.retryCount]) ?? "0") || 0;
+    if (!task) return reply.code(400).send(hasuraError(`a job delivery needs the ${taskHeaders.name} header Cloud Tasks sends`, "validation-failed"));
+    const log = (request.log as Logger).child({ job: name, task, retryCount });
+    const unstorable = refuseUnstorable(request.body, ["payload"]);
+    if (unstorable) return reply.code(400).send(unstorable);
+    const payload = definition.payload.safeParse(request.body);
+    if (!payload.success) {
+      // Cloud Tasks retries any non-2xx answer until the queue's max attempts: a deploy that fixes the schema can still run it.
+      log.error({ issues: payload.error.issues }, `job ${name}: the payload does not match the job's schema`);
+      return reply.code(400).send(validationFailed(payload.error, ["payload"]));
+    }
+    log.info(`job ${name} started (retry ${retryCount})`);
+    try {
+      // The task's name is unique in its queue (a dedupe key names it, or Cloud Tasks does): one run per task.
+      const outcome = await runOnce(shared.pool, { id: `${queue}/${task}`, kind: "job", name }, jobSession, (tx) =>
+        Promise.resolve(definition.handler(payload.data, new JobRequestContext(shared, log, tx, task, retryCount))),
+      );
+      if (outcome.status === "duplicate") log.info(`job ${name}: task already processed; skipped`);
+      else log.info(`job ${name} done`);
+      return reply.code(200).send(deliveryAnswer(outcome));
+    } catch (error) {
+      // A 5xx makes Cloud Tasks retry with the queue's backoff; nothing was recorded, so the retry runs the job again.
+      log.error({ err: error }, `job ${name} failed (retry ${retryCount})`);
+      return reply.code(500).send(unexpectedErrorBody);
+    }
+  });
+}
+
+function registerInternal(app: ServiceApp, shared: SharedResources, verifier: IdTokenVerifier, name: string, definition: InternalDefinition): void {
+  const { config } = shared;
+  const accounts = config.serviceAccounts ?? {};
+  const callerAccounts = Object.fromEntries(definition.callers.flatMap((caller) => (accounts[caller] ? [[accounts[caller]!, caller]] : [])));
+  const expected = () =>
+    config.serviceUrl
+      ? { audience: config.serviceUrl, accounts: Object.keys(callerAccounts) }
+      : "internal routes are not configured: set PULSURA_SERVICE_URL and PULSURA_SERVICE_ACCOUNTS";
+  app.post(`/internal/${name}`, { onRequest: tokenCheck(verifier, expected, "internal") }, async (request, reply) => {
+    const callerService = callerAccounts[(request as FastifyRequest & { tokenEmail?: string }).tokenEmail ?? ""]!;
+    const log = (request.log as Logger).child({ internal: name, callerService });
+    const unstorable = refuseUnstorable(request.body, ["input"]);
+    if (unstorable) return reply.code(400).send(unstorable);
+    const input = definition.input.safeParse(request.body);
+    if (!input.success) return reply.code(400).send(validationFailed(input.error, ["input"]));
+    try {
+      const output = await definition.handler(input.data, new InternalRequestContext(shared, log, callerService));
+      return reply.code(200).send(output === undefined ? null : output);
+    } catch (error) {
+      if (isActionError(error)) {
+        log.info({ code: error.code, status: error.status }, error.message);
+        return reply.code(error.status).send(error.toBody());
+      }
+      log.error({ err: error }, `internal ${name} failed`);
+      return reply.code(500).send(unexpectedErrorBody);
+    }
+  });
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return (Array.isArray(value) ? value[0] : value) || undefined;
+}
+
 /** The caller described by Hasura session variables; undefined without `x-hasura-role`. */
 export function callerFrom(sessionVariables: Readonly<Record<string, string>>): Caller | undefined {
   const role = sessionVariables["x-hasura-role"];
@@ -403,6 +555,12 @@ class RequestContextBase implements BaseContext {
   }
   get auth(): Auth {
     return this.shared.auth();
+  }
+  get jobs(): JobQueue {
+    return this.shared.jobs;
+  }
+  get services(): ServiceCaller {
+    return this.shared.services;
   }
   // Built on first use: most handlers never call Hasura.
   get hasura(): HasuraClient {
@@ -447,6 +605,28 @@ class CronRequestContext extends RequestContextBase implements CronContext {
     readonly tx: import("pg").PoolClient,
     readonly deliveryId: string,
     readonly scheduledTime: string,
+  ) {
+    super(shared, log, undefined);
+  }
+}
+
+class JobRequestContext extends RequestContextBase {
+  constructor(
+    shared: SharedResources,
+    log: Logger,
+    readonly tx: import("pg").PoolClient,
+    readonly task: string,
+    readonly retryCount: number,
+  ) {
+    super(shared, log, undefined);
+  }
+}
+
+class InternalRequestContext extends RequestContextBase {
+  constructor(
+    shared: SharedResources,
+    log: Logger,
+    readonly callerService: string,
   ) {
     super(shared, log, undefined);
   }

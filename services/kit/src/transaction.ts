@@ -33,7 +33,7 @@ export async function inTransaction<T>(
   }
 }
 
-export type DeliveryKind = "event" | "cron";
+export type DeliveryKind = "event" | "cron" | "job";
 
 export type DeliveryOutcome<T> = { status: "processed"; result: T } | { status: "duplicate" };
 
@@ -43,7 +43,7 @@ export type DeliveryOutcome<T> = { status: "processed"; result: T } | { status: 
  * - a repeated delivery finds the row and is answered as a duplicate without running;
  * - a concurrent repeat blocks on the claimed key until the first commits (then it is a duplicate) or
  *   rolls back (then it runs);
- * - a failing handler rolls back its writes and the claim together, so Hasura's retry runs it again.
+ * - a failing handler rolls back its writes and the claim together, so Hasura's (or Cloud Tasks') retry runs it again.
  */
 export async function runOnce<T>(
   pool: Pool,

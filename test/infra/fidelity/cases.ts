@@ -39,6 +39,8 @@ const T = {
   topic: "gcp:pubsub/topic:Topic",
   subscription: "gcp:pubsub/subscription:Subscription",
   notification: "gcp:storage/notification:Notification",
+  queue: "gcp:cloudtasks/queue:Queue",
+  queueMember: "gcp:cloudtasks/queueIamMember:QueueIamMember",
 } as const;
 
 const account = (name: string, accountId: string) => res(T.account, name, { project: "p-one", accountId });
@@ -288,9 +290,13 @@ export const ruleCases: Record<string, RuleCase> = {
     pass: [
       res(T.projectMember, "m1", { project: "p-one", role: "roles/logging.logWriter", member: "serviceAccount:a@p-one.iam.gserviceaccount.com" }),
       res(T.secretMember, "m2", { secretId: "s", role: "roles/secretmanager.secretAccessor", member: "serviceAccount:a@p-one.iam.gserviceaccount.com" }),
+      res(T.queueMember, "m3", { name: "q", role: "roles/cloudtasks.enqueuer", member: "serviceAccount:a@p-one.iam.gserviceaccount.com" }),
     ],
-    fail: [res(T.secretMember, "m", { secretId: "s", role: "roles/run.invoker", member: "allUsers" })],
-    message: /on a secretmanager\.secret/,
+    fail: [
+      res(T.secretMember, "m", { secretId: "s", role: "roles/run.invoker", member: "allUsers" }),
+      res(T.queueMember, "m4", { name: "q", role: "roles/run.invoker", member: "serviceAccount:a@p-one.iam.gserviceaccount.com" }),
+    ],
+    message: /on a (secretmanager\.secret|cloudtasks\.queue)/,
   },
   "iam/member-format": {
     pass: [res(T.runMember, "m", { name: "svc", role: "roles/run.invoker", member: "allUsers" })],
@@ -505,6 +511,40 @@ export const ruleCases: Record<string, RuleCase> = {
     pass: [res(T.subscription, "a", { project: "p", name: "s-a" }), res(T.subscription, "b", { project: "p", name: "s-b" })],
     fail: [res(T.subscription, "a", { project: "p", name: "s-a" }), res(T.subscription, "b", { project: "p", name: "s-a" })],
     message: /already used/,
+  },
+  "cloudtasks/queue-id": {
+    pass: [res(T.queue, "q", { project: "p", location: "europe-west1", name: "acme-core-jobs" })],
+    fail: [res(T.queue, "q", { project: "p", location: "europe-west1", name: "acme_core.jobs" }), res(T.queue, "q2", { project: "p", location: "europe-west1", name: "q".repeat(101) })],
+    message: /got "/,
+  },
+  "cloudtasks/queue-id-unique": {
+    pass: [res(T.queue, "q1", { project: "p", location: "europe-west1", name: "a-jobs" }), res(T.queue, "q2", { project: "p", location: "europe-west4", name: "a-jobs" })],
+    fail: [res(T.queue, "q1", { project: "p", location: "europe-west1", name: "a-jobs" }), res(T.queue, "q2", { project: "p", location: "europe-west1", name: "a-jobs" })],
+    message: /already used/,
+  },
+  "cloudtasks/max-dispatches-per-second": {
+    pass: [res(T.queue, "q", { name: "q", rateLimits: { maxDispatchesPerSecond: 500 } })],
+    fail: [res(T.queue, "q", { name: "q", rateLimits: { maxDispatchesPerSecond: 501 } }), res(T.queue, "q0", { name: "q0", rateLimits: { maxDispatchesPerSecond: 0 } })],
+    message: /got (501|0)/,
+  },
+  "cloudtasks/max-concurrent-dispatches": {
+    pass: [res(T.queue, "q", { name: "q", rateLimits: { maxConcurrentDispatches: 5000 } })],
+    fail: [res(T.queue, "q", { name: "q", rateLimits: { maxConcurrentDispatches: 5001 } })],
+    message: /got 5001/,
+  },
+  "cloudtasks/max-attempts": {
+    pass: [res(T.queue, "q", { name: "q", retryConfig: { maxAttempts: -1 } }), res(T.queue, "q2", { name: "q2", retryConfig: { maxAttempts: 10 } })],
+    fail: [res(T.queue, "q", { name: "q", retryConfig: { maxAttempts: -2 } })],
+    message: /got -2/,
+  },
+  "cloudtasks/backoff": {
+    pass: [res(T.queue, "q", { name: "q", retryConfig: { minBackoff: "10s", maxBackoff: "300s", maxRetryDuration: "0s", maxDoublings: 4 } })],
+    fail: [
+      res(T.queue, "q", { name: "q", retryConfig: { minBackoff: "600s", maxBackoff: "300s" } }),
+      res(T.queue, "q2", { name: "q2", retryConfig: { minBackoff: "10 seconds" } }),
+      res(T.queue, "q3", { name: "q3", retryConfig: { maxDoublings: -1 } }),
+    ],
+    message: /minBackoff|maxDoublings/,
   },
   "pubsub/ack-deadline": {
     pass: [res(T.subscription, "s", { project: "p", name: "s-a", ackDeadlineSeconds: 60 })],

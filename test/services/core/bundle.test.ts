@@ -77,6 +77,8 @@ describe("the core bundle", () => {
       ...coreHandlers.events.map((name) => `event:${name}`),
       ...coreHandlers.crons.map((name) => `cron:${name}`),
       ...coreHandlers.push.map((name) => `push:${name}`),
+      ...coreHandlers.jobs.map((name) => `job:${name}`),
+      ...coreHandlers.internal.map((name) => `internal:${name}`),
     ]);
     expect(routed).toEqual(expect.arrayContaining(["action:createOrganization", "action:whoami", "event:user_role_changed", "cron:purge_processed_deliveries"]));
   });

@@ -212,6 +212,7 @@ describe("svc_core's privileges (least privilege, as on Cloud SQL)", () => {
     expect(roles.rows.map((row) => row.role)).toEqual([
       "cloudsqlsuperuser",
       "pulsura_file_manager",
+      "pulsura_organization_exporter",
       "pulsura_organization_writer",
       "pulsura_service",
       "pulsura_user_role_reader",
@@ -238,8 +239,10 @@ describe("svc_core's privileges (least privilege, as on Cloud SQL)", () => {
       expect(await outcome(`select ${column} from users limit 1`), `users.${column}`).toBe("42501");
     }
     expect(await outcome("update users set role = 'operator'")).toBe("42501");
-    // It may insert an organization (createOrganization) but not read or change other organizations.
-    expect(await outcome("select name from organizations limit 1")).toBe("42501");
+    // It may insert an organization (createOrganization) and read what an export holds (export-organization: id, name,
+    // created_by, created_at), but no other column, and change none.
+    expect(await outcome("select id, name, created_by, created_at from organizations limit 1")).toBe("ok");
+    expect(await outcome("select updated_at from organizations limit 1")).toBe("42501");
     expect(await outcome("update organizations set name = 'Hijacked'")).toBe("42501");
     expect(await outcome("delete from memberships")).toBe("42501");
     // Audit rows are written by the trigger as its owner, never by the service directly.

@@ -21,6 +21,9 @@ describe("drift check", () => {
     expect(Object.keys(core.routes.events).sort()).toEqual([...files.events].sort());
     expect(Object.keys(core.routes.crons).sort()).toEqual([...files.crons].sort());
     expect(Object.keys(core.routes.push ?? {}).sort()).toEqual([...files.push].sort());
+    expect(Object.keys(core.routes.jobs ?? {}).sort()).toEqual([...files.jobs].sort());
+    expect(Object.keys(core.routes.internal ?? {}).sort()).toEqual([...files.internal].sort());
+    expect(Object.keys(core.routes.jobs ?? {})).toContain("export-organization");
     expect(Object.keys(core.routes.actions)).toEqual(expect.arrayContaining(["createOrganization", "whoami"]));
     expect(Object.keys(core.routes.events)).toContain("user_role_changed");
     expect(Object.keys(core.routes.crons)).toContain("purge_processed_deliveries");

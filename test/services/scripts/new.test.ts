@@ -92,6 +92,22 @@ describe("npm run new", () => {
     expect(cron.status, cron.stderr).toBe(0);
   });
 
+  it("creates a job and an internal route: handler and test, no Hasura metadata (Hasura never calls them)", () => {
+    const metadataBefore = snapshot(path.join(copy, "hasura"));
+    const job = runNew("job", "send-digest", "--service", "core");
+    expect(job.status, job.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(copy, "services/core/src/jobs/send-digest.ts"), "utf8")).toContain("export default defineJob({");
+    expect(job.stdout).toContain("re-runs the bootstrap");
+    const internal = runNew("internal", "usage-report", "--service", "core", "--callers", "core,billing");
+    expect(internal.status, internal.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(copy, "services/core/src/internal/usage-report.ts"), "utf8")).toContain('callers: ["core", "billing"]');
+    expect(snapshot(path.join(copy, "hasura"))).toEqual(metadataBefore);
+    expect(runNew("job", "send-digest", "--service", "core").stderr).toMatch(/already exists/);
+    expect(runNew("job", "send_digest", "--service", "core").stderr).toMatch(/not a valid job name/);
+    expect(runNew("internal", "x-y", "--service", "core", "--callers", "Core").stderr).toMatch(/--callers takes service names/);
+    expect(runNew("job", "y", "--service", "core", "--callers", "core").stderr).toMatch(/--callers is for internal routes/);
+  });
+
   it("takes a service's files back when npm cannot add it to package-lock.json", () => {
     const before = snapshot(copy);
     // npm_execpath names the npm that runs `npm run new`: here one that fails as npm does without a registry.
@@ -182,9 +198,9 @@ describe("npm run new", () => {
       [["event", "InviteSent", "--service", "core", "--table", "public.users"], /not a valid event name: use snake_case/],
       [["cron", "nightly digest", "--service", "core"], /not a valid cron name/],
       [["service", "Billing_Service"], /not a valid service name: use kebab-case/],
-      [["widget", "x"], /unknown subcommand "widget"; expected one of action, event, cron, service/],
+      [["widget", "x"], /unknown subcommand "widget"; expected one of action, event, cron, job, internal, service/],
       [["evnet", "x"], /unknown subcommand "evnet" \(did you mean event\?\)/],
-      [[], /name a subcommand: action, event, cron, service/],
+      [[], /name a subcommand: action, event, cron, job, internal, service/],
       [["action"], /an action needs a name: npm run new -- action <name> --service <service>/],
       [["action", "x", "y", "--service", "core"], /unexpected argument "y" \(at most 2\)/],
       [["action", "sendMore", "--servce", "core"], /unknown option --servce \(did you mean --service\?\)/],
@@ -219,13 +235,15 @@ describe("npm run new", () => {
   });
 
   it("generates tests that pass against the generated handlers", () => {
-    const result = spawnSync(process.execPath, [vitestCli, "run", "--root", copy, "test/services/core", "test/services/billing"], {
+    // Each generated test file starts its own Postgres: the copy has no vitest config, so give hooks the time the
+    // repository's config gives them (vitest.config.mts) rather than vitest's 10 s.
+    const result = spawnSync(process.execPath, [vitestCli, "run", "--root", copy, "--hookTimeout", "120000", "test/services/core", "test/services/billing"], {
       encoding: "utf8",
       cwd: copy,
       env: { ...process.env, CI: "true" },
     });
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
-    // sendInvite (2), invite_sent (1), nightly_digest (1), billing drift (1), charge (2)
-    expect(result.stdout).toMatch(/Tests\s+.*7 passed/);
-  }, 180_000);
+    // sendInvite (2), invite_sent (1), nightly_digest (1), send-digest (1), usage-report (1), billing drift (1), charge (2)
+    expect(result.stdout).toMatch(/Tests\s+.*9 passed/);
+  }, 360_000);
 });

@@ -11,9 +11,11 @@ export interface HandlerNames {
   events: string[];
   crons: string[];
   push: string[];
+  jobs: string[];
+  internal: string[];
 }
 
-/** `src/actions/*.ts`, `src/events/*.ts`, `src/crons/*.ts`, `src/push/*.ts` without tests, declarations and `_` helpers, sorted as the kit sorts. */
+/** `src/actions/*.ts`, `src/events/*.ts`, `src/crons/*.ts`, `src/push/*.ts`, `src/jobs/*.ts`, `src/internal/*.ts` without tests, declarations and `_` helpers, sorted as the kit sorts. */
 export function handlerNamesOf(serviceDir: string): HandlerNames {
   const list = (folder: keyof HandlerNames) => {
     const dir = path.join(serviceDir, "src", folder);
@@ -24,5 +26,5 @@ export function handlerNamesOf(serviceDir: string): HandlerNames {
       .sort((a, b) => a.localeCompare(b))
       .map((file) => file.slice(0, -".ts".length));
   };
-  return { actions: list("actions"), events: list("events"), crons: list("crons"), push: list("push") };
+  return { actions: list("actions"), events: list("events"), crons: list("crons"), push: list("push"), jobs: list("jobs"), internal: list("internal") };
 }

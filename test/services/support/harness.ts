@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { DestinationStream } from "pino";
-import { createLogger, createService, type PushTokenVerifier, type Service, type ServiceConfig, type ServiceRoutes } from "@pulsura/kit";
+import { createLogger, createService, type CreateServiceOptions, type PushTokenVerifier, type Service, type ServiceConfig, type ServiceRoutes } from "@pulsura/kit";
 
 export const eventSecret = "test-event-secret-0123456789abcdef";
 export const projectId = "demo-pulsura-services";
@@ -48,6 +48,10 @@ export async function startTestService(options: {
   config?: Partial<ServiceConfig>;
   name?: string;
   pushTokenVerifier?: PushTokenVerifier;
+  /** Listen here (a port from freePort()) when the config must know the service's URL before it listens. @default any free port */
+  port?: number;
+  /** The job and internal routes' token checks, Cloud Tasks client and ID tokens (test/services/kit/jobs.test.ts). */
+  tokens?: Pick<CreateServiceOptions, "idTokenVerifier" | "tasksClient" | "idTokens" | "jobQueue">;
 }): Promise<TestService> {
   const logs = new CapturedLogs();
   const config = testConfig(options.databaseUrl, options.config);
@@ -57,8 +61,9 @@ export async function startTestService(options: {
     config,
     logger: createLogger({ level: config.logLevel, destination: logs }),
     ...(options.pushTokenVerifier ? { pushTokenVerifier: options.pushTokenVerifier } : {}),
+    ...options.tokens,
   });
-  const url = await service.listen({ host: "127.0.0.1", port: 0 });
+  const url = await service.listen({ host: "127.0.0.1", port: options.port ?? 0 });
   return { url, service, logs, close: () => service.close() };
 }
 
