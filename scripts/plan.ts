@@ -13,8 +13,8 @@
  * Exit codes: 0 clean or advisory violations only; 1 invalid config, bad arguments, a program error, or resource inputs
  * Google Cloud would refuse (the strict mocks' fidelity rules, all listed at once); 2 a mandatory policy is violated.
  */
-// First: caches compiled code for the modules below.
-import "./lib/compile-cache";
+// First: the modules below load faster after it.
+import "./lib/fast-load";
 import * as fs from "node:fs";
 import { runCli, UsageError, type CliSpec } from "./lib/cli";
 import { PlanError, planExitCode, planJson, planTree, runOfflinePlan } from "./lib/offline-plan";
