@@ -9,7 +9,8 @@ import { dirname, join, sep } from "node:path";
 
 // Node keeps V8's compiled code of every module in .tmp/compile-cache/: a second run skips most compiling. An entry
 // is used only while its file's text is unchanged.
-enableCompileCache(join(__dirname, "..", "..", ".tmp", "compile-cache"));
+export const compileCacheDir = join(__dirname, "..", "..", ".tmp", "compile-cache");
+enableCompileCache(compileCacheDir);
 
 // tsx reads every .js file that is required and scans it with its JavaScript ES-module lexer (its WebAssembly one is
 // not ready during a synchronous start), in case the file is ESM syntax in a CommonJS package, which it would then

@@ -17,6 +17,7 @@ import { watchTrees } from "./watch";
 
 const firebaseCli = path.join(repoRoot, "node_modules", "firebase-tools", "lib", "bin", "firebase.js");
 const functionsPackageDir = path.join(repoRoot, "functions");
+const lazyAuthValidation = path.join(__dirname, "auth-emulator-lazy-validation.cjs");
 
 export interface FirebaseEmulators {
   process: ManagedProcess;
@@ -68,6 +69,9 @@ export async function startEmulators(options: StartEmulatorsOptions, signal?: Ab
     name: "firebase",
     command: process.execPath,
     args: [
+      // The Auth emulator's request validators compiled on first use rather than all before it listens.
+      "--require",
+      lazyAuthValidation,
       firebaseCli,
       "emulators:start",
       "--only",
