@@ -130,7 +130,7 @@ async function runUntilStopped(
   // What does not need the database starts beside Postgres: the emulators take longest.
   const independentTasks: Array<Promise<void>> = [
     (async () => {
-      await buildFunctions(signal);
+      await buildFunctions(signal, { unlessUnchanged: true });
       running.firebase = await startEmulators(
         {
           dir: path.join(options.dataDir, "firebase"),
