@@ -169,14 +169,15 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-const loadScript = path.join(__dirname, "bench-load.ts");
+/** bench-load.ts, bundled into the run's work folder with the bare server: a load process starts in milliseconds. */
+let loadScript = "";
 /** Callers of createOrganization, one after another (bench-load.ts): each may create 20 organizations (row_quotas). */
 const benchUserCount = 20_000;
 
 /** One load run by autocannon in a process of its own (bench-load.ts); resolves with its result. */
 async function load(port: number, action: "whoami" | "createOrganization", seconds: number): Promise<AutocannonResult> {
   const settings = { url: `http://127.0.0.1:${port}/actions/${action}`, action, connections, seconds, secret, userPrefix: benchUser, userCount: benchUserCount };
-  const child = spawn(process.execPath, ["--import", "tsx", loadScript, JSON.stringify(settings)], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [loadScript, JSON.stringify(settings)], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -272,11 +273,12 @@ async function main(settings: BenchSettings): Promise<void> {
     const loadBefore = os.loadavg();
     say(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), load average ${os.loadavg().map((load) => load.toFixed(2)).join(" ")}`);
     say("building the core bundle and the bare server, starting Postgres...");
+    loadScript = path.join(work, "bench-load.js");
     const [bundle, , startedDatabase] = await Promise.all([
       buildService({ serviceDir }),
       build({
-        entryPoints: [path.join(__dirname, "bench-bare-server.ts")],
-        outfile: path.join(work, "bare-server.js"),
+        entryPoints: { "bare-server": path.join(__dirname, "bench-bare-server.ts"), "bench-load": path.join(__dirname, "bench-load.ts") },
+        outdir: work,
         bundle: true,
         platform: "node",
         target: "node24",
