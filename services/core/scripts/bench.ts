@@ -15,7 +15,7 @@
  * started, 2 for a command line that is not understood.
  *
  * The load generator (autocannon, bench-load.ts) runs in a process of its own for each load run, so neither the
- * server nor this script shares a JavaScript thread with it; createOrganization's callers rotate over 20,000 users.
+ * server nor this script shares a JavaScript thread with it; createOrganization's callers rotate over 5,000 users.
  *
  * Build machines are shared and their load changes by the second, so the targets take turns: cold starts go
  * round-robin, and load runs in rounds (each target, each action, per round). Figures are medians over rounds.
@@ -33,6 +33,7 @@ import { createServer } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import type autocannon from "autocannon";
+import type { LoadRun } from "./bench-load";
 
 type AutocannonResult = autocannon.Result;
 import { build } from "esbuild";
@@ -169,22 +170,34 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** bench-load.ts, bundled into the run's work folder with the bare server: a load process starts in milliseconds. */
-let loadScript = "";
 /** Callers of createOrganization, one after another (bench-load.ts): each may create 20 organizations (row_quotas). */
-const benchUserCount = 20_000;
+const benchUserCount = 5_000;
 
-/** One load run by autocannon in a process of its own (bench-load.ts); resolves with its result. */
+/** The load generator: bench-load.ts, bundled into the run's work folder, one process for the whole run. */
+let loadProcess: ChildProcess | undefined;
+
+function startLoadProcess(script: string): ChildProcess {
+  // autocannon is required from the repository's node_modules, not bundled.
+  const NODE_PATH = path.dirname(path.dirname(require.resolve("autocannon/package.json")));
+  return spawn(process.execPath, [script], { stdio: ["ignore", "inherit", "inherit", "ipc"], env: { ...process.env, NODE_PATH } });
+}
+
+/** One load run by the load process; resolves with autocannon's result. */
 async function load(port: number, action: "whoami" | "createOrganization", seconds: number): Promise<AutocannonResult> {
-  const settings = { url: `http://127.0.0.1:${port}/actions/${action}`, action, connections, seconds, secret, userPrefix: benchUser, userCount: benchUserCount };
-  const child = spawn(process.execPath, [loadScript, JSON.stringify(settings)], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  const [code] = (await once(child, "close")) as [number | null];
-  if (code !== 0) throw new Error(`the load run (bench-load.ts) exited with ${code}:\n${stderr}`);
-  return JSON.parse(stdout) as AutocannonResult;
+  const child = loadProcess!;
+  const run: LoadRun = { url: `http://127.0.0.1:${port}/actions/${action}`, action, connections, seconds, secret, userPrefix: benchUser, userCount: benchUserCount };
+  const answer = new Promise<{ result?: AutocannonResult; error?: string }>((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`the load process (bench-load.ts) exited with ${code}`));
+    child.once("exit", onExit);
+    child.once("message", (message: { result?: AutocannonResult; error?: string }) => {
+      child.off("exit", onExit);
+      resolve(message);
+    });
+  });
+  child.send(run);
+  const { result, error } = await answer;
+  if (!result) throw new Error(`the load run failed: ${error}`);
+  return result;
 }
 
 function median(values: number[]): number {
@@ -273,7 +286,6 @@ async function main(settings: BenchSettings): Promise<void> {
     const loadBefore = os.loadavg();
     say(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), load average ${os.loadavg().map((load) => load.toFixed(2)).join(" ")}`);
     say("building the core bundle and the bare server, starting Postgres...");
-    loadScript = path.join(work, "bench-load.js");
     const [bundle, , startedDatabase] = await Promise.all([
       buildService({ serviceDir }),
       build({
@@ -283,12 +295,14 @@ async function main(settings: BenchSettings): Promise<void> {
         platform: "node",
         target: "node24",
         minify: true,
-        external: ["pg-native"],
+        // autocannon is required from the repository's node_modules (NODE_PATH of the load process), not bundled.
+        external: ["pg-native", "autocannon"],
         logLevel: "warning",
       }),
       startPostgres(),
     ]);
     database = startedDatabase;
+    loadProcess = startLoadProcess(path.join(work, "bench-load.js"));
     const sql = new Client({ connectionString: database.url });
     await sql.connect();
     await sql.query("insert into users (id) select $1 || '-' || n from generate_series(0, $2::int - 1) as n", [benchUser, benchUserCount]);
@@ -400,6 +414,7 @@ async function main(settings: BenchSettings): Promise<void> {
       process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     }
   } finally {
+    loadProcess?.disconnect();
     await database?.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
