@@ -496,8 +496,8 @@ export const ENVIRONMENT_DEFAULTS = {
     service: { minInstances: 0, maxInstances: 2, cpu: "1", memory: "512Mi", concurrency: 80, poolSize: 4 },
     services: SHARED_DEFAULTS.services,
     // The blocking function's cold start fits its 7 s (https://firebase.google.com/docs/functions/auth-blocking-events):
-    // in the Functions emulator the first sign-up took 2.2 s on a 2-core machine at load 16 (bundle load about 0.6 s of
-    // it), a warm one 40 ms (issue 22). A dev stack takes that once after idling, for free.
+    // in the Functions emulator the first sign-up took 0.8 s on a 2-core machine at load 2 (2.2 s at load 16), of which
+    // loading the bundle is 0.33 s; a warm one 30 ms (issue 22). A dev stack takes that once after idling, for free.
     functions: { minInstances: 0, maxInstances: 5 },
     auth: SHARED_DEFAULTS.auth,
   },
