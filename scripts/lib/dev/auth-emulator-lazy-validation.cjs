@@ -9,7 +9,13 @@
 "use strict";
 const path = require("node:path");
 
-const firebaseTools = path.dirname(require.resolve("firebase-tools/package.json"));
-const exegesisOptions = require(require.resolve("exegesis/lib/options", { paths: [firebaseTools] }));
-const compileOptions = exegesisOptions.compileOptions;
-exegesisOptions.compileOptions = (options) => compileOptions({ lazyCompileValidationSchemas: true, ...options });
+try {
+  const firebaseTools = path.dirname(require.resolve("firebase-tools/package.json"));
+  const exegesisOptions = require(require.resolve("exegesis/lib/options", { paths: [firebaseTools] }));
+  const compileOptions = exegesisOptions.compileOptions;
+  if (typeof compileOptions === "function") {
+    exegesisOptions.compileOptions = (options) => compileOptions({ lazyCompileValidationSchemas: true, ...options });
+  }
+} catch {
+  // A firebase-tools without exegesis where it was: the emulator starts as it always did, only slower.
+}
