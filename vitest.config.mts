@@ -7,8 +7,6 @@ export default defineConfig({
     globalSetup: [
       // First: one temp root (TMPDIR) and pid list for the whole run, swept at its end.
       "test/support/global-run.ts",
-      // Plans every Pulumi.<stack>.yaml once for all infra tests.
-      "test/infra/support/global-plans.ts",
     ],
     // Each file stops what its helpers started, even after a failed or timed-out hook.
     setupFiles: ["test/support/cleanup-setup.ts"],

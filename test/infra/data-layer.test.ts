@@ -6,8 +6,7 @@ import { ENVIRONMENT_DEFAULTS } from "../../infra/config";
 import { randomInt } from "node:crypto";
 import { parse as parseConnectionString } from "pg-connection-string";
 import { serviceAccountId } from "../../infra/components/identities";
-import { fixturePlanOf, onlyResourceOfType, planOf, plannedStacks, resourcesOfType } from "./support/plans";
-import { inject } from "vitest";
+import { fixturePlanOf, onlyResourceOfType, planOf, plannedStacks, resourcesOfType, stackPlanRun } from "./support/plans";
 
 /** A password as @pulumi/random makes it from a RandomPassword's inputs: the minimums first, the rest from every class. */
 function passwordLike(inputs: Record<string, any>): string {
@@ -160,7 +159,7 @@ describe.each(plannedStacks())("stack %s", (stack) => {
     }
     for (const version of resourcesOfType(plan(), "gcp:secretmanager/secretVersion:SecretVersion")) expect(version.inputs.secretData).toBe("[secret]");
     // The mocks generate passwords as "mock-<hash>": none may leak into any input or output in plain text.
-    expect(inject("plans")[stack]!.stdout).not.toContain("mock-");
+    expect(stackPlanRun(stack).stdout).not.toContain("mock-");
   });
 
   it("runs every workload as its own service account without basic roles or keys", () => {

@@ -1,8 +1,9 @@
 /**
  * `npm run dev`: the whole stack on this machine, in one process tree.
  *
- * Order: Postgres (migrated, seeded) → in parallel: the functions build and the Firebase emulators, the Storage
- * emulator with its front (when the files service runs), every service, and Hasura where Docker answers → the URLs. A signal stops everything in reverse (services and
+ * Order: at once, Postgres (migrated, seeded), the functions build and the Firebase emulators, and the Storage
+ * emulator with its front (when the files service runs); once Postgres is up, every service and Hasura where Docker
+ * answers → the URLs, with the time to ready. A signal stops everything in reverse (services and
  * Hasura, then the emulators, then Postgres) and exits 0; a port conflict or a part that fails to start stops
  * what started and exits 1, as does Postgres, the emulators or Hasura exiting later. A second signal kills
  * everything at once and exits 1. A service that crashes after start-up only waits for the next change to its code.
@@ -50,7 +51,9 @@ interface Running {
 
 /** Runs the local stack until a signal or a failure; resolves with the exit code. */
 export async function runDev(options: DevOptions): Promise<number> {
-  const startedAt = performance.now();
+  // Times are from this process's start (performance.now()'s origin), its module loading included: the wait someone
+  // starting `npm run dev` sees, but for npm's and tsx's own start.
+  const startedAt = 0;
   const startup = new AbortController();
   let stopSignal: NodeJS.Signals | undefined;
   let forced = false;
@@ -120,10 +123,51 @@ async function runUntilStopped(
   if (options.reset) resetDataDir(options.dataDir);
   fs.mkdirSync(options.dataDir, { recursive: true });
 
-  running.postgres = await startDevPostgres(
-    { dir: path.join(options.dataDir, "postgres"), port: ports.postgres, listenEverywhere: docker.available, verbose: options.verbose, services: services.map((service) => service.name) },
-    signal,
-  );
+  // The first part that fails aborts the others' start-up; its error is the one reported.
+  const abortOthersOnFailure = (task: Promise<void>) =>
+    task.catch((error: unknown) => {
+      if (!signal.aborted) startup.abort(error);
+      throw error;
+    });
+  const hasuraGraphqlUrl = `http://127.0.0.1:${ports.hasura}/v1/graphql`;
+  const files = services.some((service) => service.name === FILES_SERVICE) ? filesServiceSetup(options, ports) : undefined;
+  // What does not need the database starts beside Postgres: the emulators take longest.
+  const independentTasks: Array<Promise<void>> = [
+    (async () => {
+      await buildFunctions(signal, { unlessUnchanged: true });
+      running.firebase = await startEmulators(
+        {
+          dir: path.join(options.dataDir, "firebase"),
+          ports,
+          // The functions run on this machine, as the services do.
+          hasuraGraphqlUrl,
+          hasuraAdminSecret: devHasuraAdminSecret,
+        },
+        signal,
+      );
+    })(),
+  ];
+  if (files) {
+    independentTasks.push(
+      (async () => {
+        running.storage = await startDevStorage(files.storage, signal);
+      })(),
+    );
+  }
+  const independent = independentTasks.map(abortOthersOnFailure);
+  // Their failures are reported below, after Postgres: not unhandled meanwhile.
+  for (const task of independent) task.catch(() => undefined);
+  try {
+    running.postgres = await startDevPostgres(
+      { dir: path.join(options.dataDir, "postgres"), port: ports.postgres, listenEverywhere: docker.available, verbose: options.verbose, services: services.map((service) => service.name) },
+      signal,
+    );
+  } catch (error) {
+    if (!signal.aborted) startup.abort(error);
+    await Promise.allSettled(independent);
+    throw error;
+  }
+  printLine("postgres", `ready after ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
   reportMigrations(running.postgres);
   running.authHook = await startAuthHook({
     port: ports.authHook,
@@ -135,7 +179,6 @@ async function runUntilStopped(
 
   // Generated per run and printed once: what Hasura sends in X-Pulsura-Event-Secret.
   const eventSecret = randomBytes(24).toString("base64url");
-  const hasuraGraphqlUrl = `http://127.0.0.1:${ports.hasura}/v1/graphql`;
   const serviceEnv: Record<string, string> = {
     DATABASE_POOL_MAX: "5",
     PULSURA_EVENT_SECRET: eventSecret,
@@ -148,21 +191,7 @@ async function runUntilStopped(
 
   const postgres = running.postgres;
   const jobsAndCalls = jobsAndCallsSetup(options, ports, services.map((service) => service.name));
-  const files = services.some((service) => service.name === FILES_SERVICE) ? filesServiceSetup(options, ports) : undefined;
   const tasks: Array<Promise<void>> = [
-    (async () => {
-      await buildFunctions(signal);
-      running.firebase = await startEmulators(
-        {
-          dir: path.join(options.dataDir, "firebase"),
-          ports,
-          // The functions run on this machine, as the services do.
-          hasuraGraphqlUrl,
-          hasuraAdminSecret: devHasuraAdminSecret,
-        },
-        signal,
-      );
-    })(),
     ...services.map(async (service) => {
       // Each service as its own svc_<name>, with only the roles the deploy grants it.
       const env = {
@@ -184,13 +213,6 @@ async function runUntilStopped(
       running.services.push(started);
     }),
   ];
-  if (files) {
-    tasks.push(
-      (async () => {
-        running.storage = await startDevStorage(files.storage, signal);
-      })(),
-    );
-  }
   if (docker.available) {
     tasks.push(
       (async () => {
@@ -218,11 +240,7 @@ async function runUntilStopped(
       })(),
     );
   }
-  // The first part that fails aborts the others' start-up; its error is the one reported.
-  const results = await Promise.allSettled(tasks.map((task) => task.catch((error: unknown) => {
-    if (!signal.aborted) startup.abort(error);
-    throw error;
-  })));
+  const results = await Promise.allSettled([...independent, ...tasks.map(abortOthersOnFailure)]);
   if (signal.aborted) throw signal.reason;
   const rejected = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (rejected) throw rejected.reason;

@@ -10,6 +10,14 @@ declare module "autocannon" {
       method?: "GET" | "POST";
       headers?: Record<string, string>;
       body?: string;
+      /** Called before each request; what it returns is sent. */
+      requests?: Array<{ setupRequest?: (request: RequestParams) => RequestParams }>;
+    }
+    interface RequestParams {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
     }
     interface Histogram {
       average: number;

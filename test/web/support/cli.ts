@@ -6,9 +6,9 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inject } from "vitest";
 import { repoRoot } from "../../../scripts/lib/stack-files";
 import { trackProcess } from "../../support/cleanup";
+import { stackPlanRun } from "../../infra/support/plans";
 
 export interface CliRun {
   exitCode: number;
@@ -39,12 +39,11 @@ export function runCli(script: string, args: string[], env: NodeJS.ProcessEnv = 
 
 /**
  * The offline plan's outputs of a stack, as `tsx scripts/plan.ts --stack <stack> --json` prints them: taken from the
- * plan the test run already made of every stack file (test/infra/support/global-plans.ts, the same CLI with
- * --inventory, whose record has the very same `outputs`), so no test file plans a stack again.
+ * test run's plan of the stack file (test/infra/support/plans.ts, the same CLI with --inventory, whose record has the
+ * very same `outputs`), so no stack is planned twice in a run.
  */
 export async function planOutputs(stack: string): Promise<Record<string, unknown>> {
-  const run = inject("plans")[stack];
-  if (!run) throw new Error(`no plan of stack ${stack} in this test run (stack files: ${Object.keys(inject("plans")).join(", ")})`);
+  const run = stackPlanRun(stack);
   // Exit 2 means a mandatory policy is violated; the outputs are still complete.
   if (run.exitCode !== 0 && run.exitCode !== 2) throw new Error(`plan of stack ${stack} failed (exit ${run.exitCode}):\n${run.stderr}`);
   return (JSON.parse(run.stdout) as { outputs: Record<string, unknown> }).outputs;
