@@ -79,4 +79,14 @@ pulsura_use_node() {
   echo "use-node: using $("$dir/current/bin/node" --version) from .tmp/node/current" >&2
 }
 
-pulsura_use_node
+# npm 11, tsc and eslint switch on Node's compile cache, by default in the OS temp dir (/tmp/node-compile-cache), where
+# it would outlive every run; in .tmp/ it stays with the checkout (the plan and npm run dev use it too). Set after the
+# Node is chosen, so that choosing it writes nothing.
+pulsura_use_compile_cache() {
+  if [ -z "${NODE_COMPILE_CACHE:-}" ]; then
+    NODE_COMPILE_CACHE="$(cd "$(dirname "$PULSURA_USE_NODE_SELF")/.." && pwd)/.tmp/compile-cache"
+    export NODE_COMPILE_CACHE
+  fi
+}
+
+pulsura_use_node && pulsura_use_compile_cache

@@ -4,7 +4,7 @@
  * happens here.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -50,6 +50,18 @@ describe("scripts/use-node.sh", () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout.split("\n")[0]).toBe(process.execPath);
     expect(existsSync(join(root, ".tmp"))).toBe(false);
+  });
+
+  it("points Node's compile cache (which npm, tsc and eslint switch on) into the checkout's .tmp, unless one is set", () => {
+    const { root } = scratchRepo();
+    const print = (env: Record<string, string>) =>
+      spawnSync("bash", ["-c", `source "${root}/scripts/use-node.sh" || exit $?; echo "$NODE_COMPILE_CACHE"`], {
+        cwd: tmpdir(),
+        env: { PATH: `${dirname(process.execPath)}:${systemPath}`, HOME: process.env.HOME ?? "/root", ...env },
+        encoding: "utf8",
+      });
+    expect(print({}).stdout.trim()).toBe(join(realpathSync(root), ".tmp", "compile-cache"));
+    expect(print({ NODE_COMPILE_CACHE: "/elsewhere/cache" }).stdout.trim()).toBe("/elsewhere/cache");
   });
 
   it("puts the project's Node from .tmp/node first on PATH when the machine's is older", () => {
