@@ -206,7 +206,6 @@ const serviceCallers = stackServiceCallers(config.services.map((s) => s.name));
 const serviceUrl = (service: string) => deterministicRunUrl(runServiceName(service), projectNumber, region);
 const callsOf = (caller: string) =>
   Object.fromEntries(Object.entries(serviceCallers).filter(([, callers]) => callers.includes(caller)).map(([target]) => [target, serviceUrl(target)]));
-const hasJobs = (service: string) => serviceHasJobs(service);
 
 const microservices = config.services.map(
   (service) =>
@@ -237,7 +236,7 @@ const microservices = config.services.map(
         deletionProtection,
         extraEnv: service.name === FILES_SERVICE ? filesEnv() : {},
         serviceUrl: serviceUrl(service.name),
-        ...(hasJobs(service.name)
+        ...(serviceHasJobs(service.name)
           ? { jobs: { queueId: jobQueueId(name, service.name), settings: service.jobs, invokerEmail: email(jobsInvokerWorkload(service.name)) } }
           : {}),
         callers: Object.fromEntries((serviceCallers[service.name] ?? []).map((caller) => [caller, email(serviceWorkload(caller))])),
@@ -249,7 +248,7 @@ const microservices = config.services.map(
       {
         dependsOn: [
           ...cloudRunApis,
-          ...(hasJobs(service.name) ? project.apis("cloudtasks.googleapis.com") : []),
+          ...(serviceHasJobs(service.name) ? project.apis("cloudtasks.googleapis.com") : []),
           secrets,
           ...identities.projectGrants(serviceWorkload(service.name)),
         ],

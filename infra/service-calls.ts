@@ -7,16 +7,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
+import { findHandlerFiles } from "../services/kit/src/route-files";
 
 /** The internal routes of a service and the services each admits, by route name. */
 export function internalRouteCallers(service: string, root: string = path.resolve(__dirname, "..")): Record<string, string[]> {
-  const folder = path.join(root, "services", service, "src", "internal");
-  if (!fs.existsSync(folder)) return {};
   const routes: Record<string, string[]> = {};
-  for (const file of fs.readdirSync(folder).sort()) {
-    if (!file.endsWith(".ts") || file.endsWith(".d.ts") || file.endsWith(".test.ts") || file.startsWith("_")) continue;
-    const where = path.relative(root, path.join(folder, file));
-    routes[file.slice(0, -".ts".length)] = callersOf(fs.readFileSync(path.join(folder, file), "utf8"), where);
+  for (const { name, file } of findHandlerFiles(path.join(root, "services", service), ["internal"])) {
+    routes[name] = callersOf(fs.readFileSync(file, "utf8"), path.relative(root, file));
   }
   return routes;
 }

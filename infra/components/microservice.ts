@@ -201,7 +201,7 @@ export class Microservice extends PulsuraComponent {
                   DATABASE_POOL_MAX: String(args.poolSize),
                   LOG_LEVEL: "info",
                   PULSURA_SERVICE_URL: args.serviceUrl,
-                  ...(this.queue && args.jobs
+                  ...(args.jobs
                     ? { PULSURA_JOBS_QUEUE: `projects/${args.projectId}/locations/${args.region}/queues/${args.jobs.queueId}`, PULSURA_JOBS_INVOKER: args.jobs.invokerEmail }
                     : {}),
                   ...(Object.keys(args.serviceAccounts ?? {}).length > 0 ? { PULSURA_SERVICE_ACCOUNTS: pulumi.jsonStringify(pulumi.output(args.serviceAccounts ?? {})) } : {}),

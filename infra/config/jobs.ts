@@ -6,10 +6,10 @@
  * Limits from the Queue resource (https://cloud.google.com/tasks/docs/reference/rest/v2/projects.locations.queues#RateLimits,
  * #RetryConfig); the fidelity module scripts/lib/fidelity/cloudtasks.ts checks the same on the planned queue.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import type { ConfigProblem } from "../config";
+import { findHandlerFiles } from "../../services/kit/src/route-files";
 
 /** RateLimits.maxDispatchesPerSecond: "The maximum allowed value is 500." */
 export const MAX_DISPATCHES_PER_SECOND = 500;
@@ -102,11 +102,7 @@ export function jobQueueProblems(key: string, queue: JobQueueConfig, service: { 
  * services/kit/src/route-files.ts's rules). Read from the repository like the service wiring (infra/service-wiring.ts).
  */
 export function serviceHasJobs(service: string, root: string = path.resolve(__dirname, "..", "..")): boolean {
-  const folder = path.join(root, "services", service, "src", "jobs");
-  if (!fs.existsSync(folder)) return false;
-  return fs
-    .readdirSync(folder)
-    .some((file) => file.endsWith(".ts") && !file.endsWith(".d.ts") && !file.endsWith(".test.ts") && !file.startsWith("_"));
+  return findHandlerFiles(path.join(root, "services", service), ["job"]).length > 0;
 }
 
 /** The queue id of a service: `<tenant>-<service>-jobs` (letters, digits, hyphens, at most 100 characters). */

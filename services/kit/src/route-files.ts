@@ -11,13 +11,13 @@ export interface HandlerFile {
 }
 
 /**
- * Lists a service's handler files: `src/actions/*.ts`, `src/events/*.ts`, `src/crons/*.ts`. The file name is
- * the route. Tests (`*.test.ts`), declarations and files starting with `_` (shared helpers) are not handlers.
+ * Lists a service's handler files (of every route kind, or of `kinds`): `src/actions/*.ts`, `src/events/*.ts`,
+ * `src/crons/*.ts`, … The file name is the route. Tests (`*.test.ts`), declarations and files starting with `_` (shared helpers) are not handlers.
  * Throws when a file name is not a valid action or trigger name.
  */
-export function findHandlerFiles(serviceDir: string): HandlerFile[] {
+export function findHandlerFiles(serviceDir: string, kinds: readonly RouteKind[] = Object.keys(routeFolders) as RouteKind[]): HandlerFile[] {
   const files: HandlerFile[] = [];
-  for (const kind of Object.keys(routeFolders) as RouteKind[]) {
+  for (const kind of kinds) {
     const folder = path.join(serviceDir, "src", routeFolders[kind]);
     if (!fs.existsSync(folder)) continue;
     for (const entry of fs.readdirSync(folder, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
