@@ -51,7 +51,8 @@ function containersOf(resource: PolicyResource): Loose[] {
   return ((resource.props as Loose).template?.containers ?? []) as Loose[];
 }
 
-function envsOf(resource: PolicyResource): Env[] {
+/** The env vars of a Cloud Run service's containers (jobs.ts reads them too). */
+export function envsOf(resource: PolicyResource): Env[] {
   return containersOf(resource).flatMap((c) => (c.envs ?? []) as Env[]);
 }
 

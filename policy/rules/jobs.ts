@@ -5,6 +5,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { PulsuraPolicy } from ".";
+import { envsOf } from "./cloudrun";
 
 const QUEUE = "gcp:cloudtasks/queue:Queue";
 const QUEUE_MEMBER = "gcp:cloudtasks/queueIamMember:QueueIamMember";
@@ -14,12 +15,8 @@ const RUN_MEMBER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember";
 const get = (value: unknown, path: string): unknown =>
   path.split(".").reduce<unknown>((current, key) => (current && typeof current === "object" ? (current as Record<string, unknown>)[key] : undefined), value);
 
-/** The value of a plain env var of a Cloud Run service's first container. */
-function envOf(service: PolicyResource, name: string): string | undefined {
-  const envs = (get(service.props, "template.containers") as Array<{ envs?: Array<{ name?: string; value?: unknown }> }> | undefined)?.[0]?.envs ?? [];
-  const value = envs.find((env) => env.name === name)?.value;
-  return typeof value === "string" ? value : undefined;
-}
+/** The value of a plain env var of a Cloud Run service. */
+const envOf = (service: PolicyResource, name: string): string | undefined => envsOf(service).find((env) => env.name === name)?.value;
 
 const durationSeconds = (value: unknown) => (typeof value === "string" && /^\d+(\.\d+)?s$/.test(value) ? Number(value.slice(0, -1)) : undefined);
 
