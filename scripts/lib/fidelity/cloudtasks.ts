@@ -16,7 +16,66 @@ const durationSeconds = (value: unknown) =>
 
 const durationFields = ["retryConfig.minBackoff", "retryConfig.maxBackoff", "retryConfig.maxRetryDuration"] as const;
 
+const LOCATIONS = "https://cloud.google.com/tasks/docs/locations";
+
+/**
+ * The regions where Cloud Tasks is available, as https://cloud.google.com/tasks/docs/locations lists them (read
+ * 2026-12-02 in its stored copies; the newest, docs.cloud.google.com/tasks/docs/locations.md.txt, after the release
+ * note of 2026-10-19 that added asia-south2 and northamerica-northeast2). Cloud Tasks is offered in fewer regions than
+ * Cloud Run: Europe has only europe-central2, -west1, -west2, -west3 and -west6 (no europe-west4, europe-north1, ...).
+ *
+ * The copies are cut in the Asia Pacific table right after asia-southeast1, at an entry beginning "asia-sout" (in the
+ * table's order, asia-southeast2). That region is listed here for that reason; australia-southeast1 and any later
+ * entries could not be read, so a queue there is refused until someone reads the page and adds them.
+ */
+export const CLOUD_TASKS_LOCATIONS: ReadonlySet<string> = new Set([
+  // Americas
+  "northamerica-northeast1",
+  "northamerica-northeast2",
+  "southamerica-east1",
+  "us-central1",
+  "us-east1",
+  "us-east4",
+  "us-south1",
+  "us-west1",
+  "us-west2",
+  "us-west3",
+  "us-west4",
+  // Europe
+  "europe-central2",
+  "europe-west1",
+  "europe-west2",
+  "europe-west3",
+  "europe-west6",
+  // Asia Pacific (read up to the cut)
+  "asia-east1",
+  "asia-east2",
+  "asia-northeast1",
+  "asia-northeast2",
+  "asia-northeast3",
+  "asia-south1",
+  "asia-south2",
+  "asia-southeast1",
+  "asia-southeast2",
+]);
+
 export const cloudTasksRules: FidelityRule[] = [
+  {
+    // CreateQueue in a region Cloud Tasks is not offered in fails; the queue lives in the stack's region.
+    id: "cloudtasks/location",
+    types: [QUEUE],
+    field: "location",
+    constraint: "a region where Cloud Tasks is available",
+    source: LOCATIONS,
+    check(resource) {
+      const location = valueAt(resource.inputs, "location");
+      if (typeof location === "string" && CLOUD_TASKS_LOCATIONS.has(location)) return [];
+      return [
+        `got ${show(location)}: Cloud Tasks is available in ${[...CLOUD_TASKS_LOCATIONS].join(", ")} ` +
+          `(a service with src/jobs/ needs a queue in the stack's region; if ${LOCATIONS} now lists this region, add it to CLOUD_TASKS_LOCATIONS in scripts/lib/fidelity/cloudtasks.ts)`,
+      ];
+    },
+  },
   // "QUEUE_ID can contain letters ([A-Za-z]), numbers ([0-9]), or hyphens (-). The maximum length is 100 characters."
   patternRule({
     id: "cloudtasks/queue-id",

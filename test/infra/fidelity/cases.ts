@@ -512,6 +512,11 @@ export const ruleCases: Record<string, RuleCase> = {
     fail: [res(T.subscription, "a", { project: "p", name: "s-a" }), res(T.subscription, "b", { project: "p", name: "s-a" })],
     message: /already used/,
   },
+  "cloudtasks/location": {
+    pass: [res(T.queue, "q", { project: "p", location: "europe-west1", name: "a-jobs" }), res(T.queue, "q2", { project: "p", location: "us-central1", name: "a-jobs" })],
+    fail: [res(T.queue, "q", { project: "p", location: "europe-west4", name: "a-jobs" }), res(T.queue, "q2", { project: "p", location: "australia-southeast1", name: "a-jobs" })],
+    message: /got "(europe-west4|australia-southeast1)": Cloud Tasks is available in/,
+  },
   "cloudtasks/queue-id": {
     pass: [res(T.queue, "q", { project: "p", location: "europe-west1", name: "acme-core-jobs" })],
     fail: [res(T.queue, "q", { project: "p", location: "europe-west1", name: "acme_core.jobs" }), res(T.queue, "q2", { project: "p", location: "europe-west1", name: "q".repeat(101) })],
