@@ -273,8 +273,14 @@ const serviceInput = z
 
 const functionsInput = z
   .object({
-    /** Warm instances of each user-sync function (a blocking function that is cold slows the first sign-up). */
+    /** Warm instances of the blocking function beforeUserCreated (a cold one slows a sign-up, within its 7 s). */
     minInstances: nonNegativeInt,
+    /**
+     * Warm instances of each user-event trigger (onUserCreated, onUserDeleted): retried, with no deadline, so a cold
+     * start only delays the users row by its length.
+     */
+    triggerMinInstances: nonNegativeInt,
+    /** Most instances of each user-sync function. */
     maxInstances: positiveInt,
   })
   .partial()
@@ -437,7 +443,8 @@ export interface StackConfig {
   /** Import Firebase / Identity Platform instead of creating them (they can be created only once per project). */
   adoptExisting: { firebase: boolean; identityPlatform: boolean };
   services: ServiceConfig[];
-  functions: { minInstances: number; maxInstances: number };
+  /** minInstances: the blocking function's; triggerMinInstances: each user-event trigger's. */
+  functions: { minInstances: number; triggerMinInstances: number; maxInstances: number };
   auth: {
     phone: { enabled: boolean; testPhoneNumbers: Record<string, string> };
     email: { enabled: boolean; passwordRequired: boolean };
@@ -522,7 +529,7 @@ export const ENVIRONMENT_DEFAULTS = {
     // The blocking function's cold start fits its 7 s (https://firebase.google.com/docs/functions/auth-blocking-events):
     // in the Functions emulator the first sign-up took 0.8 s on a 2-core machine at load 2 (2.2 s at load 16), of which
     // loading the bundle is 0.33 s; a warm one 30 ms (issue 22). A dev stack takes that once after idling, for free.
-    functions: { minInstances: 0, maxInstances: 5 },
+    functions: { minInstances: 0, triggerMinInstances: 0, maxInstances: 5 },
     auth: SHARED_DEFAULTS.auth,
   },
   prod: {
@@ -560,11 +567,12 @@ export const ENVIRONMENT_DEFAULTS = {
     },
     service: { minInstances: 1, maxInstances: 10, cpu: "1", memory: "512Mi", concurrency: 80, poolSize: 5 },
     services: SHARED_DEFAULTS.services,
-    // One warm instance keeps sign-ups off cold starts, which Google's runtime adds on top of the bundle's own load
-    // (https://cloud.google.com/functions/docs/configuring/min-instances): for the blocking function $2.74 a month at
-    // list price (`npm run plan -- --stack prod --cost`). The same setting holds the two auth triggers warm ($4.27 a
-    // month each), which are retried and have no deadline: a per-function setting would save that (issue 22).
-    functions: { minInstances: 1, maxInstances: 20 },
+    // One warm blocking function keeps sign-ups off cold starts, which Google's runtime adds on top of the bundle's
+    // own load (https://cloud.google.com/functions/docs/configuring/min-instances): $2.74 a month at list price
+    // (`npm run plan -- --stack prod --cost`). The two user-event triggers stay cold ($4.27 a month each if warm): they
+    // are retried and have no deadline, so a cold start delays the users row by about a second after an idle spell,
+    // which createOrganization answers with 409 user-not-found ("try again in a moment").
+    functions: { minInstances: 1, triggerMinInstances: 0, maxInstances: 20 },
     auth: SHARED_DEFAULTS.auth,
   },
 } as const;
@@ -936,14 +944,16 @@ export function parseStackConfig(
   const hasura = { ...defaults.hasura, ...apiSettings, worker: { ...defaults.hasura.worker, ...workerSettings } };
   const functions = { ...defaults.functions, ...input.functions };
 
-  const scaled: ReadonlyArray<readonly [readonly PropertyKey[], { minInstances: number; maxInstances: number }]> = [
-    [["hasura"], hasura],
-    [["functions"], functions],
-    ...services.map((s, i) => [["services", i], s] as const),
+  // Every minimum of instances is at most the same part's maxInstances.
+  const scaled: ReadonlyArray<{ part: readonly PropertyKey[]; minKey: string; min: number; max: number }> = [
+    { part: ["hasura"], minKey: "minInstances", min: hasura.minInstances, max: hasura.maxInstances },
+    { part: ["functions"], minKey: "minInstances", min: functions.minInstances, max: functions.maxInstances },
+    { part: ["functions"], minKey: "triggerMinInstances", min: functions.triggerMinInstances, max: functions.maxInstances },
+    ...services.map((s, i) => ({ part: ["services", i], minKey: "minInstances", min: s.minInstances, max: s.maxInstances })),
   ];
-  for (const [part, settings] of scaled) {
-    if (settings.minInstances > settings.maxInstances && known(at(...part, "minInstances"), at(...part, "maxInstances"))) {
-      problems.push({ key: keyOf(CONFIG_NAMESPACE, [...part, "minInstances"]), got: String(settings.minInstances), expected: `at most maxInstances (${settings.maxInstances})` });
+  for (const { part, minKey, min, max } of scaled) {
+    if (min > max && known(at(...part, minKey), at(...part, "maxInstances"))) {
+      problems.push({ key: keyOf(CONFIG_NAMESPACE, [...part, minKey]), got: String(min), expected: `at most maxInstances (${max})` });
     }
   }
   if (environment === "prod") {

@@ -337,6 +337,7 @@ const authFunctions = new AuthFunctions(
     buildServiceAccount: email("functions-build"),
     buildServiceAccountGrants: identities.projectGrants("functions-build"),
     minInstances: config.functions.minInstances,
+    triggerMinInstances: config.functions.triggerMinInstances,
     maxInstances: config.functions.maxInstances,
     secrets: { hasuraGraphqlUrl: secrets.get("hasura-graphql-url"), hasuraAdminSecret: secrets.get("hasura-admin-secret") },
     onUserDeleted: config.auth.onUserDeleted,

@@ -27,8 +27,11 @@ export interface AuthFunctionsArgs {
    * function's first deploy. @default []
    */
   buildServiceAccountGrants?: pulumi.Resource[];
-  /** Warm instances of each function. @default dev 0, prod 1 (from config) */
+  /** Warm instances of the blocking function (pulsura:functions.minInstances). */
   minInstances: number;
+  /** Warm instances of each user-event trigger (pulsura:functions.triggerMinInstances). */
+  triggerMinInstances: number;
+  /** Most instances of each function. */
   maxInstances: number;
   secrets: { hasuraGraphqlUrl: StoredSecret; hasuraAdminSecret: StoredSecret };
   /** What deleting a Firebase user does to its row. @default "delete" */
@@ -91,7 +94,7 @@ export class AuthFunctions extends PulsuraComponent {
           dockerRegistry: "ARTIFACT_REGISTRY",
           // Event-triggered: nothing needs to reach it over HTTP.
           ingressSettings: "ALLOW_INTERNAL_ONLY",
-          minInstances: args.minInstances,
+          minInstances: args.triggerMinInstances,
           maxInstances: args.maxInstances,
           availableMemoryMb: 256,
           timeout: 60,

@@ -22,7 +22,7 @@ describe.each(plannedStacks())("stack %s", (stack) => {
         runtime: FUNCTION_RUNTIMES.gen1,
         ingressSettings: "ALLOW_INTERNAL_ONLY",
         eventTrigger: { eventType: `providers/firebase.auth/eventTypes/${event}`, resource: `projects/${project}`, failurePolicy: { retry: true } },
-        minInstances: ENVIRONMENT_DEFAULTS[environment()].functions.minInstances,
+        minInstances: ENVIRONMENT_DEFAULTS[environment()].functions.triggerMinInstances,
       });
       expect(fn.inputs.serviceAccountEmail).toMatch(/^[a-z0-9-]+-functions@/);
       // No projectId: the API stores the project number there, so an id redeploys on every `pulumi up`
@@ -34,7 +34,17 @@ describe.each(plannedStacks())("stack %s", (stack) => {
       ]);
       expect(fn.inputs.environmentVariables).toEqual({ GCLOUD_PROJECT: project, FIREBASE_CONFIG: JSON.stringify({ projectId: project }), PULSURA_ON_USER_DELETED: "delete" });
     }
-    if (environment() === "dev") expect(gen1("onUserCreated").inputs.minInstances).toBe(0);
+    // Retried and without a deadline, the triggers are cold in every environment by default.
+    expect(gen1("onUserCreated").inputs.minInstances).toBe(0);
+  });
+
+  it("keeps the blocking function, which a sign-up waits for, warm in prod only, on a setting of its own", () => {
+    const blocking = onlyResourceOfType(plan(), GEN2);
+    expect(blocking.inputs.serviceConfig).toMatchObject({
+      minInstanceCount: ENVIRONMENT_DEFAULTS[environment()].functions.minInstances,
+      maxInstanceCount: ENVIRONMENT_DEFAULTS[environment()].functions.maxInstances,
+    });
+    expect((blocking.inputs.serviceConfig as { minInstanceCount: number }).minInstanceCount).toBe(environment() === "prod" ? 1 : 0);
   });
 
   it("deploys the functions from one archive in a private bucket", () => {

@@ -275,7 +275,7 @@ describe("stack config", () => {
       "pulsura:database": '{"tier":"db-huge","retainedBackups":0}',
       "pulsura:hasura": '{"version":"latest","memory":"2GB","minInstances":3,"maxInstances":1}',
       "pulsura:services": '[{"name":"core","cpu":3,"minInstances":5,"maxInstances":2}]',
-      "pulsura:functions": '{"minInstances":10,"maxInstances":5}',
+      "pulsura:functions": '{"minInstances":10,"triggerMinInstances":6,"maxInstances":5}',
     });
     expect(problems).toEqual([
       'pulsura:tenant: got "Acme_Corp", expected tenant: 2-22 characters, lower-case letters, digits and dashes, starting with a letter',
@@ -290,6 +290,7 @@ describe("stack config", () => {
       // The cross-field checks of the parts that parsed, beside the errors of their neighbours.
       "pulsura:hasura.minInstances: got 3, expected at most maxInstances (1)",
       "pulsura:functions.minInstances: got 10, expected at most maxInstances (5)",
+      "pulsura:functions.triggerMinInstances: got 6, expected at most maxInstances (5)",
       "pulsura:services[0].minInstances: got 5, expected at most maxInstances (2)",
     ]);
   });
